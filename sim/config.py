@@ -1,0 +1,334 @@
+"""Typed, frozen scenario configuration.
+
+These pydantic models are the scenario schema of ``CONTRACT.md``: every key a scenario file may use,
+its type, bounds, default and unit. Unknown keys are rejected (``extra="forbid"``), values are checked
+strictly (a string is not silently turned into a number) and the validated object is frozen, so a
+resolved scenario cannot change under a running model.
+
+Loading YAML, ``extends``, variants and ``--set`` overrides live in :mod:`sim.scenario`; this module only
+says what a valid scenario is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+"""Scenario, variant and vendor names: a letter or digit first, then letters, digits, ``_ . -``."""
+
+
+class StrictModel(BaseModel):
+    """Base for every scenario section: unknown keys are errors, numbers are not coerced from text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ints_are_floats(cls, data: Any) -> Any:
+        # YAML writes 0 for 0.0; strict mode would reject an int for a float field.
+        if isinstance(data, dict):
+            out = dict(data)
+            for key, value in data.items():
+                field = cls.model_fields.get(key)
+                if (
+                    field is not None
+                    and field.annotation in (float, "float")
+                    and isinstance(value, int)
+                    and not isinstance(value, bool)
+                ):
+                    out[key] = float(value)
+            return out
+        return data
+
+
+class TimeConfig(StrictModel):
+    """Simulated time. Every rate in a scenario is per month; the engine scales it by the step."""
+
+    horizon_months: int = Field(48, ge=1, le=600, description="Length of a run in months.")
+    step: Literal["month", "week"] = Field("month", description="Length of one model step.")
+
+    @property
+    def dt(self) -> float:
+        """Step length in months."""
+        return 1.0 if self.step == "month" else 12.0 / 52.0
+
+    @property
+    def steps(self) -> int:
+        """Number of steps in a run."""
+        return self.horizon_months if self.step == "month" else round(self.horizon_months * 52 / 12)
+
+
+class DealSize(StrictModel):
+    """Lognormal deal size in currency units."""
+
+    median: float = Field(40_000.0, gt=0, description="Median deal value (currency units).")
+    spread: float = Field(0.9, ge=0, le=5, description="Standard deviation of log deal value.")
+
+    @property
+    def mean(self) -> float:
+        import math
+
+        return self.median * math.exp(self.spread**2 / 2)
+
+
+class MarketConfig(StrictModel):
+    """Customer demand shared by all vendors, their partners and outside competitors."""
+
+    opportunities_per_month: float = Field(
+        600.0, ge=0, le=1e7, description="Expected new customer opportunities per month, all vendors."
+    )
+    deal_size: DealSize = Field(default_factory=DealSize)
+    sales_cycle_months: float = Field(
+        3.0, gt=0, le=60, description="Mean months from opportunity to close."
+    )
+    competitor_share: Fraction = Field(
+        0.3,
+        lt=1.0,
+        description="Share of demand won by sellers outside the model when the ecosystem starts; "
+        "the competitors' coverage is then held fixed, so lost partner attention loses demand.",
+    )
+
+
+class ProgramConfig(StrictModel):
+    """A vendor's partner program."""
+
+    margin: Fraction = Field(0.20, description="Front-end discount to the partner, share of deal value.")
+    rebate: Fraction = Field(0.02, description="Back-end rebate, share of deal value.")
+    spiff_per_deal: NonNegative = Field(0.0, description="Cash bonus per partner-won deal.")
+    mdf_per_partner_month: NonNegative = Field(
+        300.0, description="Market development funds per linked partner per month."
+    )
+    enablement_per_partner_month: NonNegative = Field(
+        500.0, description="Training and enablement spend per linked partner per month."
+    )
+    deal_registration: bool = Field(True, description="Partner-found deals are protected.")
+    communication: Fraction = Field(0.5, description="0 silent .. 1 over-communicates.")
+    recruit_per_month: NonNegative = Field(0.0, description="Expected new partners recruited per month.")
+
+
+class CompPlanConfig(StrictModel):
+    """Quota credit the vendor's direct reps get per unit of deal value, by kind of deal."""
+
+    direct_credit: float = Field(1.0, ge=0, le=10, description="Credit on deals the rep sells alone.")
+    partner_sourced_credit: float = Field(
+        1.0, ge=0, le=10, description="Credit on deals a partner found and transacts."
+    )
+    partner_assisted_credit: float = Field(
+        1.0, ge=0, le=10, description="Credit on rep-found deals co-sold with a partner."
+    )
+    quota_per_rep_month: float = Field(
+        120_000.0, gt=0, description="Quota per rep per month (currency units of credit)."
+    )
+
+
+class EngagementConfig(StrictModel):
+    """When a partner joins a deal the vendor found."""
+
+    partner_join_stage: Fraction = Field(
+        0.2, description="Stage of the sales cycle at which a partner joins: 0 start, 1 order-taker."
+    )
+
+
+class VendorConfig(StrictModel):
+    """One vendor: product, direct sales team, partner program, comp plan and engagement policy."""
+
+    name: str = Field(pattern=NAME_PATTERN, max_length=64)
+    direct_reps: int = Field(40, ge=0, le=1_000_000, description="Number of direct reps.")
+    rep_capacity: float = Field(
+        6.0, gt=0, le=1000, description="Deals one rep can work at once."
+    )
+    product_strength: Fraction = Field(0.6, description="0 weak .. 1 best in class.")
+    program: ProgramConfig = Field(default_factory=ProgramConfig)
+    comp_plan: CompPlanConfig = Field(default_factory=CompPlanConfig)
+    engagement: EngagementConfig = Field(default_factory=EngagementConfig)
+
+
+class CapacityConfig(StrictModel):
+    """Partner sales capacity: new deals a partner can start per month, across all vendors."""
+
+    distribution: Literal["pareto", "lognormal", "constant"] = "pareto"
+    shape: float = Field(
+        1.3, gt=0.0, le=20, description="Pareto tail index (pareto) or sigma of log (lognormal)."
+    )
+    mean: float = Field(1.0, gt=0, le=1000, description="Mean capacity, new deals per month.")
+
+    @model_validator(mode="after")
+    def _finite_mean(self) -> CapacityConfig:
+        if self.distribution == "pareto" and self.shape <= 1.0:
+            raise ValueError(
+                f"shape: a pareto capacity needs shape above 1 for a finite mean, got {self.shape}"
+            )
+        return self
+
+
+class PartnersConfig(StrictModel):
+    """The multi-vendor partner population."""
+
+    count: int = Field(800, ge=1, le=5_000_000, description="Partners at the start.")
+    vendors_per_partner: int = Field(3, ge=1, le=100, description="Vendors in each portfolio.")
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    services_attach: Fraction = Field(
+        0.25, description="Services revenue a partner attaches per unit of product revenue."
+    )
+    services_margin: Fraction = Field(0.5, description="Partner's gross margin on services.")
+    initial_trust: Fraction = 0.5
+    initial_capability: Fraction = 0.3
+    exit_trust: Fraction = Field(
+        0.15, description="A link whose trust stays below this for exit_months is dropped."
+    )
+    exit_months: float = Field(6.0, gt=0, le=120, description="Months below exit_trust before exit.")
+
+
+class BehaviourChoice(BaseModel):
+    """A behaviour rule picked by name (``softmax-utility`` or ``softmax-utility@1``) plus its parameters.
+
+    The parameters are validated by the rule's own schema when the scenario is resolved.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    rule: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*(@[0-9]+)?$")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+EVENT_SECTIONS = ("program", "comp_plan", "engagement")
+
+
+class EventConfig(StrictModel):
+    """A scheduled change to a vendor's program, comp plan or engagement policy."""
+
+    at_month: float = Field(ge=0, description="Month the change starts.")
+    vendor: str
+    set: dict[str, float | bool] = Field(min_length=1)
+    ramp_months: float = Field(0.0, ge=0, description="Months to move linearly to the new value; 0 = abrupt.")
+    notice_months: float = Field(0.0, ge=0, description="Months of announcement before at_month.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _set_values_not_coerced(cls, data: Any) -> Any:
+        # `set` values stay as written: ints become floats, bools stay bools.
+        if isinstance(data, dict) and isinstance(data.get("set"), dict):
+            data = dict(data)
+            data["set"] = {
+                k: (float(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+                for k, v in data["set"].items()
+            }
+        return data
+
+    @field_validator("set")
+    @classmethod
+    def _paths(cls, value: dict[str, float | bool]) -> dict[str, float | bool]:
+        for path in value:
+            section, _, key = path.partition(".")
+            if section not in EVENT_SECTIONS or not key:
+                raise ValueError(
+                    f"event key {path!r} must be <section>.<key> with section one of "
+                    f"{', '.join(EVENT_SECTIONS)}"
+                )
+            model = {
+                "program": ProgramConfig,
+                "comp_plan": CompPlanConfig,
+                "engagement": EngagementConfig,
+            }[section]
+            if key not in model.model_fields:
+                raise ValueError(
+                    f"event key {path!r}: {section} has no key {key!r}; allowed: "
+                    + ", ".join(model.model_fields)
+                )
+        return value
+
+
+SweepMethod = Literal["grid", "random", "lhs", "sobol", "morris"]
+
+
+class SweepConfig(StrictModel):
+    """Parameter sweep used by ``sim sweep``: each parameter path maps to ``[low, high]``."""
+
+    method: SweepMethod = "lhs"
+    samples: int = Field(64, ge=1, le=1_000_000)
+    parameters: dict[str, tuple[float, float]] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounds_as_floats(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
+            data = dict(data)
+            data["parameters"] = {
+                k: (
+                    tuple(float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v)
+                    if isinstance(v, list)
+                    else v
+                )
+                for k, v in data["parameters"].items()
+            }
+        return data
+
+    @field_validator("parameters")
+    @classmethod
+    def _ordered(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for path, (low, high) in value.items():
+            if not low < high:
+                raise ValueError(f"sweep parameter {path!r}: low must be below high, got [{low}, {high}]")
+        return value
+
+
+class ScenarioConfig(StrictModel):
+    """A fully resolved scenario: one variant, all defaults filled in, frozen."""
+
+    name: str = Field(pattern=NAME_PATTERN, max_length=100)
+    description: str = ""
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    replicates: int = Field(10, ge=1, le=100_000)
+    time: TimeConfig = Field(default_factory=TimeConfig)
+    market: MarketConfig = Field(default_factory=MarketConfig)
+    vendors: list[VendorConfig] = Field(min_length=1, max_length=10_000)
+    partners: PartnersConfig = Field(default_factory=PartnersConfig)
+    behaviours: dict[str, BehaviourChoice] = Field(default_factory=dict)
+    events: list[EventConfig] = Field(default_factory=list)
+    sweep: SweepConfig | None = None
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> ScenarioConfig:
+        names = [v.name for v in self.vendors]
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                raise ValueError(f"vendors[{i}].name: duplicate vendor name {name!r}")
+            seen.add(name)
+        if self.partners.vendors_per_partner > len(self.vendors):
+            raise ValueError(
+                f"partners.vendors_per_partner: a portfolio of {self.partners.vendors_per_partner} "
+                f"vendors needs at least that many vendors, but the scenario has {len(self.vendors)}"
+            )
+        for i, event in enumerate(self.events):
+            if event.vendor not in seen:
+                raise ValueError(
+                    f"events[{i}].vendor: unknown vendor {event.vendor!r}; vendors are "
+                    + ", ".join(names)
+                )
+        return self
+
+    def vendor_index(self, name: str) -> int:
+        """Position of the vendor called ``name``."""
+        for i, vendor in enumerate(self.vendors):
+            if vendor.name == name:
+                return i
+        raise KeyError(name)
+
+
+_VENDOR_PATH = re.compile(r"^vendors\.([^.\[\]]+)\.(.+)$")
+
+
+def split_vendor_path(path: str) -> tuple[str, str] | None:
+    """Split ``vendors.acme.program.margin`` into ``("acme", "program.margin")``; None otherwise."""
+    match = _VENDOR_PATH.match(path)
+    return (match.group(1), match.group(2)) if match else None

@@ -1,0 +1,125 @@
+"""Per-step metrics (DESIGN.md section 6) and run-level summaries.
+
+Metrics are written into preallocated ``(steps, vendors)`` arrays while a run goes and turned into a
+tidy table once at the end. Each metric has a *kind* that says how it aggregates over a run:
+
+- ``flow``: an amount per step (revenue, conflicts); a run's value is the cumulative sum.
+- ``stock``: a level at the end of a step (trust, attention share); a run's value is the final one.
+- ``rate``: a ratio per step (win rate); a run's value is the mean over the steps where it is defined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+MetricKind = Literal["flow", "stock", "rate"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    kind: MetricKind
+    unit: str
+    label: str
+
+
+METRIC_LIST: tuple[Metric, ...] = (
+    Metric("channel_revenue", "flow", "currency", "Channel revenue (partner-transacted)"),
+    Metric("partner_sourced_revenue", "flow", "currency", "Partner-sourced revenue"),
+    Metric("co_sell_revenue", "flow", "currency", "Co-sell revenue"),
+    Metric("direct_revenue", "flow", "currency", "Direct revenue"),
+    Metric("vendor_net_revenue", "flow", "currency", "Vendor net revenue"),
+    Metric("partner_profit", "flow", "currency", "Partner profit from the vendor"),
+    Metric("attention_share", "stock", "share", "Attention share (capacity-weighted)"),
+    Metric("mean_trust", "stock", "0..1", "Mean partner trust"),
+    Metric("trust_p10", "stock", "0..1", "Trust, 10th percentile"),
+    Metric("mean_capability", "stock", "0..1", "Mean partner capability"),
+    Metric("active_partners", "stock", "partners", "Active partners (won in last 6 months)"),
+    Metric("conflicts", "flow", "deals", "Channel conflicts (contested deals)"),
+    Metric("win_rate", "rate", "share", "Win rate of closed deals"),
+    Metric("pipeline_value", "stock", "currency", "Open pipeline value"),
+)
+METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_LIST)
+METRIC_BY_NAME: dict[str, Metric] = {m.name: m for m in METRIC_LIST}
+
+TIMESERIES_KEYS: tuple[str, ...] = ("variant", "replicate", "step", "month", "vendor")
+RUN_COLUMNS: tuple[str, ...] = (
+    "channel_revenue",
+    "direct_revenue",
+    "vendor_net_revenue",
+    "conflicts",
+    "partners",
+    "productive_partners",
+    "top_decile_share",
+    "gini",
+)
+
+
+class MetricRecorder:
+    """Preallocated per-step, per-vendor metric arrays for one run."""
+
+    def __init__(self, steps: int, vendors: list[str], dt: float) -> None:
+        self.vendors = list(vendors)
+        self.dt = dt
+        self.values: dict[str, np.ndarray] = {
+            name: np.full((steps, len(vendors)), np.nan) for name in METRICS
+        }
+
+    def record(self, step: int, **metrics: np.ndarray) -> None:
+        """Store each metric's per-vendor vector for ``step``."""
+        unknown = set(metrics) - set(self.values)
+        if unknown:
+            raise KeyError(f"unknown metrics {sorted(unknown)}")
+        for name, vector in metrics.items():
+            self.values[name][step] = vector
+
+    def frame(self) -> pd.DataFrame:
+        """Tidy table: one row per step and vendor, columns ``step, month, vendor`` then metrics."""
+        steps, n_vendors = next(iter(self.values.values())).shape
+        step_index = np.repeat(np.arange(steps), n_vendors)
+        data: dict[str, object] = {
+            "step": step_index,
+            "month": np.round((step_index + 1) * self.dt, 6),
+            "vendor": np.tile(np.array(self.vendors, dtype=object), steps),
+        }
+        for name in METRICS:
+            data[name] = self.values[name].reshape(-1)
+        return pd.DataFrame(data)
+
+
+def top_share(values: np.ndarray, top: float = 0.1) -> float:
+    """Share of the total held by the top ``top`` fraction of entries (NaN if the total is 0)."""
+    values = np.sort(np.asarray(values, dtype=float))[::-1]
+    total = values.sum()
+    if values.size == 0 or total <= 0:
+        return float("nan")
+    k = max(1, int(np.ceil(top * values.size)))
+    return float(values[:k].sum() / total)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative ``values`` (0 equal .. 1 one holds all; NaN if total is 0)."""
+    values = np.sort(np.asarray(values, dtype=float))
+    n = values.size
+    total = values.sum()
+    if n == 0 or total <= 0:
+        return float("nan")
+    ranks = np.arange(1, n + 1)
+    return float((2 * np.sum(ranks * values) / (n * total)) - (n + 1) / n)
+
+
+@dataclass
+class RunOutput:
+    """What one run (one variant, one replicate) produces.
+
+    Attributes:
+        timeseries: one row per step and vendor; columns ``step, month, vendor`` then ``METRICS``.
+        runs: one row per vendor; columns ``vendor`` then ``RUN_COLUMNS``.
+    """
+
+    timeseries: pd.DataFrame
+    runs: pd.DataFrame
