@@ -141,7 +141,9 @@ def resolve(slot: str, ref: str | None = None) -> RuleSpec:
     version = int(version_text)
     if version not in versions:
         known = ", ".join(f"{name}@{v}" for v in sorted(versions))
-        raise UnknownRuleError(f"{slot} rule {name!r} has no version {version}; registered: {known}")
+        raise UnknownRuleError(
+            f"{slot} rule {name!r} has no version {version}; registered: {known}"
+        )
     return versions[version]
 
 

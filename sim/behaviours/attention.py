@@ -1,0 +1,127 @@
+"""Slot ``partner_attention``: how a partner splits its selling attention over vendors and the outside option.
+
+Protocol: ``allocate(x: AttentionInputs, initial: bool = False) -> shares`` returns a ``(P, K + 1)`` array
+of attention shares (columns: the partner's ``K`` portfolio vendors, then the outside option, i.e. the
+rest of its catalog). Each row sums to 1; links that are not active get 0. With ``initial=True`` the rule
+returns the partner's planned allocation with no inertia (used when a population is created).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field
+
+from sim.behaviours.registry import Rule, RuleParams, register
+
+
+@dataclass(frozen=True)
+class AttentionInputs:
+    """What a partner knows when it plans its attention; arrays are ``(P, K)`` unless noted.
+
+    Attributes:
+        profit: expected partner profit per deal worked for the vendor, as a fraction of the mean
+            deal value (learned win rate x (margin + rebate + services) + SPIFF, MDF share and effort
+            cost per deal, each divided by the mean deal value).
+        trust: trust in the vendor, 0..1.
+        capability: capability to sell the vendor, 0..1.
+        conflict: recent lost channel conflicts with the vendor's reps (decaying count).
+        active: the link exists (not exited).
+        outside_profit: expected profit per deal worked on the outside option, ``(P,)``.
+        outside_trust: trust in the outside option (the partner's established lines), scalar.
+        outside_capability: capability on the outside option, scalar.
+        shares: current shares ``(P, K + 1)``.
+        dt: step length in months.
+    """
+
+    profit: np.ndarray
+    trust: np.ndarray
+    capability: np.ndarray
+    conflict: np.ndarray
+    active: np.ndarray
+    outside_profit: np.ndarray
+    outside_trust: float
+    outside_capability: float
+    shares: np.ndarray
+    dt: float
+
+
+def softmax_rows(utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``utility`` over entries where ``mask`` is true; others get 0."""
+    masked = np.where(mask, utility, -np.inf)
+    peak = masked.max(axis=1, keepdims=True)
+    weights = np.where(mask, np.exp(masked - peak), 0.0)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def step_fraction(rate_per_month: float, dt: float) -> float:
+    """Fraction of a gap closed in one step of ``dt`` months at ``rate_per_month`` (compounded)."""
+    return 1.0 - (1.0 - rate_per_month) ** dt
+
+
+class SoftmaxUtilityParams(RuleParams):
+    temperature: float = Field(
+        0.6, gt=0, le=100, description="Softmax temperature, utility units; lower = sharper choice."
+    )
+    inertia: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Fraction of the gap to the target allocation closed per month.",
+    )
+    profit_weight: float = Field(
+        25.0,
+        ge=0,
+        description="Utility per unit of expected profit per deal, as a fraction of the mean deal "
+        "value (25: 4% of deal value = 1 utility unit).",
+    )
+    trust_weight: float = Field(2.0, ge=0, description="Utility per unit of trust (0..1).")
+    capability_weight: float = Field(
+        1.0, ge=0, description="Utility per unit of capability (0..1)."
+    )
+    conflict_weight: float = Field(
+        0.5, ge=0, description="Utility lost per recent lost conflict (decaying count)."
+    )
+
+
+@register("partner_attention", "softmax-utility", version=1)
+class SoftmaxUtility(Rule):
+    """Partners aim their attention by a softmax over the utility of each vendor and the outside option, and move a fixed fraction of the way there each month.
+
+    Utility = profit_weight x expected profit per deal + trust_weight x trust + capability_weight x
+    capability - conflict_weight x recent conflicts. The softmax is the standard logit choice model
+    of discrete-choice theory (McFadden 1974); partial adjustment toward the target (inertia)
+    reflects that partners re-plan their business slowly (sales coverage, staff, marketing plans).
+    """
+
+    Params = SoftmaxUtilityParams
+    params: SoftmaxUtilityParams
+
+    def utility(self, x: AttentionInputs) -> np.ndarray:
+        """Utility of each portfolio vendor and of the outside option, ``(P, K + 1)``."""
+        p = self.params
+        vendors = (
+            p.profit_weight * x.profit
+            + p.trust_weight * x.trust
+            + p.capability_weight * x.capability
+            - p.conflict_weight * x.conflict
+        )
+        outside = (
+            p.profit_weight * x.outside_profit
+            + p.trust_weight * x.outside_trust
+            + p.capability_weight * x.outside_capability
+        )
+        return np.column_stack([vendors, outside])
+
+    def target(self, x: AttentionInputs) -> np.ndarray:
+        """The allocation a partner would choose with no inertia."""
+        mask = np.column_stack([x.active, np.ones(len(x.active), dtype=bool)])
+        return softmax_rows(self.utility(x) / self.params.temperature, mask)
+
+    def allocate(self, x: AttentionInputs, initial: bool = False) -> np.ndarray:
+        target = self.target(x)
+        if initial:
+            return target
+        move = step_fraction(self.params.inertia, x.dt)
+        return x.shares + move * (target - x.shares)

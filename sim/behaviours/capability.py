@@ -1,0 +1,76 @@
+"""Slot ``capability``: how a partner's capability to sell a vendor grows and decays.
+
+Protocol: ``update(capability, s: CapabilitySignals) -> ndarray`` returns the new ``(P, K)``
+capability within [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field
+
+from sim.behaviours.registry import Rule, RuleParams, register
+
+
+@dataclass(frozen=True)
+class CapabilitySignals:
+    """Inputs to capability, ``(P, K)`` arrays.
+
+    Attributes:
+        enablement: the vendor's enablement spend per partner-month (currency units).
+        attention: the partner's attention share on the vendor, 0..1.
+        deals_worked: influence-weighted deals the partner worked (closed, won or lost) this step.
+        dt: step length in months.
+    """
+
+    enablement: np.ndarray
+    attention: np.ndarray
+    deals_worked: np.ndarray
+    dt: float
+
+
+class EnablementLearningParams(RuleParams):
+    enablement_rate: float = Field(
+        0.08,
+        ge=0,
+        le=1,
+        description="Share of the gap to 1 a fully attentive partner closes per month at saturating "
+        "enablement spend.",
+    )
+    enablement_scale: float = Field(
+        1000.0,
+        gt=0,
+        description="Enablement spend per partner-month (currency) that gives 63% of the maximum "
+        "absorption: diminishing returns.",
+    )
+    learning_per_deal: float = Field(
+        0.02, ge=0, le=1, description="Share of the gap to 1 closed per deal worked."
+    )
+    decay_per_month: float = Field(
+        0.03, ge=0, le=1, description="Share of capability lost per month with no attention."
+    )
+
+
+@register("capability", "enablement-learning", version=1)
+class EnablementLearning(Rule):
+    """Capability grows with enablement spend (diminishing returns, absorbed in proportion to attention) and with deals worked, and decays when the partner's attention is elsewhere.
+
+    Absorption ``rate * (1 - exp(-spend / scale)) * attention * (1 - c)`` is a saturating
+    learning curve; learning by doing adds per deal (Arrow 1962); unused skills decay in proportion
+    to the attention not given.
+    """
+
+    Params = EnablementLearningParams
+    params: EnablementLearningParams
+
+    def update(self, capability: np.ndarray, s: CapabilitySignals) -> np.ndarray:
+        p = self.params
+        absorption = p.enablement_rate * (1.0 - np.exp(-s.enablement / p.enablement_scale))
+        grow = 1.0 - (1.0 - absorption * s.attention) ** s.dt
+        decay = 1.0 - (1.0 - p.decay_per_month * (1.0 - s.attention)) ** s.dt
+        learn = 1.0 - (1.0 - p.learning_per_deal) ** s.deals_worked
+        new = capability * (1.0 - decay) + (1.0 - capability) * grow
+        new = new + (1.0 - new) * learn
+        return np.clip(new, 0.0, 1.0)

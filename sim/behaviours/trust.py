@@ -1,0 +1,172 @@
+"""Slot ``trust``: how a partner's trust in a vendor moves with its experiences.
+
+Protocol:
+
+- ``surprise(relative_change, duration_months, notice_months, communication) -> ndarray``: the
+  trust shock of each program change (one entry per change), before its sign. The engine spreads an
+  event's surprise over the steps in which its value moves, signs it (favourable or not) and hands the
+  per-link sum to ``update``.
+- ``update(trust, s: TrustSignals) -> ndarray``: the new trust, ``(P, K)``, within [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field
+
+from sim.behaviours.registry import Rule, RuleParams, register
+
+
+@dataclass(frozen=True)
+class TrustSignals:
+    """What happened on each partner-vendor link this step; arrays are ``(P, K)``.
+
+    Attributes:
+        wins: deals the partner won with the vendor.
+        conflicts_lost: partner deals a vendor rep contested and took direct.
+        conflicts_kept: partner deals a rep contested but the partner kept.
+        invitations: vendor-sourced deals the partner was brought into (co-sell).
+        invitation_stage_sum: sum of the sales-cycle stages (0..1) at which it joined them.
+        communication: the vendor's communication level, 0..1.
+        profit_shortfall: relative shortfall of the vendor's partner terms below what the partner
+            expects (0 = as expected, 1 = nothing left).
+        surprise_loss: program-change surprise from unfavourable changes (>= 0).
+        surprise_gain: program-change surprise from favourable changes (>= 0).
+        anchor: the level trust drifts back to without news (the partner's prior), scalar or array.
+        dt: step length in months.
+    """
+
+    wins: np.ndarray
+    conflicts_lost: np.ndarray
+    conflicts_kept: np.ndarray
+    invitations: np.ndarray
+    invitation_stage_sum: np.ndarray
+    communication: np.ndarray
+    profit_shortfall: np.ndarray
+    surprise_loss: np.ndarray
+    surprise_gain: np.ndarray
+    anchor: float | np.ndarray
+    dt: float
+
+
+class AsymmetricTrustParams(RuleParams):
+    gain_per_win: float = Field(
+        0.02, ge=0, le=1, description="Share of the gap to 1 closed per won deal."
+    )
+    loss_per_lost_conflict: float = Field(
+        0.10, ge=0, le=1, description="Share of trust lost per deal a rep took direct."
+    )
+    loss_per_contest: float = Field(
+        0.03, ge=0, le=1, description="Share of trust lost per contested deal the partner kept."
+    )
+    fair_stage: float = Field(
+        0.5,
+        gt=0,
+        lt=1,
+        description="Join stage (0..1) below which a co-sell invitation builds trust and above "
+        "which it erodes it.",
+    )
+    gain_per_early_invite: float = Field(
+        0.02, ge=0, le=1, description="Share of the gap to 1 closed per invitation at stage 0."
+    )
+    loss_per_late_invite: float = Field(
+        0.04, ge=0, le=1, description="Share of trust lost per invitation at stage 1."
+    )
+    gain_communication: float = Field(
+        0.01, ge=0, le=1, description="Share of the gap to 1 closed per month at communication 1."
+    )
+    loss_profit_shortfall: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Share of trust lost per month per unit of relative shortfall.",
+    )
+    surprise_scale: float = Field(
+        1.5, ge=0, description="k: surprise of a full (100%) relative change made within one month."
+    )
+    surprise_exponent: float = Field(
+        2.0, gt=1, le=5, description="gamma > 1: surprise is convex in the monthly rate of change."
+    )
+    notice_scale_months: float = Field(
+        3.0, gt=0, description="Months of notice that remove 63% (1 - 1/e) of a change's surprise."
+    )
+    communication_relief: float = Field(
+        0.5, ge=0, le=1, description="Share of surprise removed by communication level 1."
+    )
+    loss_per_surprise: float = Field(
+        1.0, ge=0, le=1, description="Share of trust lost per unit of unfavourable surprise."
+    )
+    gain_per_surprise: float = Field(
+        0.4, ge=0, le=1, description="Share of the gap to 1 closed per unit of favourable surprise."
+    )
+    recovery_per_month: float = Field(
+        0.01, ge=0, le=1, description="Share of the gap to the anchor closed per month."
+    )
+
+
+@register("trust", "asymmetric", version=1)
+class AsymmetricTrust(Rule):
+    """Trust rises slowly with wins, early engagement and communication and falls about twice as fast with lost conflicts, late engagement, profit shortfalls and program surprises, recovering only slowly.
+
+    Gains close a share of the gap to 1 and losses remove a share of the current level, so trust stays
+    in [0, 1]. Loss weights are about twice gain weights: the negativity bias of trust research
+    (Slovic 1993, "Perceived risk, trust, and democracy"; Kahneman and Tversky's loss aversion). The
+    surprise of a program change is convex in its monthly rate, so the same change spread over months
+    hurts less than one jump, and notice and communication soften it (change-management practice).
+    """
+
+    Params = AsymmetricTrustParams
+    params: AsymmetricTrustParams
+
+    def surprise(
+        self,
+        relative_change: np.ndarray,
+        duration_months: np.ndarray,
+        notice_months: np.ndarray,
+        communication: np.ndarray,
+    ) -> np.ndarray:
+        """Total surprise of each change: ``k * (rel / M) ** gamma * M * (1 - notice) * (1 - comm)``.
+
+        ``M = max(duration, 1 month)`` so a change made within a month has the monthly rate ``rel``.
+        """
+        p = self.params
+        months = np.maximum(np.asarray(duration_months, dtype=float), 1.0)
+        rate = np.abs(np.asarray(relative_change, dtype=float)) / months
+        notice_effect = 1.0 - np.exp(
+            -np.asarray(notice_months, dtype=float) / p.notice_scale_months
+        )
+        communication_effect = p.communication_relief * np.asarray(communication, dtype=float)
+        return (
+            p.surprise_scale
+            * rate**p.surprise_exponent
+            * months
+            * (1.0 - notice_effect)
+            * (1.0 - communication_effect)
+        )
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        p = self.params
+        invites = np.maximum(s.invitations, 1e-12)
+        mean_stage = np.where(s.invitations > 0, s.invitation_stage_sum / invites, p.fair_stage)
+        early = s.invitations * np.clip((p.fair_stage - mean_stage) / p.fair_stage, 0.0, 1.0)
+        late = s.invitations * np.clip((mean_stage - p.fair_stage) / (1 - p.fair_stage), 0.0, 1.0)
+
+        gain = 1.0 - (
+            (1.0 - p.gain_per_win) ** s.wins
+            * (1.0 - p.gain_per_early_invite) ** early
+            * (1.0 - p.gain_communication * s.communication) ** s.dt
+            * (1.0 - np.minimum(p.gain_per_surprise * s.surprise_gain, 1.0))
+        )
+        keep = (
+            (1.0 - p.loss_per_lost_conflict) ** s.conflicts_lost
+            * (1.0 - p.loss_per_contest) ** s.conflicts_kept
+            * (1.0 - p.loss_per_late_invite) ** late
+            * (1.0 - np.minimum(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
+            * (1.0 - np.minimum(p.loss_per_surprise * s.surprise_loss, 1.0))
+        )
+        new = trust * keep + (1.0 - trust) * gain
+        recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
+        new = new + recovery * (s.anchor - new)
+        return np.clip(new, 0.0, 1.0)
