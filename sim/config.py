@@ -87,6 +87,11 @@ class MarketConfig(StrictModel):
     sales_cycle_months: float = Field(
         3.0, gt=0, le=60, description="Mean months from opportunity to close."
     )
+    untrained_coverage: Fraction = Field(
+        0.5,
+        description="Prospecting reach of a partner with capability 0 relative to one with "
+        "capability 1 (1 = capability does not matter for finding deals).",
+    )
     competitor_share: Fraction = Field(
         0.3,
         lt=1.0,
@@ -179,6 +184,33 @@ class PartnersConfig(StrictModel):
     services_margin: Fraction = Field(0.5, description="Partner's gross margin on services.")
     initial_trust: Fraction = 0.5
     initial_capability: Fraction = 0.3
+    initial_dispersion: float = Field(
+        0.1,
+        ge=0,
+        lt=0.5,
+        description="Standard deviation across links of initial trust and capability (beta draws "
+        "around the initial values); 0 = identical links.",
+    )
+    outside_margin: Fraction = Field(
+        0.18,
+        description="Margin a partner earns on the rest of its catalog (its outside option).",
+    )
+    effort_cost_per_deal: NonNegative = Field(
+        1500.0, description="Partner's cost of working one deal (currency units)."
+    )
+    win_rate_learning: float = Field(
+        0.1, gt=0, le=1, description="Weight of each closed deal in a partner's learned win rate."
+    )
+    expectation_months: float = Field(
+        6.0,
+        gt=0,
+        le=120,
+        description="Time constant (months) with which a partner's expected terms follow the "
+        "vendor's announced terms.",
+    )
+    conflict_memory_months: float = Field(
+        6.0, gt=0, le=120, description="Time constant (months) of a partner's memory of conflicts."
+    )
     exit_trust: Fraction = Field(
         0.15, description="A link whose trust stays below this for exit_months is dropped."
     )
