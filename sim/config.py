@@ -81,7 +81,10 @@ class MarketConfig(StrictModel):
     """Customer demand shared by all vendors, their partners and outside competitors."""
 
     opportunities_per_month: float = Field(
-        600.0, ge=0, le=1e7, description="Expected new customer opportunities per month, all vendors."
+        600.0,
+        ge=0,
+        le=1e7,
+        description="Expected new customer opportunities per month, all vendors.",
     )
     deal_size: DealSize = Field(default_factory=DealSize)
     sales_cycle_months: float = Field(
@@ -103,7 +106,9 @@ class MarketConfig(StrictModel):
 class ProgramConfig(StrictModel):
     """A vendor's partner program."""
 
-    margin: Fraction = Field(0.20, description="Front-end discount to the partner, share of deal value.")
+    margin: Fraction = Field(
+        0.20, description="Front-end discount to the partner, share of deal value."
+    )
     rebate: Fraction = Field(0.02, description="Back-end rebate, share of deal value.")
     spiff_per_deal: NonNegative = Field(0.0, description="Cash bonus per partner-won deal.")
     mdf_per_partner_month: NonNegative = Field(
@@ -114,13 +119,17 @@ class ProgramConfig(StrictModel):
     )
     deal_registration: bool = Field(True, description="Partner-found deals are protected.")
     communication: Fraction = Field(0.5, description="0 silent .. 1 over-communicates.")
-    recruit_per_month: NonNegative = Field(0.0, description="Expected new partners recruited per month.")
+    recruit_per_month: NonNegative = Field(
+        0.0, description="Expected new partners recruited per month."
+    )
 
 
 class CompPlanConfig(StrictModel):
     """Quota credit the vendor's direct reps get per unit of deal value, by kind of deal."""
 
-    direct_credit: float = Field(1.0, ge=0, le=10, description="Credit on deals the rep sells alone.")
+    direct_credit: float = Field(
+        1.0, ge=0, le=10, description="Credit on deals the rep sells alone."
+    )
     partner_sourced_credit: float = Field(
         1.0, ge=0, le=10, description="Credit on deals a partner found and transacts."
     )
@@ -136,7 +145,8 @@ class EngagementConfig(StrictModel):
     """When a partner joins a deal the vendor found."""
 
     partner_join_stage: Fraction = Field(
-        0.2, description="Stage of the sales cycle at which a partner joins: 0 start, 1 order-taker."
+        0.2,
+        description="Stage of the sales cycle at which a partner joins: 0 start, 1 order-taker.",
     )
 
 
@@ -145,9 +155,7 @@ class VendorConfig(StrictModel):
 
     name: str = Field(pattern=NAME_PATTERN, max_length=64)
     direct_reps: int = Field(40, ge=0, le=1_000_000, description="Number of direct reps.")
-    rep_capacity: float = Field(
-        6.0, gt=0, le=1000, description="Deals one rep can work at once."
-    )
+    rep_capacity: float = Field(6.0, gt=0, le=1000, description="Deals one rep can work at once.")
     product_strength: Fraction = Field(0.6, description="0 weak .. 1 best in class.")
     program: ProgramConfig = Field(default_factory=ProgramConfig)
     comp_plan: CompPlanConfig = Field(default_factory=CompPlanConfig)
@@ -192,7 +200,7 @@ class PartnersConfig(StrictModel):
         "around the initial values); 0 = identical links.",
     )
     outside_margin: Fraction = Field(
-        0.18,
+        0.25,
         description="Margin a partner earns on the rest of its catalog (its outside option).",
     )
     effort_cost_per_deal: NonNegative = Field(
@@ -214,7 +222,9 @@ class PartnersConfig(StrictModel):
     exit_trust: Fraction = Field(
         0.15, description="A link whose trust stays below this for exit_months is dropped."
     )
-    exit_months: float = Field(6.0, gt=0, le=120, description="Months below exit_trust before exit.")
+    exit_months: float = Field(
+        6.0, gt=0, le=120, description="Months below exit_trust before exit."
+    )
 
 
 class BehaviourChoice(BaseModel):
@@ -241,7 +251,9 @@ class EventConfig(StrictModel):
     at_month: float = Field(ge=0, description="Month the change starts.")
     vendor: str
     set: dict[str, float | bool] = Field(min_length=1)
-    ramp_months: float = Field(0.0, ge=0, description="Months to move linearly to the new value; 0 = abrupt.")
+    ramp_months: float = Field(
+        0.0, ge=0, description="Months to move linearly to the new value; 0 = abrupt."
+    )
     notice_months: float = Field(0.0, ge=0, description="Months of announcement before at_month.")
 
     @model_validator(mode="before")
@@ -296,7 +308,9 @@ class SweepConfig(StrictModel):
             data = dict(data)
             data["parameters"] = {
                 k: (
-                    tuple(float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v)
+                    tuple(
+                        float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v
+                    )
                     if isinstance(v, list)
                     else v
                 )
@@ -309,7 +323,9 @@ class SweepConfig(StrictModel):
     def _ordered(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
         for path, (low, high) in value.items():
             if not low < high:
-                raise ValueError(f"sweep parameter {path!r}: low must be below high, got [{low}, {high}]")
+                raise ValueError(
+                    f"sweep parameter {path!r}: low must be below high, got [{low}, {high}]"
+                )
         return value
 
 

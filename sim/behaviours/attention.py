@@ -71,10 +71,10 @@ class SoftmaxUtilityParams(RuleParams):
         description="Fraction of the gap to the target allocation closed per month.",
     )
     profit_weight: float = Field(
-        25.0,
+        15.0,
         ge=0,
         description="Utility per unit of expected profit per deal, as a fraction of the mean deal "
-        "value (25: 4% of deal value = 1 utility unit).",
+        "value (15: 6.7% of deal value = 1 utility unit).",
     )
     trust_weight: float = Field(2.0, ge=0, description="Utility per unit of trust (0..1).")
     capability_weight: float = Field(

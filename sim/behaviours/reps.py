@@ -29,7 +29,7 @@ def logit(p: float) -> float:
 
 class CreditLogitParams(RuleParams):
     cosell_base: float = Field(
-        0.3,
+        0.5,
         gt=0,
         lt=1,
         description="Co-sell probability when assisted credit equals direct credit.",
@@ -44,7 +44,7 @@ class CreditLogitParams(RuleParams):
         description="Contest probability with equal credit, no quota pressure and no registration.",
     )
     contest_credit_weight: float = Field(
-        3.0,
+        2.0,
         ge=0,
         description="Log-odds of contesting per unit of (direct - partner-sourced) credit.",
     )

@@ -69,10 +69,10 @@ class AsymmetricTrustParams(RuleParams):
         "which it erodes it.",
     )
     gain_per_early_invite: float = Field(
-        0.02, ge=0, le=1, description="Share of the gap to 1 closed per invitation at stage 0."
+        0.04, ge=0, le=1, description="Share of the gap to 1 closed per invitation at stage 0."
     )
     loss_per_late_invite: float = Field(
-        0.04, ge=0, le=1, description="Share of trust lost per invitation at stage 1."
+        0.08, ge=0, le=1, description="Share of trust lost per invitation at stage 1."
     )
     gain_communication: float = Field(
         0.01, ge=0, le=1, description="Share of the gap to 1 closed per month at communication 1."

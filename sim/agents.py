@@ -1,0 +1,110 @@
+"""Mesa agents as thin handles over the model's arrays.
+
+The population state lives in arrays (:mod:`sim.state`); these agents read and write it by index so
+a user can inspect one partner, rep or vendor the Mesa way (``model.agents_by_type[Partner]``,
+``AgentSet.select``, ``AgentSet.agg``) without the engine keeping a second copy of the state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import ChannelModel
+
+
+class Vendor(mesa.Agent):
+    """A vendor: its current program, comp plan and engagement terms."""
+
+    model: ChannelModel
+
+    def __init__(self, model: ChannelModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = model.vendor_names[index]
+
+    def term(self, key: str) -> float:
+        """The current value of ``key`` (e.g. ``margin``, ``direct_credit``, ``partner_join_stage``)."""
+        return float(getattr(self.model.terms, key)[self.index])
+
+    @property
+    def partner_links(self) -> np.ndarray:
+        """``(partner, slot)`` pairs of the vendor's active links."""
+        ps = self.model.partners
+        return np.argwhere((ps.vendor == self.index) & ps.active)
+
+    def __repr__(self) -> str:
+        return f"Vendor({self.name!r})"
+
+
+class DirectRep(mesa.Agent):
+    """A direct rep of one vendor: open deals and smoothed quota credit."""
+
+    model: ChannelModel
+
+    def __init__(self, model: ChannelModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def vendor(self) -> str:
+        return self.model.vendor_names[self.model.reps.vendor[self.index]]
+
+    @property
+    def open_deals(self) -> int:
+        return int(self.model.reps.open_deals[self.index])
+
+    @property
+    def attainment(self) -> float:
+        """Smoothed credit per month over quota per month."""
+        reps, terms = self.model.reps, self.model.terms
+        return float(
+            reps.credit_rate[self.index] / terms.quota_per_rep_month[reps.vendor[self.index]]
+        )
+
+    @property
+    def quota_pressure(self) -> float:
+        return float(np.clip(1.0 - self.attainment, 0.0, 1.0))
+
+
+class Partner(mesa.Agent):
+    """A multi-vendor partner: capacity, and per portfolio vendor its trust, capability, attention."""
+
+    model: ChannelModel
+
+    def __init__(self, model: ChannelModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def capacity(self) -> float:
+        return float(self.model.partners.capacity[self.index])
+
+    @property
+    def portfolio(self) -> list[str]:
+        """Names of the vendors in the partner's portfolio (active links or not)."""
+        return [self.model.vendor_names[v] for v in self.model.partners.vendor[self.index]]
+
+    @property
+    def attention(self) -> dict[str, float]:
+        """Attention share per vendor plus ``outside``; sums to 1."""
+        shares = self.model.partners.shares[self.index]
+        out = {name: float(s) for name, s in zip(self.portfolio, shares[:-1], strict=True)}
+        out["outside"] = float(shares[-1])
+        return out
+
+    def link(self, vendor: str) -> dict[str, float | bool]:
+        """State of the link to ``vendor``: trust, capability, win rate, active."""
+        ps = self.model.partners
+        slot = self.portfolio.index(vendor)
+        i = self.index
+        return {
+            "active": bool(ps.active[i, slot]),
+            "trust": float(ps.trust[i, slot]),
+            "capability": float(ps.capability[i, slot]),
+            "win_rate": float(ps.win_rate[i, slot]),
+            "revenue": float(ps.revenue[i, slot]),
+        }

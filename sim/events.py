@@ -1,0 +1,148 @@
+"""Scheduled program changes: announcement, linear ramp, and the terms partners see each step.
+
+An event ``{at_month: m, vendor: v, set: {program.margin: 0.12}, ramp_months: R, notice_months: N}``
+is announced at ``m - N``, starts moving at ``m`` and reaches its new value at ``m + R`` (at once when
+``R = 0``). The value in force during a step is the schedule's value at the step's start.
+
+Each change carries a *direction* for partners: a margin rise is favourable, a direct-credit rise or a
+later join stage is unfavourable, a quota change is neutral (it reaches partners only through rep
+behaviour). The engine turns each change into a trust *surprise* with the trust rule and spreads it
+over the steps in which the value moves, in proportion to how far it moves in each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import EVENT_SECTIONS, ScenarioConfig
+
+DIRECTION: dict[str, int] = {
+    "program.margin": +1,
+    "program.rebate": +1,
+    "program.spiff_per_deal": +1,
+    "program.mdf_per_partner_month": +1,
+    "program.enablement_per_partner_month": +1,
+    "program.deal_registration": +1,
+    "program.communication": 0,
+    "program.recruit_per_month": 0,
+    "comp_plan.direct_credit": -1,
+    "comp_plan.partner_sourced_credit": +1,
+    "comp_plan.partner_assisted_credit": +1,
+    "comp_plan.quota_per_rep_month": 0,
+    "engagement.partner_join_stage": -1,
+}
+"""+1: partners gain when the value rises; -1: they lose; 0: no direct effect on partners."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event's change of one key of one vendor."""
+
+    vendor: int
+    path: str
+    old: float
+    new: float
+    start: float
+    ramp: float
+    notice: float
+
+    def progress(self, month: float) -> float:
+        """Fraction of the way from ``old`` to ``new`` at ``month`` (0 before the start)."""
+        if self.ramp <= 0:
+            return 1.0 if month >= self.start else 0.0
+        return float(np.clip((month - self.start) / self.ramp, 0.0, 1.0))
+
+    def value(self, month: float) -> float:
+        return self.old + (self.new - self.old) * self.progress(month)
+
+    @property
+    def relative_size(self) -> float:
+        """``|new - old| / max(|old|, |new|)``: 1 for a switch from or to 0, 0.4 for 0.20 -> 0.12."""
+        scale = max(abs(self.old), abs(self.new))
+        return abs(self.new - self.old) / scale if scale > 0 else 0.0
+
+    @property
+    def favourable(self) -> int:
+        """+1 if partners gain from this change, -1 if they lose, 0 if neutral."""
+        return DIRECTION[self.path] * int(np.sign(self.new - self.old))
+
+
+class VendorTerms:
+    """The value of every program, comp-plan and engagement key for every vendor, as ``(V,)`` arrays.
+
+    Attributes are the keys' short names (``terms.margin``, ``terms.direct_credit``,
+    ``terms.partner_join_stage``); booleans are stored as 0.0 / 1.0.
+    """
+
+    def __init__(self, values: dict[str, np.ndarray]) -> None:
+        self._values = values
+        for path, array in values.items():
+            setattr(self, path.split(".", 1)[1], array)
+
+    def __getitem__(self, path: str) -> np.ndarray:
+        return self._values[path]
+
+    def paths(self) -> Iterator[str]:
+        return iter(self._values)
+
+
+def initial_values(config: ScenarioConfig) -> dict[str, np.ndarray]:
+    """Each ``section.key`` path mapped to its per-vendor starting values."""
+    values: dict[str, np.ndarray] = {}
+    for path in DIRECTION:
+        section, key = path.split(".", 1)
+        assert section in EVENT_SECTIONS
+        values[path] = np.array(
+            [float(getattr(getattr(v, section), key)) for v in config.vendors], dtype=float
+        )
+    return values
+
+
+class Schedule:
+    """The scenario's events as per-key change lists, evaluated at any month."""
+
+    def __init__(self, config: ScenarioConfig) -> None:
+        self.base = initial_values(config)
+        planned = {path: values.copy() for path, values in self.base.items()}
+        changes: list[Change] = []
+        for event in sorted(config.events, key=lambda e: e.at_month):
+            vendor = config.vendor_index(event.vendor)
+            for path, target in event.set.items():
+                change = Change(
+                    vendor=vendor,
+                    path=path,
+                    old=float(planned[path][vendor]),
+                    new=float(target),
+                    start=event.at_month,
+                    ramp=0.0 if isinstance(target, bool) else event.ramp_months,
+                    notice=event.notice_months,
+                )
+                planned[path][vendor] = change.new
+                changes.append(change)
+        self.changes: tuple[Change, ...] = tuple(changes)
+
+    def terms(self, month: float) -> VendorTerms:
+        """Terms in force at ``month``."""
+        values = {path: array.copy() for path, array in self.base.items()}
+        for change in self.changes:
+            if change.progress(month) > 0:
+                values[change.path][change.vendor] = change.value(month)
+        return VendorTerms(values)
+
+    def announced(self, month: float) -> VendorTerms:
+        """Terms partners expect at ``month``: every change announced by then counts as done."""
+        values = {path: array.copy() for path, array in self.base.items()}
+        for change in self.changes:
+            if month >= change.start - change.notice:
+                values[change.path][change.vendor] = change.new
+        return VendorTerms(values)
+
+    def moves(self, before: float, now: float) -> Iterator[tuple[Change, float]]:
+        """Changes whose value moved between ``before`` and ``now``, with the fraction moved."""
+        for change in self.changes:
+            moved = change.progress(now) - change.progress(before)
+            if moved > 0:
+                yield change, moved

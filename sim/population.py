@@ -1,0 +1,88 @@
+"""Drawing partners: capacity, portfolios and initial link states, all from the run's generator."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import CapacityConfig, PartnersConfig
+from sim.state import PartnerState
+
+
+def draw_capacity(rng: np.random.Generator, cfg: CapacityConfig, n: int) -> np.ndarray:
+    """``n`` partner capacities (new deals per month) with mean ``cfg.mean``.
+
+    ``pareto``: classic Pareto with tail index ``shape`` and minimum ``mean * (shape - 1) / shape``,
+    so a few partners hold most capacity (top 10% hold ``0.1 ** (1 - 1/shape)`` of it: 59% at 1.3).
+    ``lognormal``: sigma of log ``shape``. ``constant``: everyone ``mean``.
+    """
+    if cfg.distribution == "pareto":
+        minimum = cfg.mean * (cfg.shape - 1.0) / cfg.shape
+        return minimum * (1.0 + rng.pareto(cfg.shape, n))
+    if cfg.distribution == "lognormal":
+        return cfg.mean * np.exp(rng.normal(-(cfg.shape**2) / 2.0, cfg.shape, n))
+    return np.full(n, cfg.mean)
+
+
+def beta_around(
+    rng: np.random.Generator, mean: float, sd: float, shape: tuple[int, ...]
+) -> np.ndarray:
+    """Beta draws with the given mean and standard deviation (the mean itself when ``sd`` is 0).
+
+    The standard deviation is capped below the largest a beta with that mean allows.
+    """
+    if sd <= 0 or mean <= 0 or mean >= 1:
+        return np.full(shape, mean)
+    sd = min(sd, 0.95 * np.sqrt(mean * (1 - mean)))
+    concentration = mean * (1 - mean) / sd**2 - 1
+    return rng.beta(mean * concentration, (1 - mean) * concentration, shape)
+
+
+def draw_portfolios(
+    rng: np.random.Generator, n: int, vendors: int, size: int, include: int | None = None
+) -> np.ndarray:
+    """``(n, size)`` distinct vendor indices per partner; ``include`` is in every portfolio if given."""
+    if include is None:
+        keys = rng.random((n, vendors))
+        return np.argsort(keys, axis=1)[:, :size]
+    others = np.array([v for v in range(vendors) if v != include])
+    keys = rng.random((n, len(others)))
+    chosen = others[np.argsort(keys, axis=1)[:, : size - 1]]
+    return np.column_stack([np.full(n, include), chosen])
+
+
+def new_partners(
+    rng: np.random.Generator,
+    cfg: PartnersConfig,
+    portfolios: np.ndarray,
+    win_rate: np.ndarray,
+    expected_terms: np.ndarray,
+) -> PartnerState:
+    """Partners with the given portfolios; their attention is set later by the attention rule.
+
+    Args:
+        rng: the run's generator.
+        cfg: the partners section of the scenario.
+        portfolios: ``(n, K)`` vendor indices.
+        win_rate: ``(V,)`` a new partner's prior win rate per vendor.
+        expected_terms: ``(V,)`` margin + rebate a new partner expects per vendor.
+    """
+    n, k = portfolios.shape
+    trust = beta_around(rng, cfg.initial_trust, cfg.initial_dispersion, (n, k))
+    capability = beta_around(rng, cfg.initial_capability, cfg.initial_dispersion, (n, k))
+    shares = np.zeros((n, k + 1))
+    shares[:, k] = 1.0
+    return PartnerState(
+        capacity=draw_capacity(rng, cfg.capacity, n),
+        shares=shares,
+        vendor=portfolios.astype(np.int64),
+        active=np.ones((n, k), dtype=bool),
+        trust=trust,
+        trust_anchor=trust.copy(),
+        capability=capability,
+        win_rate=win_rate[portfolios].astype(float),
+        expected_terms=expected_terms[portfolios].astype(float),
+        conflict_memory=np.zeros((n, k)),
+        months_since_win=np.full((n, k), np.inf),
+        months_low_trust=np.zeros((n, k)),
+        revenue=np.zeros((n, k)),
+    )
