@@ -2,7 +2,8 @@
 
 An event ``{at_month: m, vendor: v, set: {program.margin: 0.12}, ramp_months: R, notice_months: N}``
 is announced at ``m - N``, starts moving at ``m`` and reaches its new value at ``m + R`` (at once when
-``R = 0``). The value in force during a step is the schedule's value at the step's start.
+``R = 0``). The value in force during a step is the schedule's value at the step's start. An event at
+month 0 with no ramp and no notice sets a launch term: the program starts that way, with no surprise.
 
 Each change carries a *direction* for partners: a margin rise is favourable, a direct-credit rise or a
 later join stage is unfavourable, a quota change is neutral (it reaches partners only through rep
@@ -110,7 +111,14 @@ class Schedule:
         changes: list[Change] = []
         for event in sorted(config.events, key=lambda e: e.at_month):
             vendor = config.vendor_index(event.vendor)
+            launch = event.at_month == 0 and event.ramp_months == 0 and event.notice_months == 0
             for path, target in event.set.items():
+                if launch:
+                    # A term set at month 0 with no ramp or notice is how the program starts,
+                    # not a change partners live through: no surprise, no announcement.
+                    self.base[path][vendor] = float(target)
+                    planned[path][vendor] = float(target)
+                    continue
                 change = Change(
                     vendor=vendor,
                     path=path,
