@@ -34,6 +34,8 @@ CLOSE_TIME_SHAPE = 4.0
 """Gamma shape of the time from opportunity to close (coefficient of variation 0.5)."""
 REP_CREDIT_MEMORY = 1.0 / 3.0
 """Share of the gap closed per month by a rep's smoothed credit rate (about a quarter's memory)."""
+WARMUP_CYCLES = 3.0
+"""Sales cycles of market activity simulated before month 0, so the pipeline starts full."""
 
 
 @dataclass
@@ -130,6 +132,8 @@ class ChannelModel(mesa.Model):
         self.competitor_weight = self._initial_competitor_weight()
         self.recorder = MetricRecorder(config.time.steps, self.vendor_names, self.dt)
         self.ledger = StepLedger(self.n_vendors, self.partners.count, self.slots)
+        self.clock = 0
+        self.warm_up()
 
         self.vendor_agents = [Vendor(self, i) for i in range(self.n_vendors)]
         self.rep_agents = [DirectRep(self, i) for i in range(self.reps.count)]
@@ -148,6 +152,22 @@ class ChannelModel(mesa.Model):
         self.learn()
         self.churn_and_recruit()
         self.collect()
+        self.clock += 1
+
+    def warm_up(self) -> None:
+        """Fill the pipeline and rep credit before month 0 under the starting terms.
+
+        Deals are found, decided and closed for ``WARMUP_CYCLES`` sales cycles of negative time;
+        partners do not learn and nothing is recorded, so month 0 starts in a steady market instead
+        of an empty one.
+        """
+        steps = int(np.ceil(WARMUP_CYCLES * self.config.market.sales_cycle_months / self.dt))
+        for self.clock in range(-steps, 0):
+            self.ledger = StepLedger(self.n_vendors, self.partners.count, self.slots)
+            self.decide_reps(self.source_opportunities())
+            self.book_accounts(self.progress_deals())
+            self._note_wins()
+        self.clock = 0
 
     def run(self) -> RunOutput:
         """Run every step of the horizon and return the metrics."""
@@ -158,8 +178,8 @@ class ChannelModel(mesa.Model):
     # ------------------------------------------------------------------ helpers
     @property
     def step_index(self) -> int:
-        """0-based index of the current step (Mesa counts ``steps`` from 1 inside ``step``)."""
-        return self.steps - 1
+        """0-based index of the current step; negative during the warm-up before month 0."""
+        return self.clock
 
     @property
     def month(self) -> float:
@@ -478,7 +498,7 @@ class ChannelModel(mesa.Model):
             np.divide(wins, closed, out=ps.win_rate.copy(), where=closed > 0) - ps.win_rate
         )
         ps.revenue += ledger.link("revenue")
-        ps.months_since_win = np.where(wins > 0, 0.0, ps.months_since_win + self.dt)
+        self._note_wins()
 
         current = self._terms_rate(self.terms)[ps.vendor]
         shortfall = np.clip(
@@ -514,6 +534,10 @@ class ChannelModel(mesa.Model):
         ps.capability = np.where(
             ps.active, self.capability_rule.update(ps.capability, capability), ps.capability
         )
+
+    def _note_wins(self) -> None:
+        ps = self.partners
+        ps.months_since_win = np.where(self.ledger.link("wins") > 0, 0.0, ps.months_since_win + self.dt)
 
     def churn_and_recruit(self) -> None:
         """Phase 8: links with trust below the exit level for long enough exit; vendors recruit."""
