@@ -134,6 +134,9 @@ class ChannelModel(mesa.Model):
         self.ledger = StepLedger(self.n_vendors, self.partners.count, self.slots)
         self.clock = 0
         self.warm_up()
+        # Re-fix competitors against the warmed-up market (reps now hold open deals), so they
+        # win `competitor_share` of demand at month 0.
+        self.competitor_weight = self._initial_competitor_weight()
 
         self.vendor_agents = [Vendor(self, i) for i in range(self.n_vendors)]
         self.rep_agents = [DirectRep(self, i) for i in range(self.reps.count)]
