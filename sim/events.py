@@ -37,6 +37,23 @@ DIRECTION: dict[str, int] = {
 }
 """+1: partners gain when the value rises; -1: they lose; 0: no direct effect on partners."""
 
+REFERENCE: dict[str, float] = {
+    "program.margin": 0.20,  # a typical partner margin: a 5-point cut is a 25% change
+    "program.rebate": 0.20,  # measured against the same total margin: rebates are a small part
+    "program.spiff_per_deal": 5000.0,  # currency per deal
+    "program.mdf_per_partner_month": 1000.0,  # currency per partner-month
+    "program.enablement_per_partner_month": 1000.0,  # currency per partner-month
+    "comp_plan.direct_credit": 1.0,  # credit per unit of deal value
+    "comp_plan.partner_sourced_credit": 1.0,
+    "comp_plan.partner_assisted_credit": 1.0,
+    "engagement.partner_join_stage": 0.5,  # stage 0..1
+}
+"""Smallest denominator of a change's relative size, per key, so a change from or to 0 is not
+automatically a 100% change: ``|new - old| / max(|old|, |new|, REFERENCE)``."""
+
+BOOLEAN_CHANGE_SIZE = 0.5
+"""Relative size of switching a yes/no term such as deal registration."""
+
 
 @dataclass(frozen=True)
 class Change:
@@ -61,8 +78,10 @@ class Change:
 
     @property
     def relative_size(self) -> float:
-        """``|new - old| / max(|old|, |new|)``: 1 for a switch from or to 0, 0.4 for 0.20 -> 0.12."""
-        scale = max(abs(self.old), abs(self.new))
+        """``|new - old| / max(|old|, |new|, reference)``: 0.4 for a margin cut 0.20 -> 0.12."""
+        if self.path == "program.deal_registration":
+            return BOOLEAN_CHANGE_SIZE if self.new != self.old else 0.0
+        scale = max(abs(self.old), abs(self.new), REFERENCE.get(self.path, 0.0))
         return abs(self.new - self.old) / scale if scale > 0 else 0.0
 
     @property

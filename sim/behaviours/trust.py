@@ -96,10 +96,17 @@ class AsymmetricTrustParams(RuleParams):
         0.5, ge=0, le=1, description="Share of surprise removed by communication level 1."
     )
     loss_per_surprise: float = Field(
-        1.0, ge=0, le=1, description="Share of trust lost per unit of unfavourable surprise."
+        1.0,
+        ge=0,
+        le=10,
+        description="Unfavourable surprise S keeps a share exp(-loss_per_surprise * S) of trust.",
     )
     gain_per_surprise: float = Field(
-        0.4, ge=0, le=1, description="Share of the gap to 1 closed per unit of favourable surprise."
+        0.4,
+        ge=0,
+        le=10,
+        description="Favourable surprise S closes a share 1 - exp(-gain_per_surprise * S) of the "
+        "gap to 1.",
     )
     recovery_per_month: float = Field(
         0.01, ge=0, le=1, description="Share of the gap to the anchor closed per month."
@@ -157,14 +164,14 @@ class AsymmetricTrust(Rule):
             (1.0 - p.gain_per_win) ** s.wins
             * (1.0 - p.gain_per_early_invite) ** early
             * (1.0 - p.gain_communication * s.communication) ** s.dt
-            * (1.0 - np.minimum(p.gain_per_surprise * s.surprise_gain, 1.0))
+            * np.exp(-p.gain_per_surprise * s.surprise_gain)
         )
         keep = (
             (1.0 - p.loss_per_lost_conflict) ** s.conflicts_lost
             * (1.0 - p.loss_per_contest) ** s.conflicts_kept
             * (1.0 - p.loss_per_late_invite) ** late
             * (1.0 - np.minimum(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
-            * (1.0 - np.minimum(p.loss_per_surprise * s.surprise_loss, 1.0))
+            * np.exp(-p.loss_per_surprise * s.surprise_loss)
         )
         new = trust * keep + (1.0 - trust) * gain
         recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
