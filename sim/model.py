@@ -247,7 +247,9 @@ class ChannelModel(mesa.Model):
         return np.where(ps.active, weight, 0.0)
 
     def _free_rep_slots(self) -> np.ndarray:
-        return np.maximum(self.rep_capacity[self.reps.vendor] - self.reps.open_deals, 0.0)
+        """Whole deals each rep can still take on (capacity is rounded down)."""
+        capacity = np.floor(self.rep_capacity[self.reps.vendor])
+        return np.maximum(capacity - self.reps.open_deals, 0.0)
 
     def _direct_weights(self) -> np.ndarray:
         """Prospecting coverage of each vendor's direct team: free deal slots per month x strength."""
@@ -307,7 +309,7 @@ class ChannelModel(mesa.Model):
         flat = np.repeat(np.arange(link_counts.size), link_counts)
         p_partner, p_slot = flat // slots, flat % slots
         p_vendor = ps.vendor[p_partner, p_slot]
-        covering = self._random_reps(p_vendor, by_free_slots=False)
+        covering = self._covering_reps(p_vendor)
 
         d_vendor, d_rep = self._assign_direct(direct_counts)
         n_p, n_d = len(p_vendor), len(d_vendor)
@@ -330,27 +332,30 @@ class ChannelModel(mesa.Model):
             "close_step": self._draw_close_steps(n_p + n_d),
         }
 
-    def _random_reps(self, vendor: np.ndarray, by_free_slots: bool) -> np.ndarray:
-        """A rep of each deal's vendor, uniformly or in proportion to free slots (-1 if none)."""
+    def _covering_reps(self, vendor: np.ndarray) -> np.ndarray:
+        """A rep of each deal's vendor, uniformly at random (-1 if the vendor has none)."""
         out = np.full(len(vendor), -1, dtype=np.int64)
-        weights = self._free_rep_slots() if by_free_slots else np.ones(self.reps.count)
         for v in np.unique(vendor):
             reps = np.flatnonzero(self.reps.vendor == v)
-            w = weights[reps]
-            if len(reps) == 0 or w.sum() <= 0:
-                continue
-            rows = vendor == v
-            out[rows] = self.rng.choice(reps, size=int(rows.sum()), p=w / w.sum())
+            if len(reps):
+                rows = vendor == v
+                out[rows] = reps[self.rng.integers(len(reps), size=int(rows.sum()))]
         return out
 
     def _assign_direct(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Give rep-found deals to reps with free slots; deals beyond the free slots are lost."""
-        free = np.bincount(self.reps.vendor, self._free_rep_slots(), minlength=self.n_vendors)
-        counts = np.minimum(counts, np.floor(free).astype(np.int64))
-        vendor = np.repeat(np.arange(self.n_vendors), counts)
-        rep = self._random_reps(vendor, by_free_slots=True)
-        np.add.at(self.reps.open_deals, rep[rep >= 0], 1)
-        return vendor, rep
+        """Give rep-found deals to free rep slots, without replacement; deals beyond them are lost."""
+        free = self._free_rep_slots().astype(np.int64)
+        vendors, reps = [], []
+        for v in np.flatnonzero(counts):
+            mine = np.flatnonzero(self.reps.vendor == v)
+            slots = np.repeat(mine, free[mine])
+            n = min(int(counts[v]), len(slots))
+            vendors.append(np.full(n, v))
+            reps.append(self.rng.choice(slots, size=n, replace=False))
+        vendor = np.concatenate(vendors) if vendors else np.empty(0, dtype=np.int64)
+        rep = np.concatenate(reps) if reps else np.empty(0, dtype=np.int64)
+        np.add.at(self.reps.open_deals, rep, 1)
+        return vendor.astype(np.int64), rep.astype(np.int64)
 
     def decide_reps(self, deals: dict[str, np.ndarray]) -> None:
         """Phase 4: reps bring partners into deals they found, and contest deals partners found."""
@@ -575,6 +580,9 @@ class ChannelModel(mesa.Model):
         )
         first = self.partners.count
         self.partners.append(recruits)
+        # A recruit plans its attention like the founding partners did: the rule's target.
+        target = self.attention_rule.allocate(self._attention_inputs(), initial=True)
+        self.partners.shares[first:] = target[first:]
         self.partner_agents += [Partner(self, i) for i in range(first, self.partners.count)]
 
     def collect(self) -> None:
