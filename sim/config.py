@@ -363,7 +363,25 @@ class ScenarioConfig(StrictModel):
                     f"events[{i}].vendor: unknown vendor {event.vendor!r}; vendors are "
                     + ", ".join(names)
                 )
+        self._no_overlapping_events()
         return self
+
+    def _no_overlapping_events(self) -> None:
+        """Two changes of one vendor's key may not overlap: the second starts after the first ends."""
+        by_key: dict[tuple[str, str], list[tuple[int, EventConfig]]] = {}
+        for i, event in enumerate(self.events):
+            for path in event.set:
+                by_key.setdefault((event.vendor, path), []).append((i, event))
+        for (vendor, path), items in by_key.items():
+            items.sort(key=lambda item: item[1].at_month)
+            for (i, first), (j, second) in zip(items, items[1:], strict=False):
+                end = first.at_month + first.ramp_months
+                if second.at_month < end or second.at_month == first.at_month:
+                    raise ValueError(
+                        f"events[{j}].at_month: changes {vendor}.{path} at month "
+                        f"{second.at_month:g} while events[{i}] is still moving it until month "
+                        f"{end:g}; start it at month {end:g} or later, or merge the two events"
+                    )
 
     def vendor_index(self, name: str) -> int:
         """Position of the vendor called ``name``."""

@@ -67,7 +67,7 @@ class CreditLogit(Rule):
     """Reps co-sell more when partner-assisted credit beats direct credit, and contest partner deals more when direct credit beats partner-sourced credit and their quota is far off, less under deal registration.
 
     Logistic choice in the credit gap: reps respond to how they are paid (agency theory of sales
-    compensation, Basu et al. 1985); quota pressure raises opportunism near period end; registration
+    compensation, Basu et al. 1985); quota pressure (smoothed credit below quota) raises opportunism; registration
     protects the partner's claim.
     """
 
