@@ -23,6 +23,17 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Scenario, variant and vendor names: a letter or digit first, then letters, digits, ``_ . -``."""
 
 
+def _int_as_float(value: Any) -> Any:
+    """An int written where a float is expected, as a float; anything else (or an int too large for a
+    float, which validation then rejects) unchanged."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            return value
+    return value
+
+
 class StrictModel(BaseModel):
     """Base for every scenario section: unknown keys are errors, numbers are not coerced from text."""
 
@@ -36,13 +47,8 @@ class StrictModel(BaseModel):
             out = dict(data)
             for key, value in data.items():
                 field = cls.model_fields.get(key)
-                if (
-                    field is not None
-                    and field.annotation in (float, "float")
-                    and isinstance(value, int)
-                    and not isinstance(value, bool)
-                ):
-                    out[key] = float(value)
+                if field is not None and field.annotation in (float, "float"):
+                    out[key] = _int_as_float(value)
             return out
         return data
 
@@ -262,10 +268,7 @@ class EventConfig(StrictModel):
         # `set` values stay as written: ints become floats, bools stay bools.
         if isinstance(data, dict) and isinstance(data.get("set"), dict):
             data = dict(data)
-            data["set"] = {
-                k: (float(v) if isinstance(v, int) and not isinstance(v, bool) else v)
-                for k, v in data["set"].items()
-            }
+            data["set"] = {k: _int_as_float(v) for k, v in data["set"].items()}
         return data
 
     @field_validator("set")
@@ -307,13 +310,7 @@ class SweepConfig(StrictModel):
         if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
             data = dict(data)
             data["parameters"] = {
-                k: (
-                    tuple(
-                        float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v
-                    )
-                    if isinstance(v, list)
-                    else v
-                )
+                k: (tuple(_int_as_float(x) for x in v) if isinstance(v, list) else v)
                 for k, v in data["parameters"].items()
             }
         return data
