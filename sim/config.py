@@ -11,6 +11,7 @@ says what a valid scenario is.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, Literal
 
@@ -287,8 +288,10 @@ class EventConfig(StrictModel):
                 "engagement": EngagementConfig,
             }[section]
             if key not in model.model_fields:
+                close = difflib.get_close_matches(key, list(model.model_fields), n=1)
+                hint = f"; did you mean {section}.{close[0]}?" if close else ";"
                 raise ValueError(
-                    f"event key {path!r}: {section} has no key {key!r}; allowed: "
+                    f"event key {path!r}: {section} has no key {key!r}{hint} allowed: "
                     + ", ".join(model.model_fields)
                 )
         return value

@@ -1,0 +1,254 @@
+"""Scenario files: YAML with line numbers, ``extends``, variants and ``--set`` overrides, resolved to
+one frozen :class:`~sim.config.ScenarioConfig` per variant.
+
+A scenario is read in this order: the file and the chain of files it ``extends`` (deep merge, lists
+replaced, the extending file wins); then each variant is merged onto that base document; then
+``--set`` overrides and ``--seed``/``--replicates`` apply to every variant; then each variant is
+validated against the schema and its behaviour rules' parameter schemas. Every problem found is
+reported at once as a :class:`ScenarioError` naming the file, line and key path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.config import NAME_PATTERN, ScenarioConfig
+from sim.errors import NAME_HINT, Issue, ScenarioError, show, unknown_message
+from sim.overrides import apply_override, parse_assignment
+from sim.resolution import (
+    dump_yaml,
+    resolved_behaviours,
+    resolved_document,
+    validate_document,
+    with_overrides,
+)
+from sim.starter import starter_scenario
+from sim.yamlsource import Src, copied, merge, read_document
+
+MAX_EXTENDS = 16
+"""Longest chain of ``extends`` (files beyond the first)."""
+VARIANT_KEYS_FORBIDDEN = ("name", "extends", "variants")
+"""Keys a variant may not set."""
+BASE = "base"
+"""Name of the variant that is the file itself."""
+
+__all__ = [
+    "Issue",
+    "Scenario",
+    "ScenarioError",
+    "dump_yaml",
+    "load_scenario",
+    "resolved_behaviours",
+    "resolved_document",
+    "starter_scenario",
+    "with_overrides",
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded scenario file: one validated config per variant, ``base`` first.
+
+    Attributes:
+        path: the file, as given.
+        name: the scenario's name (used for its results folder).
+        description: what the scenario asks.
+        variants: variant name -> resolved config; ``base`` first, then the file's variants in order.
+        document: the merged raw document of ``base`` (after ``extends``, without ``variants``).
+    """
+
+    path: Path
+    name: str
+    description: str
+    variants: dict[str, ScenarioConfig]
+    document: dict[str, Any]
+
+    def variant(self, name: str) -> ScenarioConfig:
+        """The config of variant ``name``.
+
+        Raises:
+            ScenarioError: no such variant; the message lists the variants.
+        """
+        if name in self.variants:
+            return self.variants[name]
+        message = unknown_message("variant", name, list(self.variants), "variants are")
+        raise ScenarioError([Issue(str(self.path), None, "", message)])
+
+
+def load_scenario(
+    path: str | os.PathLike[str],
+    overrides: Sequence[str] = (),
+    *,
+    seed: int | None = None,
+    replicates: int | None = None,
+) -> Scenario:
+    """Read, merge, override and validate a scenario file.
+
+    Args:
+        path: the scenario file; error messages show it as given.
+        overrides: ``PATH=VALUE`` strings (``--set``), applied to every variant.
+        seed: replaces the file's ``seed`` (``--seed``).
+        replicates: replaces the file's ``replicates`` (``--replicates``).
+
+    Raises:
+        ScenarioError: anything wrong, with file, line, key path and what is allowed.
+    """
+    shown = os.fspath(path)
+    assignments = _parse_assignments(overrides)
+    doc, src = _load_chain(Path(shown), shown, ())
+    documents = _split_variants(doc, src)
+    flags = {"seed": seed, "replicates": replicates}
+    configs: dict[str, ScenarioConfig] = {}
+    issues: list[Issue] = []
+    base_issues: set[Issue] = set()
+    for name, (data, data_src) in documents.items():
+        try:
+            configs[name] = _finish(data, data_src, assignments, flags)
+        except ScenarioError as exc:
+            if name == BASE:
+                base_issues = set(exc.issues)
+                issues.extend(exc.issues)
+            else:
+                issues.extend(_in_variant(i, name) for i in exc.issues if i not in base_issues)
+    if issues:
+        raise ScenarioError(issues)
+    base = configs[BASE]
+    return Scenario(Path(shown), base.name, base.description, configs, documents[BASE][0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Files and extends
+
+
+def _load_chain(
+    path: Path, shown: str, chain: tuple[tuple[Path, str], ...]
+) -> tuple[dict[str, Any], Src]:
+    """The document of ``path`` merged onto the files it extends, with origins."""
+    data, src = read_document(path, shown)
+    if not isinstance(data, dict):
+        message = f"the top level must be a mapping of scenario keys (name, vendors, ...), got {show(data)}"
+        raise ScenarioError([Issue(shown, src.line, "", message)])
+    if "extends" not in data:
+        return data, src
+    target, extends_src = data.pop("extends"), src.children.pop("extends")
+    parent, parent_shown = _parent(target, extends_src, path, shown)
+    here = _real(path)
+    files = [*chain, (here, shown)]
+    if _real(parent) in [p for p, _ in files]:
+        cycle = " -> ".join([s for _, s in files] + [parent_shown])
+        raise ScenarioError([extends_src.issue((), f"cycle: {cycle}")])
+    if len(files) > MAX_EXTENDS:
+        message = f"extends chain is longer than {MAX_EXTENDS} files; flatten it"
+        raise ScenarioError([extends_src.issue((), message)])
+    if not parent.is_file():
+        what = "is not a file" if parent.exists() else "file not found"
+        raise ScenarioError([extends_src.issue((), f"{what}: {parent_shown}")])
+    parent_data, parent_src = _load_chain(parent, parent_shown, tuple(files))
+    merged, merged_src = merge(parent_data, parent_src, data, src)
+    return merged, merged_src
+
+
+def _parent(target: Any, src: Src, path: Path, shown: str) -> tuple[Path, str]:
+    if not isinstance(target, str) or not target.strip() or "\0" in target:
+        message = (
+            f"must be the path of another scenario file, relative to this one, got {show(target)}"
+        )
+        raise ScenarioError([src.issue((), message)])
+    parent_shown = os.path.normpath(os.path.join(os.path.dirname(shown), target))
+    return path.parent / target, parent_shown
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+# ---------------------------------------------------------------------------------------------
+# Variants and overrides
+
+
+def _split_variants(doc: dict[str, Any], src: Src) -> dict[str, tuple[dict[str, Any], Src]]:
+    """``base`` (the document without ``variants``) and each variant merged onto it."""
+    variants = doc.pop("variants", None)
+    variants_src = src.children.pop("variants", src)
+    out = {BASE: (doc, src)}
+    if variants is None:
+        return out
+    if not isinstance(variants, dict):
+        message = f"must be a mapping of variant name to overrides, got {show(variants)}"
+        raise ScenarioError([variants_src.issue((), message)])
+    issues = []
+    for name, override in variants.items():
+        problem = _variant_problem(name, override)
+        if problem:
+            file, line, shown = variants_src.locate((name,))
+            if problem.startswith("variant name"):
+                shown = variants_src.shown
+            issues.append(Issue(file, line, shown, problem))
+            continue
+        forbidden = [key for key in VARIANT_KEYS_FORBIDDEN if key in override]
+        for key in forbidden:
+            issues.append(variants_src.issue((name, key), f"a variant may not set {key!r}"))
+        if not forbidden:
+            out[name] = merge(doc, src, override, variants_src.child(name))
+    if issues:
+        raise ScenarioError(issues)
+    return out
+
+
+def _variant_problem(name: str, override: Any) -> str | None:
+    if name == BASE:
+        return f"the name {BASE!r} is the file itself; give the variant another name"
+    if not re.match(NAME_PATTERN, name) or len(name) > 100:
+        return f"variant name {name!r} {NAME_HINT}"
+    if not isinstance(override, dict):
+        return f"must be a mapping of the keys this variant changes, got {show(override)}"
+    return None
+
+
+def _in_variant(issue: Issue, name: str) -> Issue:
+    """Say which variant an issue belongs to when its key path does not."""
+    if name == BASE or issue.path.startswith("variants."):
+        return issue
+    return Issue(
+        issue.file, issue.line, issue.path, f"{issue.message} (in variant {name!r})", issue.column
+    )
+
+
+def _parse_assignments(overrides: Sequence[str]) -> list[tuple[str, Any]]:
+    out, issues = [], []
+    for text in overrides:
+        try:
+            out.append(parse_assignment(text))
+        except ScenarioError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise ScenarioError(issues)
+    return out
+
+
+def _finish(
+    data: dict[str, Any], src: Src, assignments: list[tuple[str, Any]], flags: dict[str, Any]
+) -> ScenarioConfig:
+    """Apply ``--set`` and the ``--seed``/``--replicates`` flags to a copy, then validate."""
+    if assignments or any(v is not None for v in flags.values()):
+        data, src = copied(data, src)
+        issues = []
+        for path, value in assignments:
+            try:
+                apply_override(data, src, path, value, "--set")
+            except ScenarioError as exc:
+                issues.extend(exc.issues)
+        for key, value in flags.items():
+            if value is not None:
+                data[key], src.children[key] = value, Src(f"--{key}", None, key)
+        if issues:
+            raise ScenarioError(issues)
+    return validate_document(data, src)
