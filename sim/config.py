@@ -279,7 +279,7 @@ class EventConfig(StrictModel):
             section, _, key = path.partition(".")
             if section not in EVENT_SECTIONS or not key:
                 raise ValueError(
-                    f"event key {path!r} must be <section>.<key> with section one of "
+                    f"{path}: an event key must be <section>.<key> with section one of "
                     f"{', '.join(EVENT_SECTIONS)}"
                 )
             model = {
@@ -289,9 +289,9 @@ class EventConfig(StrictModel):
             }[section]
             if key not in model.model_fields:
                 close = difflib.get_close_matches(key, list(model.model_fields), n=1)
-                hint = f"; did you mean {section}.{close[0]}?" if close else ";"
+                hint = f"; did you mean {close[0]!r}?" if close else ";"
                 raise ValueError(
-                    f"event key {path!r}: {section} has no key {key!r}{hint} allowed: "
+                    f"{path}: unknown key {key!r}{hint} allowed keys: "
                     + ", ".join(model.model_fields)
                 )
         return value
@@ -323,9 +323,7 @@ class SweepConfig(StrictModel):
     def _ordered(cls, value: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
         for path, (low, high) in value.items():
             if not low < high:
-                raise ValueError(
-                    f"sweep parameter {path!r}: low must be below high, got [{low}, {high}]"
-                )
+                raise ValueError(f"{path}: low must be below high, got [{low:g}, {high:g}]")
         return value
 
 

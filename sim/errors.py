@@ -72,9 +72,8 @@ def format_path(path: Sequence[str | int], start: str = "") -> str:
     return out
 
 
-_PATH_PREFIX = re.compile(
-    r"^([A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)*): (.+)$", re.S
-)
+_KEY = r"[A-Za-z0-9_][\w-]*(?:\[\d+\])*"
+_PATH_PREFIX = re.compile(rf"^({_KEY}(?:\.{_KEY})*): (.+)$", re.S)
 
 
 def parse_path(text: str) -> KeyPath:

@@ -143,7 +143,7 @@ def _load_chain(
         cycle = " -> ".join([s for _, s in files] + [parent_shown])
         raise ScenarioError([extends_src.issue((), f"cycle: {cycle}")])
     if len(files) > MAX_EXTENDS:
-        message = f"extends chain is longer than {MAX_EXTENDS} files; flatten it"
+        message = f"more than {MAX_EXTENDS} levels of extends; flatten the chain"
         raise ScenarioError([extends_src.issue((), message)])
     if not parent.is_file():
         what = "is not a file" if parent.exists() else "file not found"

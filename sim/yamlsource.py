@@ -43,9 +43,13 @@ class Src:
 
     def locate(self, path: KeyPath) -> tuple[str, int | None, str]:
         """File, line and displayed key path of ``path``: the deepest value along it that exists."""
-        node, rest = self, path
-        while rest and rest[0] in node.children:
-            node, rest = node.children[rest[0]], rest[1:]
+        node, rest = self, tuple(path)
+        while rest:
+            size = _dotted_key(node, rest)
+            if not size:
+                break
+            key = rest[0] if size == 1 else ".".join(map(str, rest[:size]))
+            node, rest = node.children[key], rest[size:]
         return node.file, node.line, format_path(rest, node.shown)
 
     def child(self, key: str | int) -> Src:
@@ -61,6 +65,18 @@ class Src:
         """An :class:`Issue` at ``path``."""
         file, line, shown = self.locate(path)
         return Issue(file, line, shown, message)
+
+
+def _dotted_key(node: Src, rest: KeyPath) -> int:
+    """How many parts of ``rest`` name one child of ``node``: 1 for a plain key, more for a key
+    with dots in it such as an event's ``program.margin``; 0 when none does."""
+    if rest[0] in node.children:
+        return 1
+    for size in range(2, len(rest) + 1):
+        parts = rest[:size]
+        if all(isinstance(p, str) for p in parts) and ".".join(parts) in node.children:
+            return size
+    return 0
 
 
 class _Loader(yaml.SafeLoader):
@@ -135,7 +151,9 @@ def _read_text(path: Path, shown: str) -> str:
 def _syntax_issue(exc: yaml.MarkedYAMLError, shown: str, path: str) -> Issue:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "not valid YAML"
-    if exc.context and exc.problem and exc.context_mark is not None:
+    if exc.context and exc.problem and exc.problem.startswith("but "):
+        problem = f"{exc.context}, {exc.problem}"  # "expected a single document, but found ..."
+    elif exc.context and exc.problem and exc.context_mark is not None:
         problem = f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
     message = f"invalid YAML: {problem}"
     if mark is None:
