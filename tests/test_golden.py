@@ -1,0 +1,122 @@
+"""Golden baseline: a small seeded scenario whose results are pinned.
+
+Three vendors, 150 partners, 24 monthly steps, a gradual margin cut by acme and some recruitment by
+nova, three replicates with seeds ``SeedSequence(entropy=123, spawn_key=(r,))``. Per replicate and
+vendor it pins cumulative channel revenue, direct revenue and conflicts, and final mean trust and
+attention share, to a relative tolerance of 1e-9.
+
+Any change to the engine, a default or a rule that moves these numbers fails this test. That is the
+point: a change that moves the baseline must do so on purpose. Regenerate the file with
+
+    GOLDEN_UPDATE=1 pytest tests/test_golden.py
+
+and say in the commit message why the numbers moved (and by how much, roughly).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.config import ScenarioConfig
+from sim.model import simulate
+
+GOLDEN = Path(__file__).parent / "golden" / "baseline_small.json"
+RTOL = 1e-9
+ENTROPY = 123
+REPLICATES = 3
+CUMULATIVE = ("channel_revenue", "direct_revenue", "conflicts")
+FINAL = ("mean_trust", "attention_share")
+
+SCENARIO: dict[str, Any] = {
+    "name": "golden-baseline-small",
+    "time": {"horizon_months": 24, "step": "month"},
+    "market": {"opportunities_per_month": 150.0},
+    "vendors": [
+        {"name": "acme", "direct_reps": 10},
+        {"name": "rival", "direct_reps": 10},
+        {
+            "name": "nova",
+            "direct_reps": 6,
+            "product_strength": 0.55,
+            "program": {"margin": 0.22, "recruit_per_month": 1.0},
+            "engagement": {"partner_join_stage": 0.3},
+        },
+    ],
+    "partners": {"count": 150, "vendors_per_partner": 3},
+    "events": [
+        {
+            "at_month": 6.0,
+            "vendor": "acme",
+            "set": {"program.margin": 0.15},
+            "ramp_months": 6.0,
+            "notice_months": 2.0,
+        }
+    ],
+}
+
+
+def measure() -> dict[str, Any]:
+    """Run the golden scenario and collect the pinned numbers."""
+    config = ScenarioConfig.model_validate(SCENARIO)
+    replicates = []
+    for r in range(REPLICATES):
+        out = simulate(config, np.random.SeedSequence(entropy=ENTROPY, spawn_key=(r,)))
+        ts = out.timeseries
+        last = ts[ts["step"] == ts["step"].max()].set_index("vendor")
+        runs = out.runs.set_index("vendor")
+        replicates.append(
+            {
+                v.name: {
+                    **{m: float(runs.loc[v.name, m]) for m in CUMULATIVE},
+                    **{f"final_{m}": float(last.loc[v.name, m]) for m in FINAL},
+                }
+                for v in config.vendors
+            }
+        )
+    return {
+        "about": "Pinned by tests/test_golden.py; regenerate with GOLDEN_UPDATE=1 and say why in "
+        "the commit message.",
+        "scenario": SCENARIO,
+        "seeds": f"SeedSequence(entropy={ENTROPY}, spawn_key=(r,)), r = 0..{REPLICATES - 1}",
+        "replicates": replicates,
+    }
+
+
+def test_golden_baseline() -> None:
+    """The small seeded baseline reproduces its pinned results (see the module docstring)."""
+    measured = measure()
+    if os.environ.get("GOLDEN_UPDATE"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(measured, indent=2) + "\n")
+        pytest.skip(f"rewrote {GOLDEN.name}; say in the commit message why it moved")
+    assert GOLDEN.exists(), f"no {GOLDEN}; create it with GOLDEN_UPDATE=1 pytest {__file__}"
+    pinned = json.loads(GOLDEN.read_text())
+    assert pinned["scenario"] == SCENARIO, "the golden scenario changed: regenerate the file"
+    moved = []
+    for r, (want, got) in enumerate(zip(pinned["replicates"], measured["replicates"], strict=True)):
+        for vendor, values in want.items():
+            for name, value in values.items():
+                if not np.isclose(got[vendor][name], value, rtol=RTOL, atol=0.0):
+                    moved.append(
+                        f"replicate {r} {vendor} {name}: {value!r} -> {got[vendor][name]!r}"
+                    )
+    assert not moved, "golden baseline moved:\n" + "\n".join(moved)
+
+
+def test_golden_scenario_is_not_degenerate() -> None:
+    """The pinned numbers mean something: every vendor sells through partners and directly, has
+    conflicts, and the replicates differ."""
+    pinned = json.loads(GOLDEN.read_text())
+    for replicate in pinned["replicates"]:
+        for values in replicate.values():
+            assert values["channel_revenue"] > 0 and values["direct_revenue"] > 0
+            assert values["conflicts"] > 0
+            assert 0 < values["final_mean_trust"] < 1
+    first, second = pinned["replicates"][:2]
+    assert first["acme"]["channel_revenue"] != second["acme"]["channel_revenue"]

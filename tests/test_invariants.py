@@ -1,0 +1,468 @@
+"""Model invariants (DESIGN.md section 5, fact 8), checked after every step and every phase.
+
+Accounting holds exactly, attention is a probability distribution over each partner's portfolio and
+outside option, trust and capability stay in [0, 1], nothing that counts money, deals or partners goes
+negative, reps' slot bookkeeping matches the open deals they work, and an exited link never comes
+back. The checks run on hand-picked configurations (monthly and weekly steps, program events,
+recruitment, churn-inducing low trust, single-vendor portfolios, vendors without reps) and, through
+Hypothesis, on random valid scenarios.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.agents import Partner
+from sim.config import ScenarioConfig
+from sim.events import DIRECTION
+from sim.model import ChannelModel
+
+PHASES = (
+    "apply_program_events",
+    "allocate_attention",
+    "source_opportunities",
+    "decide_reps",
+    "progress_deals",
+    "book_accounts",
+    "learn",
+    "churn_and_recruit",
+    "collect",
+)
+"""The nine phases of ``ChannelModel.step`` (DESIGN.md section 3)."""
+
+FLOW_METRICS = (
+    "channel_revenue",
+    "partner_sourced_revenue",
+    "co_sell_revenue",
+    "direct_revenue",
+    "conflicts",
+)
+NON_NEGATIVE_STOCKS = ("active_partners", "pipeline_value", "attention_share")
+
+
+# ---------------------------------------------------------------------------- scenarios
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep merge of two scenario dicts (lists replaced), as ``extends`` does."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+BASE: dict[str, Any] = {
+    "name": "invariants",
+    "time": {"horizon_months": 15, "step": "month"},
+    "market": {"opportunities_per_month": 200.0},
+    "vendors": [
+        {"name": "acme", "direct_reps": 12},
+        {"name": "rival", "direct_reps": 12},
+        {"name": "nova", "direct_reps": 6, "product_strength": 0.55},
+    ],
+    "partners": {"count": 120, "vendors_per_partner": 2},
+}
+
+CASES: dict[str, dict[str, Any]] = {
+    "monthly": {},
+    "weekly-with-events": {
+        "time": {"horizon_months": 9, "step": "week"},
+        "events": [
+            {"at_month": 3.0, "vendor": "acme", "set": {"program.margin": 0.12}},
+            {
+                "at_month": 2.0,
+                "vendor": "rival",
+                "set": {"program.margin": 0.28, "comp_plan.direct_credit": 1.5},
+                "ramp_months": 4.0,
+                "notice_months": 2.0,
+            },
+            {"at_month": 4.0, "vendor": "nova", "set": {"program.deal_registration": False}},
+            {"at_month": 0.0, "vendor": "nova", "set": {"engagement.partner_join_stage": 0.7}},
+        ],
+    },
+    "recruiting": {
+        "vendors": [
+            {"name": "acme", "direct_reps": 12, "program": {"recruit_per_month": 4.0}},
+            {"name": "rival", "direct_reps": 12},
+            {"name": "nova", "direct_reps": 6, "program": {"recruit_per_month": 2.0}},
+        ],
+    },
+    "low-trust-churn": {
+        "vendors": [
+            {
+                "name": "acme",
+                "direct_reps": 12,
+                "program": {"deal_registration": False, "communication": 0.0},
+                "comp_plan": {"partner_sourced_credit": 0.0, "direct_credit": 2.0},
+                "engagement": {"partner_join_stage": 0.9},
+            },
+            {"name": "rival", "direct_reps": 12},
+            {"name": "nova", "direct_reps": 6},
+        ],
+        "partners": {"initial_trust": 0.15, "exit_trust": 0.2, "exit_months": 2.0},
+        "events": [{"at_month": 2.0, "vendor": "acme", "set": {"program.margin": 0.05}}],
+    },
+    "one-vendor-portfolios-no-reps": {
+        "vendors": [
+            {"name": "acme", "direct_reps": 0},
+            {"name": "rival", "direct_reps": 3, "rep_capacity": 2.5},
+        ],
+        "partners": {
+            "count": 60,
+            "vendors_per_partner": 1,
+            "capacity": {"distribution": "constant"},
+        },
+        "time": {"horizon_months": 8, "step": "week"},
+    },
+}
+
+
+def scenario(case: str) -> ScenarioConfig:
+    return ScenarioConfig.model_validate(merge(BASE, CASES[case]))
+
+
+# ---------------------------------------------------------------------------- checks
+def check_population(model: ChannelModel, where: str) -> None:
+    """Invariants that hold between any two phases: shares, trust and capability."""
+    ps, k = model.partners, model.slots
+    shares = ps.shares
+    assert shares.shape == (ps.count, k + 1), where
+    assert np.all(np.isfinite(shares)), f"{where}: non-finite attention share"
+    assert shares.min() >= 0.0, f"{where}: negative attention share {shares.min()}"
+    assert shares.max() <= 1.0 + 1e-12, f"{where}: attention share above 1: {shares.max()}"
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, rtol=0, atol=1e-9, err_msg=where)
+    assert np.all(shares[:, :k][~ps.active] == 0.0), f"{where}: attention on an exited link"
+    for name in ("trust", "capability"):
+        values = getattr(ps, name)
+        assert np.all((values >= 0.0) & (values <= 1.0)), f"{where}: {name} outside [0, 1]"
+
+
+def check_step(model: ChannelModel, history: dict[str, Any]) -> None:
+    """Every invariant that must hold at the end of a step."""
+    step = model.step_index - 1  # the step just completed: `step()` ends by advancing the clock
+    where = f"step {step}"
+    check_population(model, where)
+    ledger, ps, reps = model.ledger, model.partners, model.reps
+    row = {name: values[step] for name, values in model.recorder.values.items()}
+
+    # Accounting: every won deal is booked once, as channel or direct revenue.
+    won = ledger.flow("won_value")
+    channel, direct = ledger.flow("channel_revenue"), ledger.flow("direct_revenue")
+    np.testing.assert_allclose(channel + direct, won, rtol=1e-12, atol=1e-6, err_msg=where)
+    np.testing.assert_allclose(
+        ledger.flow("partner_sourced_revenue") + ledger.flow("co_sell_revenue"),
+        channel,
+        rtol=1e-12,
+        atol=1e-6,
+        err_msg=where,
+    )
+    np.testing.assert_array_equal(row["channel_revenue"], channel, err_msg=where)
+    np.testing.assert_array_equal(row["direct_revenue"], direct, err_msg=where)
+
+    # Link-level revenue adds up to the vendor's cumulative channel revenue.
+    cumulative = np.nansum(model.recorder.values["channel_revenue"][: step + 1], axis=0)
+    by_vendor = np.bincount(ps.vendor.reshape(-1), ps.revenue.reshape(-1), minlength=len(won))
+    np.testing.assert_allclose(by_vendor, cumulative, rtol=1e-9, atol=1e-6, err_msg=where)
+
+    # Capacity-weighted attention over vendors plus the outside option is all the capacity.
+    outside = (ps.capacity * ps.shares[:, model.slots]).sum() / ps.capacity.sum()
+    assert row["attention_share"].sum() + outside == pytest.approx(1.0, abs=1e-9), where
+
+    # Nothing that counts money, deals or partners is negative.
+    for name in FLOW_METRICS + NON_NEGATIVE_STOCKS:
+        assert np.all(row[name] >= 0.0), f"{where}: negative {name}: {row[name]}"
+    assert np.all(np.isfinite(row["vendor_net_revenue"])), where
+    for name in ("mean_trust", "trust_p10", "mean_capability", "win_rate"):
+        finite = row[name][~np.isnan(row[name])]
+        assert np.all((finite >= 0.0) & (finite <= 1.0)), f"{where}: {name} outside [0, 1]"
+    links = np.bincount(ps.vendor[ps.active], minlength=len(won))
+    assert np.array_equal(np.isnan(row["mean_trust"]), links == 0), where
+    assert np.all(row["active_partners"] <= links), where
+
+    # Pipeline is the open deals' value; reps' slot counts are the open deals they work.
+    deals = model.deals
+    assert np.all(deals["value"] > 0.0), where
+    assert np.all(deals["close_step"] > step), f"{where}: an open deal is overdue"
+    np.testing.assert_allclose(
+        row["pipeline_value"],
+        np.bincount(deals["vendor"], deals["value"], minlength=len(won)),
+        rtol=1e-12,
+        err_msg=where,
+    )
+    assert reps.open_deals.min(initial=0) >= 0, f"{where}: negative open deals"
+    worked = deals["rep"][deals["rep_works"]]
+    np.testing.assert_array_equal(
+        reps.open_deals, np.bincount(worked, minlength=reps.count), err_msg=where
+    )
+    # Reps take rep-found deals only into free slots; only deals taken direct from partners can
+    # push a rep over its capacity.
+    found = deals["rep"][deals["rep_works"] & ~deals["taken_direct"]]
+    capacity = np.floor(model.rep_capacity[reps.vendor])
+    assert np.all(np.bincount(found, minlength=reps.count) <= capacity), where
+
+    # Exited links stay exited, with their trust and capability frozen.
+    was_active = history.get("active")
+    if was_active is not None:
+        old = slice(0, was_active.shape[0])
+        assert not np.any(ps.active[old] & ~was_active), f"{where}: an exited link came back"
+        frozen = ~was_active
+        assert np.array_equal(ps.trust[old][frozen], history["trust"][frozen]), where
+        assert np.array_equal(ps.capability[old][frozen], history["capability"][frozen]), where
+    history.update(active=ps.active.copy(), trust=ps.trust.copy(), capability=ps.capability.copy())
+
+    # One Mesa handle per partner row, recruits included.
+    assert len(model.agents_by_type[Partner]) == ps.count, where
+
+
+def watch_phases(model: ChannelModel) -> None:
+    """Check shares, trust and capability after every phase, not only at the end of a step."""
+    for name in PHASES:
+        phase = getattr(model, name)
+
+        def checked(*args: Any, _phase=phase, _name=name) -> Any:
+            result = _phase(*args)
+            check_population(model, f"step {model.step_index}, after {_name}")
+            return result
+
+        setattr(model, name, checked)
+
+
+def run_checked(config: ScenarioConfig, seed: np.random.SeedSequence | int) -> ChannelModel:
+    """Run ``config`` step by step, checking every invariant after every phase and step."""
+    model = ChannelModel(config, seed)
+    check_population(model, "after initialisation")
+    watch_phases(model)
+    history: dict[str, Any] = {}
+    for _ in range(config.time.steps):
+        model.step()
+        check_step(model, history)
+    return model
+
+
+# ---------------------------------------------------------------------------- tests
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("replicate", range(3))
+def test_invariants_hold_after_every_step(case: str, replicate: int) -> None:
+    """Every invariant holds after every phase and step, for each configuration and seed."""
+    run_checked(scenario(case), np.random.SeedSequence(entropy=20240, spawn_key=(replicate,)))
+
+
+def test_low_trust_case_really_churns_and_recruiting_case_really_recruits() -> None:
+    """The churn and recruitment cases exercise what they are named for (else they test little)."""
+    churned = run_checked(scenario("low-trust-churn"), 1)
+    acme_links = churned.partners.vendor == 0
+    assert (~churned.partners.active & acme_links).sum() > 10
+    recruited = run_checked(scenario("recruiting"), 1)
+    assert recruited.partners.count > BASE["partners"]["count"]
+
+
+# ---------------------------------------------------------------------------- property test
+FRACTION = st.floats(0.0, 1.0, allow_subnormal=False)  # subnormals: see the beta_around xfail
+
+
+def event_value(key: str) -> st.SearchStrategy[float | bool]:
+    """A valid value for an event key."""
+    if key == "program.deal_registration":
+        return st.booleans()
+    if key in ("program.spiff_per_deal", "program.mdf_per_partner_month"):
+        return st.floats(0.0, 5000.0)
+    if key == "program.enablement_per_partner_month":
+        return st.floats(0.0, 5000.0)
+    if key == "program.recruit_per_month":
+        return st.floats(0.0, 5.0)
+    if key.startswith("comp_plan.") and key.endswith("_credit"):
+        return st.floats(0.0, 3.0)
+    if key == "comp_plan.quota_per_rep_month":
+        return st.floats(1000.0, 500_000.0)
+    return FRACTION
+
+
+@st.composite
+def vendors(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "direct_reps": draw(st.integers(0, 8)),
+        "rep_capacity": draw(st.floats(0.5, 8.0)),
+        "product_strength": draw(FRACTION),
+        "program": {
+            "margin": draw(FRACTION),
+            "rebate": draw(st.floats(0.0, 0.1)),
+            "spiff_per_deal": draw(st.sampled_from([0.0, 500.0, 5000.0])),
+            "mdf_per_partner_month": draw(st.floats(0.0, 2000.0)),
+            "enablement_per_partner_month": draw(st.floats(0.0, 2000.0)),
+            "deal_registration": draw(st.booleans()),
+            "communication": draw(FRACTION),
+            "recruit_per_month": draw(st.sampled_from([0.0, 0.5, 3.0])),
+        },
+        "comp_plan": {
+            "direct_credit": draw(st.floats(0.0, 3.0)),
+            "partner_sourced_credit": draw(st.floats(0.0, 3.0)),
+            "partner_assisted_credit": draw(st.floats(0.0, 3.0)),
+        },
+        "engagement": {"partner_join_stage": draw(FRACTION)},
+    }
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> ScenarioConfig:
+    """Random valid scenarios: 1-4 vendors, small populations, short horizons, random events."""
+    n_vendors = draw(st.integers(1, 4))
+    names = [f"v{i}" for i in range(n_vendors)]
+    step = draw(st.sampled_from(["month", "week"]))
+    horizon = draw(st.integers(1, 12 if step == "month" else 5))
+    capacity = draw(
+        st.one_of(
+            st.builds(
+                lambda shape: {"distribution": "pareto", "shape": shape}, st.floats(1.05, 4.0)
+            ),
+            st.builds(
+                lambda shape: {"distribution": "lognormal", "shape": shape}, st.floats(0.05, 2.0)
+            ),
+            st.just({"distribution": "constant"}),
+        )
+    )
+    vendor_list = [draw(vendors(name)) for name in names]
+    # Regions excluded until the model bugs pinned by the xfail tests below are fixed; widen the
+    # strategy when they XPASS.
+    if all(v["direct_reps"] == 0 for v in vendor_list):
+        vendor_list[0]["direct_reps"] = 1  # test_scenario_without_any_direct_rep_runs
+    if n_vendors == 1:
+        vendor_list[0]["program"]["recruit_per_month"] = 0.0  # test_single_vendor_recruits
+    event_keys = sorted(DIRECTION)
+    if n_vendors == 1:
+        event_keys.remove("program.recruit_per_month")  # test_single_vendor_recruits
+    keys = st.tuples(st.sampled_from(names), st.sampled_from(event_keys))
+    chosen = draw(st.lists(keys, max_size=4, unique=True))
+    events = [
+        {
+            "at_month": draw(st.floats(0.0, float(horizon))),
+            "vendor": vendor,
+            "set": {key: draw(event_value(key))},
+            "ramp_months": draw(st.sampled_from([0.0, 0.5, 1.0, 3.0, 6.0])),
+            "notice_months": draw(st.sampled_from([0.0, 1.0, 3.0])),
+        }
+        for vendor, key in chosen
+    ]
+    return ScenarioConfig.model_validate(
+        {
+            "name": "property",
+            "seed": draw(st.integers(0, 2**32)),
+            "time": {"horizon_months": horizon, "step": step},
+            "market": {
+                "opportunities_per_month": draw(st.floats(0.0, 400.0)),
+                "sales_cycle_months": draw(st.floats(0.5, 6.0)),
+                # 0 excluded: test_market_with_no_competitors_and_no_free_sellers_runs
+                "competitor_share": draw(st.floats(0.01, 0.9)),
+                "untrained_coverage": draw(FRACTION),
+            },
+            "vendors": vendor_list,
+            "partners": {
+                "count": draw(st.integers(1, 60)),
+                "vendors_per_partner": draw(st.integers(1, n_vendors)),
+                "capacity": capacity,
+                "initial_trust": draw(FRACTION),
+                "initial_capability": draw(FRACTION),
+                # sub-1e-154 dispersions excluded: test_tiny_initial_dispersion_gives_finite_links
+                "initial_dispersion": draw(st.one_of(st.just(0.0), st.floats(1e-6, 0.3))),
+                "exit_trust": draw(st.floats(0.0, 0.5)),
+                "exit_months": draw(st.floats(0.5, 6.0)),
+            },
+            "events": events,
+        }
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=scenarios())
+def test_invariants_hold_for_any_valid_scenario(config: ScenarioConfig) -> None:
+    """Any valid scenario keeps every invariant at every phase and step."""
+    run_checked(config, config.seed)
+
+
+# ---------------------------------------------------------------------------- known model bugs
+# Each test below reproduces a crash the property test found; the property strategy avoids the
+# region until the bug is fixed. When one of these XPASSes, drop its marker and widen the strategy.
+def tiny(**override: Any) -> ScenarioConfig:
+    """A one- or two-vendor scenario small enough to read, with ``override`` merged in."""
+    return ScenarioConfig.model_validate(
+        merge(
+            {
+                "name": "edge",
+                "time": {"horizon_months": 6},
+                "market": {"opportunities_per_month": 50.0},
+                "vendors": [
+                    {"name": "acme", "direct_reps": 2},
+                    {"name": "rival", "direct_reps": 2},
+                ],
+                "partners": {"count": 20, "vendors_per_partner": 1},
+            },
+            override,
+        )
+    )
+
+
+@pytest.mark.xfail(
+    raises=IndexError,
+    strict=True,
+    reason="sim/model.py decide_reps: reps.credit_rate[np.maximum(rep, 0)] indexes an empty array "
+    "when no vendor has a direct rep",
+)
+def test_scenario_without_any_direct_rep_runs() -> None:
+    """A pure-channel market (no vendor has direct reps) is valid and keeps every invariant."""
+    config = tiny(vendors=[{"name": "acme", "direct_reps": 0}, {"name": "rival", "direct_reps": 0}])
+    run_checked(config, 0)
+
+
+@pytest.mark.xfail(
+    raises=IndexError,
+    strict=True,
+    reason="sim/population.py draw_portfolios(include=v): with one vendor `others` is an empty "
+    "float array, so the recruits' portfolios are float and cannot index win_rate",
+)
+def test_single_vendor_recruits() -> None:
+    """A single vendor recruiting partners adds partner rows like any other vendor."""
+    config = tiny(
+        vendors=[{"name": "acme", "direct_reps": 2, "program": {"recruit_per_month": 3.0}}]
+    )
+    model = run_checked(config, 0)
+    assert model.partners.count > 20
+
+
+@pytest.mark.xfail(
+    raises=ValueError,
+    strict=True,
+    reason="sim/model.py source_opportunities: with competitor_share 0 the competitor weight is 0, "
+    "so when no link has coverage and every rep slot is full the demand is split by a total of 0 "
+    "(NaN Poisson means: 'lam value too large')",
+)
+def test_market_with_no_competitors_and_no_free_sellers_runs() -> None:
+    """With no competitors, demand nobody in the model can take is lost, not a crash."""
+    config = tiny(
+        market={"competitor_share": 0.0, "untrained_coverage": 0.0},
+        vendors=[{"name": "acme", "direct_reps": 1, "rep_capacity": 1.0}],
+        partners={"initial_capability": 0.0, "initial_dispersion": 0.0},
+    )
+    run_checked(config, 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sim/population.py beta_around: sd**2 underflows for sd < ~1e-154 (beta(inf, inf) "
+    "is NaN) and a subnormal mean gives a beta parameter of 0 ('a <= 0')",
+)
+def test_tiny_initial_dispersion_gives_finite_links() -> None:
+    """Valid but extreme initial trust and dispersion still give links with trust in [0, 1]."""
+    from sim.population import beta_around
+
+    rng = np.random.default_rng(0)
+    near_zero_sd = beta_around(rng, 0.5, 1e-160, (4,))
+    assert np.all((near_zero_sd >= 0) & (near_zero_sd <= 1))
+    subnormal_mean = beta_around(rng, 5e-324, 0.25, (4,))
+    assert np.all((subnormal_mean >= 0) & (subnormal_mean <= 1))

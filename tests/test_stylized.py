@@ -1,0 +1,252 @@
+"""Stylized facts of DESIGN.md section 5, reduced to run in CI.
+
+Each fact compares two arms of one scenario with paired replicates: replicate ``r`` of both arms
+starts from ``SeedSequence(entropy=2024, spawn_key=(r,))``, so both arms share their partner
+population and their history until the arms' terms differ. A fact holds when the effect has the
+stated sign in the mean over 8 replicates AND in at least 7 of the 8 pairs. The scenario is the
+shipped baseline cut down to 300 partners and 36 monthly steps (acme, rival, nova; 600 opportunities
+a month); "after month 24" means the 12 steps ending in months 25-36, "final" the last step.
+
+The effect sizes quoted in each docstring were measured on this reduced scenario (entropy 2024) when
+the test was written; docs/model.md section 8.2 has the full-size calibration. A test that starts
+failing means the model no longer shows the fact: do not loosen the test, find out why.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config import ScenarioConfig
+from sim.metrics import RunOutput
+from sim.model import simulate
+
+ENTROPY = 2024
+REPLICATES = 8
+MIN_PAIRS = 7
+
+BASE: dict[str, Any] = {
+    "name": "stylized",
+    "time": {"horizon_months": 36, "step": "month"},
+    "market": {"opportunities_per_month": 600.0},
+    "vendors": [
+        {"name": "acme", "direct_reps": 40, "product_strength": 0.6},
+        {"name": "rival", "direct_reps": 40, "product_strength": 0.6},
+        {
+            "name": "nova",
+            "direct_reps": 25,
+            "product_strength": 0.55,
+            "program": {
+                "margin": 0.22,
+                "rebate": 0.01,
+                "mdf_per_partner_month": 200.0,
+                "enablement_per_partner_month": 400.0,
+                "communication": 0.6,
+            },
+            "engagement": {"partner_join_stage": 0.3},
+        },
+    ],
+    "partners": {"count": 300, "vendors_per_partner": 3},
+}
+
+
+def cut(**event: Any) -> dict[str, Any]:
+    return {"at_month": 12.0, "vendor": "acme", "set": {"program.margin": 0.12}, **event}
+
+
+def acme(section: str, **values: Any) -> dict[str, Any]:
+    """Override of acme's ``section`` (program, comp_plan, engagement) with ``values``."""
+    return {"vendors": {"acme": {section: values}}}
+
+
+ARMS: dict[str, dict[str, Any]] = {
+    "baseline": {},
+    "abrupt-cut": {"events": [cut()]},
+    "gradual-cut": {"events": [cut(ramp_months=9.0, notice_months=3.0)]},
+    "no-sourced-credit": acme("comp_plan", partner_sourced_credit=0.0),
+    "late-join": acme("engagement", partner_join_stage=0.8),
+    "rival-raises-margin": {
+        "events": [{"at_month": 12.0, "vendor": "rival", "set": {"program.margin": 0.28}}]
+    },
+    "acme-5pct-rivals-20pct": {
+        "vendors": {"acme": {"program": {"margin": 0.05}}, "nova": {"program": {"margin": 0.20}}}
+    },
+}
+
+
+def scenario(arm: str, **base_override: Any) -> ScenarioConfig:
+    """The base scenario with the arm's override; vendors are addressed by name."""
+    config = copy.deepcopy(BASE)
+    for key, value in {**ARMS[arm], **base_override}.items():
+        if key == "vendors":
+            for vendor in config["vendors"]:
+                for section, values in value.get(vendor["name"], {}).items():
+                    vendor.setdefault(section, {}).update(values)
+        elif isinstance(value, dict):
+            config[key] = {**config.get(key, {}), **value}
+        else:
+            config[key] = value
+    return ScenarioConfig.model_validate(config)
+
+
+@functools.cache
+def runs(arm: str, partners: int = 300, months: int = 36) -> tuple[RunOutput, ...]:
+    config = scenario(
+        arm, partners={"count": partners}, time={"horizon_months": months, "step": "month"}
+    )
+    return tuple(
+        simulate(config, np.random.SeedSequence(entropy=ENTROPY, spawn_key=(r,)))
+        for r in range(REPLICATES)
+    )
+
+
+def acme_series(out: RunOutput, metric: str) -> pd.Series:
+    ts = out.timeseries
+    return ts.loc[ts["vendor"] == "acme"].set_index("month")[metric]
+
+
+def channel_after_24(out: RunOutput) -> float:
+    return float(acme_series(out, "channel_revenue").loc[24.5:].sum())
+
+
+def final(metric: str):
+    return lambda out: float(acme_series(out, metric).iloc[-1])
+
+
+def total(metric: str):
+    return lambda out: float(acme_series(out, metric).sum())
+
+
+def total_revenue_last_12(out: RunOutput) -> float:
+    channel = acme_series(out, "channel_revenue").loc[24.5:]
+    direct = acme_series(out, "direct_revenue").loc[24.5:]
+    return float((channel + direct).sum())
+
+
+def assert_lower(arm: str, reference: str, measure, what: str) -> None:
+    """``measure`` is lower in ``arm`` than in ``reference``: in the mean and in MIN_PAIRS pairs."""
+    low = np.array([measure(out) for out in runs(arm)])
+    high = np.array([measure(out) for out in runs(reference)])
+    pairs = int(np.sum(low < high))
+    summary = (
+        f"{what}: {arm} {low.mean():.4g} vs {reference} {high.mean():.4g} "
+        f"({(low.mean() / high.mean() - 1) * 100:+.1f}%), lower in {pairs}/{len(low)} pairs"
+    )
+    assert low.mean() < high.mean(), summary
+    assert pairs >= MIN_PAIRS, summary
+
+
+def test_gradual_cut_with_notice_beats_abrupt_cut() -> None:
+    """Fact 1: cutting acme's margin 0.20 -> 0.12 over 9 months with 3 months' notice leaves more
+    channel revenue after both cuts are complete, and more trust, than cutting it at once.
+
+    Measured: channel revenue after month 24 36.3 M vs 29.5 M (+23%), 8/8 pairs; final mean trust
+    0.588 vs 0.495 (+0.093), 8/8; final attention share 0.192 vs 0.151 (+27%), 8/8. Revenue and
+    trust held in at least 7/8 pairs for each of 6 entropies tried; attention share only in the
+    mean (6/8 pairs with entropy 3, where a few very large partners dominate the capacity-weighted
+    share), so its pairs are not asserted.
+    """
+    assert_lower("abrupt-cut", "gradual-cut", channel_after_24, "acme channel revenue after 24")
+    assert_lower("abrupt-cut", "gradual-cut", final("mean_trust"), "acme final mean trust")
+    abrupt = np.mean([final("attention_share")(out) for out in runs("abrupt-cut")])
+    gradual = np.mean([final("attention_share")(out) for out in runs("gradual-cut")])
+    assert abrupt < gradual, (
+        f"acme final attention share: abrupt {abrupt:.3f}, gradual {gradual:.3f}"
+    )
+
+
+def test_no_credit_for_partner_sourced_deals_hurts() -> None:
+    """Fact 2: reps with no quota credit for partner-sourced deals (direct credit 1) contest more
+    partner deals, so partners trust acme less, and acme sells less through partners and, in the
+    last year, less in total than with neutral credit.
+
+    Measured: conflicts 800 vs 122 over 36 months (6.6x); final mean trust 0.566 vs 0.604
+    (-0.038); channel revenue 80 M vs 140 M (-43%); channel + direct revenue in months 25-36
+    31.4 M vs 56.2 M (-44%); every comparison in 8/8 pairs.
+    """
+    assert_lower("baseline", "no-sourced-credit", total("conflicts"), "acme conflicts")
+    assert_lower("no-sourced-credit", "baseline", final("mean_trust"), "acme final mean trust")
+    assert_lower("no-sourced-credit", "baseline", total("channel_revenue"), "acme channel revenue")
+    assert_lower("no-sourced-credit", "baseline", total_revenue_last_12, "acme revenue, last year")
+
+
+def test_late_engagement_hurts() -> None:
+    """Fact 3: bringing partners into acme's deals at 80% of the sales cycle instead of 20% gives
+    lower trust and channel revenue.
+
+    Measured: channel revenue 94 M vs 140 M (-33%), 8/8 pairs; final mean trust 0.544 vs 0.604
+    (-0.060), 8/8.
+    """
+    assert_lower("late-join", "baseline", total("channel_revenue"), "acme channel revenue")
+    assert_lower("late-join", "baseline", final("mean_trust"), "acme final mean trust")
+
+
+def test_rival_margin_rise_pulls_attention_away() -> None:
+    """Fact 4: when rival raises its margin from 0.20 to 0.28 at month 12, partners move attention
+    from acme to rival.
+
+    Measured: acme final attention share 0.254 vs 0.336 (-25%), 8/8 pairs (7/8 with other
+    entropies: the capacity-weighted share swings with a few very large partners).
+    """
+    assert_lower("rival-raises-margin", "baseline", final("attention_share"), "acme attention")
+
+
+def test_a_vendor_far_below_market_margin_is_largely_ignored() -> None:
+    """Fact 4: acme at 5% margin while rival and nova offer 20% gets less than a third of the
+    attention share of each of them.
+
+    Measured: acme / min(rival, nova) final attention share 0.17-0.31 over the 8 replicates (mean
+    0.24); in the baseline the same ratio is 1.1-1.6. Caveat found while measuring: with entropy 7,
+    2 of 8 replicates fail (ratio 1.05 and 0.55) because their Pareto(1.3) draw gave one partner
+    over 90% of all capacity, so the capacity-weighted share is that one partner's choice.
+    """
+    ratios = []
+    for out in runs("acme-5pct-rivals-20pct"):
+        ts = out.timeseries
+        last = ts.loc[ts["step"] == ts["step"].max()].set_index("vendor")["attention_share"]
+        ratios.append(last["acme"] / min(last["rival"], last["nova"]))
+    ratios_array = np.array(ratios)
+    summary = f"acme / min(rival, nova) attention share per replicate: {np.round(ratios, 3)}"
+    assert ratios_array.mean() < 1 / 3, summary
+    assert np.sum(ratios_array < 1 / 3) >= MIN_PAIRS, summary
+
+
+def test_few_partners_are_productive_and_the_top_decile_brings_most_revenue() -> None:
+    """Fact 5: most partners close nothing in a year, and the top 10% of a vendor's partners bring
+    most of its channel revenue.
+
+    Measured at the shipped baseline's density (600 partners for 600 opportunities a month, 24
+    months): productive (won in the last 12 months) 39%, 38%, 29% of acme's, rival's and nova's
+    linked partners, at most 44% in any replicate; top-decile share 0.70-0.74 (lowest 0.60).
+    Caveat: at the reduced 300 partners (twice the demand per partner) 52% of acme's partners are
+    productive after 36 months, so "most are not productive" depends on partner density.
+    """
+    for out in runs("baseline", partners=600, months=24):
+        table = out.runs.set_index("vendor")
+        productive = table["productive_partners"] / table["partners"]
+        assert (productive < 0.5).all(), productive.to_dict()
+        assert (table["top_decile_share"] > 0.5).all(), table["top_decile_share"].to_dict()
+
+
+@pytest.mark.parametrize("arm", ["baseline", "abrupt-cut", "no-sourced-credit"])
+def test_accounting_holds_in_the_outputs(arm: str) -> None:
+    """Fact 8, on what a user sees: partner-sourced plus co-sell revenue is channel revenue in every
+    row, vendors' attention shares sum to at most 1, trust is in [0, 1], nothing is negative, and
+    the run table's cumulative columns are the sums of the time series."""
+    for out in runs(arm):
+        ts = out.timeseries
+        np.testing.assert_allclose(
+            ts["partner_sourced_revenue"] + ts["co_sell_revenue"], ts["channel_revenue"], rtol=1e-12
+        )
+        assert (ts.groupby("step")["attention_share"].sum() <= 1 + 1e-12).all()
+        assert ts["mean_trust"].between(0, 1).all()
+        for column in ("channel_revenue", "direct_revenue", "conflicts", "pipeline_value"):
+            assert (ts[column] >= 0).all()
+        sums = ts.groupby("vendor", sort=False)[["channel_revenue", "direct_revenue"]].sum()
+        table = out.runs.set_index("vendor")
+        np.testing.assert_allclose(sums, table[["channel_revenue", "direct_revenue"]], rtol=1e-12)
