@@ -1,0 +1,573 @@
+"""Result folders: layout, manifest, streamed and atomic writes, and re-opening a folder.
+
+A result folder (CONTRACT.md) holds::
+
+    scenario.resolved.yaml   the base variant fully resolved, other variants as a `variants:` section
+    manifest.json            versions, command line, seeds and status per run, overall status
+    timeseries.csv           variant, replicate, step, month, vendor, then METRICS
+    runs.csv                 variant, replicate, vendor, then RUN_COLUMNS
+    summary.csv              variant, vendor, metric, mean, p5, p50, p95 (+ std, n, kind)
+    timeseries.parquet       a copy of timeseries.csv, only where pyarrow is installed
+
+Every file appears under its final name only when it is complete (written under a temporary name in
+the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. The manifest is
+written first with status ``incomplete`` and rewritten at the end with ``complete``, ``failed-runs``
+or, after an interruption, ``incomplete`` again: a folder is complete only when its manifest says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.metrics import METRIC_BY_NAME, METRICS, RUN_COLUMNS, TIMESERIES_KEYS, RunOutput
+
+FORMAT = "channel-sim-results/1"
+"""Value of ``manifest["format"]``; a folder without it is not a result folder."""
+RESOLVED_FILE = "scenario.resolved.yaml"
+MANIFEST_FILE = "manifest.json"
+TIMESERIES_FILE = "timeseries.csv"
+PARQUET_FILE = "timeseries.parquet"
+RUNS_FILE = "runs.csv"
+SUMMARY_FILE = "summary.csv"
+
+RUN_KEYS: tuple[str, ...] = ("variant", "replicate", "vendor")
+TIMESERIES_COLUMNS: tuple[str, ...] = (*TIMESERIES_KEYS, *METRICS)
+RUNS_COLUMNS: tuple[str, ...] = (*RUN_KEYS, *RUN_COLUMNS)
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "variant", "vendor", "metric", "mean", "p5", "p50", "p95", "std", "n", "kind"
+)  # fmt: skip
+SUMMARY_METRICS: tuple[str, ...] = (*METRICS, *(c for c in RUN_COLUMNS if c not in METRICS))
+"""Metrics of summary.csv: every per-step metric, then the run-level columns not already among them."""
+LIBRARIES = ("numpy", "pandas", "mesa", "pydantic", "matplotlib", "pyyaml", "click", "pyarrow")
+
+RunStatus = Literal["ok", "failed", "not-run"]
+FolderStatus = Literal["complete", "failed-runs", "incomplete"]
+
+
+class ResultsError(Exception):
+    """A result folder cannot be created or read; ``str()`` is a one-line message for the user."""
+
+
+@dataclass
+class RunRecord:
+    """One planned run and how it went.
+
+    Attributes:
+        variant: variant name.
+        replicate: replicate number, 0-based.
+        entropy: ``SeedSequence`` entropy (the scenario seed).
+        spawn_key: ``SeedSequence`` spawn key, ``(replicate,)``.
+        status: ``ok``, ``failed`` or ``not-run`` (interrupted before it finished).
+        error: ``ExceptionType: message`` of a failed run.
+        traceback: full traceback text of a failed run.
+        seconds: wall time of the run.
+    """
+
+    variant: str
+    replicate: int
+    entropy: int
+    spawn_key: tuple[int, ...]
+    status: RunStatus = "not-run"
+    error: str | None = None
+    traceback: str | None = None
+    seconds: float | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.variant, self.replicate)
+
+
+# ----------------------------------------------------------------------------- atomic files
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file next to ``path``; on success fsync it and move it onto ``path``.
+
+    On an exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    encoding = None if "b" in mode else "utf-8"
+    newline = None if "b" in mode else ""
+    try:
+        with open(tmp, mode, encoding=encoding, newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# ----------------------------------------------------------------------------- folders
+def create_result_folder(
+    name: str,
+    out: Path | str | None = None,
+    root: Path | str = "results",
+    now: dt.datetime | None = None,
+) -> Path:
+    """Create the folder a run writes into and return it.
+
+    Args:
+        name: scenario name, used for the default location.
+        out: exact folder to use (``--out``); it must not exist or must be empty.
+        root: parent of the default ``<root>/<name>/<YYYYmmdd-HHMMSS>/`` folder.
+        now: timestamp of the default folder name (default: local time now).
+
+    Raises:
+        ResultsError: ``out`` exists and is not an empty folder.
+    """
+    if out is not None:
+        folder = Path(out)
+        if folder.exists():
+            if not folder.is_dir():
+                raise ResultsError(f"--out {folder}: exists and is not a folder; choose a new path")
+            if any(folder.iterdir()):
+                raise ResultsError(
+                    f"--out {folder}: folder exists and is not empty; a run never overwrites "
+                    "results, choose a new folder"
+                )
+            return folder
+        try:
+            folder.mkdir(parents=True)
+        except OSError as exc:
+            raise ResultsError(f"--out {folder}: cannot create folder: {exc.strerror}") from exc
+        return folder
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    parent = Path(root) / name
+    parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ["", *(f"-{i}" for i in range(2, 1000))]:
+        folder = parent / f"{stamp}{suffix}"
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise ResultsError(f"{parent}: too many result folders named {stamp}-*")
+
+
+def resolved_scenario_yaml(scenario: Any, ran: Sequence[str] | None = None) -> str:
+    """The scenario as one re-runnable YAML file with every default filled in.
+
+    The top level is the ``base`` variant fully resolved; every other variant is written under
+    ``variants:`` as only the keys where its resolved document differs from base (lists whole), so
+    ``sim run scenario.resolved.yaml`` runs the same configurations again.
+    """
+    from sim.scenario import dump_yaml, resolved_document
+
+    names = list(scenario.variants)
+    base = resolved_document(scenario.variants[names[0]])
+    doc = dict(base)
+    others = {name: _diff(resolved_document(scenario.variants[name]), base) for name in names[1:]}
+    if others:
+        doc["variants"] = others
+    ran_text = ", ".join(ran if ran is not None else names)
+    header = (
+        f"# Fully resolved scenario {scenario.name!r}, written by sim {sim.__version__}.\n"
+        f"# Variants that ran: {ran_text}. Re-run with: sim run {RESOLVED_FILE}\n"
+    )
+    return header + dump_yaml(doc)
+
+
+def _diff(doc: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key not in base:
+            out[key] = value
+        elif isinstance(value, dict) and isinstance(base[key], dict):
+            sub = _diff(value, base[key])
+            if sub:
+                out[key] = sub
+        elif value != base[key]:
+            out[key] = value
+    return out
+
+
+def environment() -> dict[str, Any]:
+    """Python, platform and library versions for the manifest."""
+    libraries = {}
+    for lib in LIBRARIES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            libraries[lib] = importlib.metadata.version(lib)
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "libraries": libraries,
+    }
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+# ----------------------------------------------------------------------------- run-level values
+def run_values(output: RunOutput) -> pd.DataFrame:
+    """One row per vendor, one column per ``SUMMARY_METRICS``: the run-level value of each metric.
+
+    Flow metrics sum over the run, stock metrics take the last step (NaN if undefined there), rate
+    metrics average the steps where they are defined; the columns of ``output.runs`` that are not
+    per-step metrics are taken as they are.
+    """
+    ts = output.timeseries.sort_values("step", kind="stable")
+    grouped = ts.groupby("vendor", sort=False)
+    final = grouped.tail(1).set_index("vendor")
+    columns = {}
+    for metric in METRICS:
+        kind = METRIC_BY_NAME[metric].kind
+        if kind == "flow":
+            columns[metric] = grouped[metric].sum()
+        elif kind == "stock":
+            columns[metric] = final[metric]
+        else:
+            columns[metric] = grouped[metric].mean()
+    values = pd.DataFrame(columns)
+    extra = output.runs.set_index("vendor")[[c for c in SUMMARY_METRICS if c not in METRICS]]
+    return values.join(extra).reset_index(names="vendor")
+
+
+def _kind(metric: str) -> str:
+    return METRIC_BY_NAME[metric].kind if metric in METRIC_BY_NAME else "run"
+
+
+def _stats(x: np.ndarray) -> dict[str, float | int]:
+    x = x[~np.isnan(x)]
+    if not x.size:
+        return {"mean": np.nan, "p5": np.nan, "p50": np.nan, "p95": np.nan, "std": np.nan, "n": 0}
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    std = float(x.std(ddof=1)) if x.size > 1 else np.nan
+    return {"mean": float(x.mean()), "p5": p5, "p50": p50, "p95": p95, "std": std, "n": x.size}
+
+
+def summarise(
+    values: pd.DataFrame, variants: Sequence[str], vendors: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Aggregate run-level values across replicates: one row per variant, vendor and metric.
+
+    Args:
+        values: run-level values, columns ``variant, replicate, vendor`` then ``SUMMARY_METRICS``
+            (see :func:`run_values`).
+        variants: variant order of the rows.
+        vendors: vendor order of the rows (vendors not listed follow in order of appearance).
+
+    Returns:
+        Columns ``SUMMARY_COLUMNS``; ``p5/p50/p95`` are linear-interpolated percentiles, ``std`` the
+        sample standard deviation and ``n`` the number of replicates with a defined value.
+    """
+    rows = []
+    if not values.empty:
+        groups = dict(list(values.groupby(["variant", "vendor"], sort=False)))
+        seen = list(dict.fromkeys([*vendors, *values["vendor"]]))
+        for variant in dict.fromkeys([*variants, *values["variant"]]):
+            for vendor in seen:
+                group = groups.get((variant, vendor))
+                if group is None:
+                    continue
+                for metric in SUMMARY_METRICS:
+                    stats = _stats(group[metric].to_numpy(dtype=float))
+                    rows.append(
+                        {"variant": variant, "vendor": vendor, "metric": metric, **stats}
+                        | {"kind": _kind(metric)}
+                    )
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+# ----------------------------------------------------------------------------- writer
+@dataclass
+class ResultWriter:
+    """Streams finished runs into a result folder, in plan order, whatever order they finish in.
+
+    Runs may be added in any order; the writer holds a finished run only until every run planned
+    before it has been added, so files are identical for any worker count or executor. Timeseries
+    rows go straight to a temporary file; run-level values (a few numbers per vendor) stay in memory
+    for ``runs.csv`` and ``summary.csv``, written by :meth:`close`.
+
+    Args:
+        folder: an existing, empty folder (see :func:`create_result_folder`).
+        scenario_name: the scenario's name.
+        plan: every planned run, in the order files list them.
+        resolved_yaml: text of ``scenario.resolved.yaml``.
+        command_line: the command that made the folder.
+        vendors: vendor names in scenario order (orders summary.csv).
+        info: extra keys for the manifest (description, ...).
+    """
+
+    folder: Path
+    scenario_name: str
+    plan: list[RunRecord]
+    resolved_yaml: str
+    command_line: str | None = None
+    vendors: Sequence[str] = ()
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder)
+        self.started = _now()
+        self._index = {record.key: i for i, record in enumerate(self.plan)}
+        self._pending: dict[int, RunOutput | None] = {}
+        self._next = 0
+        self._values: list[pd.DataFrame] = []
+        self._runs: list[pd.DataFrame] = []
+        self._ts_tmp = self.folder / f".{TIMESERIES_FILE}.partial"
+        self._ts = open(self._ts_tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._ts.write(",".join(TIMESERIES_COLUMNS) + "\n")
+        self._parquet = _ParquetStream(self.folder / PARQUET_FILE)
+        atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
+        self._write_manifest("incomplete", finished=None)
+
+    @property
+    def variants(self) -> list[str]:
+        return list(dict.fromkeys(record.variant for record in self.plan))
+
+    def add(self, record: RunRecord, output: RunOutput | None) -> None:
+        """Record a finished run: ``output`` for an ``ok`` record, ``None`` for a failed one."""
+        i = self._index[record.key]
+        self.plan[i] = record
+        self._pending[i] = output
+        while self._next in self._pending:
+            self._flush(self._next)
+            self._next += 1
+
+    def _flush(self, i: int) -> None:
+        output = self._pending.pop(i)
+        record = self.plan[i]
+        if output is None or record.status != "ok":
+            return
+        keys = {"variant": record.variant, "replicate": record.replicate}
+        ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
+        ts.to_csv(self._ts, header=False, index=False, lineterminator="\n")
+        self._parquet.write(ts)
+        self._runs.append(output.runs.assign(**keys)[list(RUNS_COLUMNS)])
+        self._values.append(run_values(output).assign(**keys))
+
+    def close(self) -> FolderStatus:
+        """Write every remaining file and the final manifest; return the folder status.
+
+        Runs still waiting for an earlier run that never finished (an interruption) are written
+        too, in plan order. The status is ``complete`` when every planned run is ``ok``,
+        ``failed-runs`` when every run finished but some failed, ``incomplete`` otherwise.
+        """
+        for i in sorted(self._pending):
+            self._flush(i)
+        self._ts.flush()
+        os.fsync(self._ts.fileno())
+        self._ts.close()
+        os.replace(self._ts_tmp, self.folder / TIMESERIES_FILE)
+        self._parquet.close()
+        runs = pd.concat(self._runs) if self._runs else pd.DataFrame(columns=list(RUNS_COLUMNS))
+        with atomic_open(self.folder / RUNS_FILE) as handle:
+            runs.to_csv(handle, index=False, lineterminator="\n")
+        values = pd.concat(self._values) if self._values else pd.DataFrame()
+        self.summary = summarise(values, self.variants, self.vendors)
+        with atomic_open(self.folder / SUMMARY_FILE) as handle:
+            self.summary.to_csv(handle, index=False, lineterminator="\n")
+        statuses = {record.status for record in self.plan}
+        status: FolderStatus = (
+            "incomplete" if "not-run" in statuses else "failed-runs" if "failed" in statuses
+            else "complete"
+        )  # fmt: skip
+        self._write_manifest(status, finished=_now())
+        return status
+
+    def abort(self) -> None:
+        """Close the temporary timeseries file without finishing the folder (it stays incomplete)."""
+        self._ts.close()
+        self._parquet.close()
+
+    def _write_manifest(self, status: FolderStatus, finished: str | None) -> None:
+        counts = {s: sum(r.status == s for r in self.plan) for s in ("ok", "failed", "not-run")}
+        runs = [
+            {
+                "variant": r.variant,
+                "replicate": r.replicate,
+                "seed": {"entropy": r.entropy, "spawn_key": list(r.spawn_key)},
+                "status": r.status,
+                "seconds": r.seconds,
+                "error": r.error,
+                "traceback": r.traceback,
+            }
+            for r in self.plan
+        ]
+        manifest = {
+            "format": FORMAT,
+            "status": status,
+            "scenario": self.scenario_name,
+            **self.info,
+            "package": {"name": "channel-sim", "version": sim.__version__},
+            "command_line": self.command_line,
+            "started": self.started,
+            "finished": finished,
+            **environment(),
+            "variants": self.variants,
+            "vendors": list(self.vendors),
+            "seeding": "replicate r of every variant: SeedSequence(entropy=seed, spawn_key=(r,))",
+            "counts": {"planned": len(self.plan), **counts},
+            "runs": runs,
+        }
+        atomic_write_text(self.folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
+
+
+class _ParquetStream:
+    """Append timeseries chunks to a Parquet file when pyarrow is importable; else do nothing."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.writer = path, None
+        self.tmp = path.with_name(f".{path.name}.partial")
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            self.pa = None
+            return
+        self.pa, self.pq = pa, pq
+        fields = [
+            (c, pa.string() if c in ("variant", "vendor") else pa.float64())
+            for c in TIMESERIES_COLUMNS
+        ]
+        fields[1], fields[2] = ("replicate", pa.int64()), ("step", pa.int64())
+        self.schema = pa.schema(fields)
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self.pa is None:
+            return
+        if self.writer is None:
+            self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
+        table = self.pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.pa is None:
+            return
+        if self.writer is None:  # no run finished: an empty file with the schema
+            self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
+        self.writer.close()
+        with open(self.tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(self.tmp, self.path)
+        self.pa = None
+
+
+# ----------------------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class ResultSet:
+    """A result folder opened for analysis; tables load on first use.
+
+    Attributes:
+        path: the folder.
+        manifest: the parsed ``manifest.json``.
+    """
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest["scenario"])
+
+    @property
+    def status(self) -> FolderStatus:
+        return self.manifest["status"]
+
+    @property
+    def variants(self) -> list[str]:
+        """Variants in run order (the order of colours and table rows)."""
+        return list(self.manifest["variants"])
+
+    @property
+    def vendors(self) -> list[str]:
+        return list(self.manifest["vendors"])
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        return self.read_timeseries()
+
+    def read_timeseries(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Timeseries table, all columns or only the keys plus ``columns`` (Parquet if present)."""
+        wanted = list(
+            TIMESERIES_COLUMNS if columns is None else dict.fromkeys([*TIMESERIES_KEYS, *columns])
+        )
+        parquet = self.path / PARQUET_FILE
+        if parquet.exists():
+            with contextlib.suppress(ImportError):
+                return pd.read_parquet(parquet, columns=wanted)
+        return _read_csv(self.path / TIMESERIES_FILE, usecols=wanted)[wanted]
+
+    @cached_property
+    def runs(self) -> pd.DataFrame:
+        return _read_csv(self.path / RUNS_FILE)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        return _read_csv(self.path / SUMMARY_FILE)
+
+    @property
+    def resolved_yaml(self) -> str:
+        return (self.path / RESOLVED_FILE).read_text(encoding="utf-8")
+
+
+def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
+    # Names such as "NA" or "null" are valid vendor names: only empty fields are missing values.
+    text = {c: str for c in ("variant", "vendor", "metric", "kind")}
+    return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""], **kwargs)
+
+
+def load_results(folder: Path | str) -> ResultSet:
+    """Open a result folder written by :class:`ResultWriter`.
+
+    Raises:
+        ResultsError: the folder does not exist, is not a result folder or misses a file.
+    """
+    path = Path(folder)
+    if not path.is_dir():
+        raise ResultsError(f"{path}: no such result folder")
+    try:
+        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: not a result folder (no {MANIFEST_FILE})") from None
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path / MANIFEST_FILE}: not valid JSON ({exc.msg})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ResultsError(f"{path}: not a result folder ({MANIFEST_FILE} is not a sim manifest)")
+    missing = [f for f in (TIMESERIES_FILE, RUNS_FILE, SUMMARY_FILE) if not (path / f).exists()]
+    if missing:
+        raise ResultsError(
+            f"{path}: result folder misses {', '.join(missing)} (status {manifest.get('status')}; "
+            "was the run killed before it could save?)"
+        )
+    return ResultSet(path=path, manifest=manifest)
+
+
+__all__ = [
+    "ResultSet", "ResultWriter", "ResultsError", "RunRecord", "atomic_open", "atomic_write_text",
+    "create_result_folder", "load_results", "resolved_scenario_yaml", "run_values", "summarise",
+]  # fmt: skip

@@ -1,0 +1,410 @@
+"""Run every variant x replicate of a scenario and stream the results into a result folder.
+
+Seeding (common random numbers): replicate ``r`` of *every* variant runs from
+``numpy.random.SeedSequence(entropy=config.seed, spawn_key=(r,))``, so variants see the same random
+draws replicate by replicate and their differences are paired. A run is a pure function of its
+config and seed and the writer puts runs in plan order, so the result folder is the same for any
+worker count or executor.
+
+Example::
+
+    scenario = load_scenario("scenarios/margin-cut.yaml", replicates=5)
+    summary = run_scenario(scenario, workers=4)
+    print(summary.folder, summary.status)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import ScenarioConfig
+from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
+from sim.model import simulate
+from sim.results import (
+    FolderStatus,
+    ResultWriter,
+    RunRecord,
+    create_result_folder,
+    resolved_scenario_yaml,
+)
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+
+
+class UnknownVariantError(ValueError):
+    """``variants=`` named a variant the scenario does not have."""
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run to do: a resolved variant config and its replicate seed."""
+
+    variant: str
+    replicate: int
+    config: ScenarioConfig
+
+    @property
+    def spawn_key(self) -> tuple[int, ...]:
+        return (self.replicate,)
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        return np.random.SeedSequence(entropy=self.config.seed, spawn_key=self.spawn_key)
+
+    def record(self) -> RunRecord:
+        return RunRecord(self.variant, self.replicate, self.config.seed, self.spawn_key)
+
+
+@dataclass
+class RunResult:
+    """What a worker sends back: the output of an ``ok`` run, or the error of a failed one."""
+
+    variant: str
+    replicate: int
+    output: RunOutput | None
+    error: str | None
+    traceback: str | None
+    seconds: float
+
+
+@dataclass
+class RunSummary:
+    """How a scenario run went.
+
+    Attributes:
+        folder: the result folder.
+        status: ``complete``, ``failed-runs`` or ``incomplete`` (as in the manifest).
+        records: every planned run with its status, in plan order.
+        summary: the rows of ``summary.csv``.
+        interrupted: the run was stopped by Ctrl-C (KeyboardInterrupt).
+    """
+
+    folder: Path
+    status: FolderStatus
+    records: list[RunRecord]
+    summary: pd.DataFrame
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        """Number of runs with ``status`` (``ok``, ``failed`` or ``not-run``)."""
+        return sum(record.status == status for record in self.records)
+
+    @property
+    def failed(self) -> list[RunRecord]:
+        return [record for record in self.records if record.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 complete, 1 some runs failed, 130 interrupted."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_OK if self.status == "complete" else EXIT_FAILED_RUNS
+
+
+def plan_runs(scenario: Scenario, variants: Sequence[str] | None = None) -> list[RunTask]:
+    """Every (variant, replicate) to run, variants in scenario order, replicates ascending.
+
+    Raises:
+        UnknownVariantError: a name in ``variants`` is not a variant of the scenario.
+    """
+    names = list(scenario.variants)
+    chosen = list(dict.fromkeys(variants)) if variants else names
+    unknown = [name for name in chosen if name not in scenario.variants]
+    if unknown:
+        raise UnknownVariantError(
+            f"unknown variant {', '.join(map(repr, unknown))}; {scenario.name} has variants: "
+            + ", ".join(names)
+        )
+    return [
+        RunTask(name, r, scenario.variants[name])
+        for name in names
+        if name in chosen
+        for r in range(scenario.variants[name].replicates)
+    ]
+
+
+def run_one(task: RunTask) -> RunResult:
+    """Run one task; an exception becomes a failed result (message and traceback), not a raise."""
+    start = time.perf_counter()
+    try:
+        output = simulate(task.config, task.seed)
+        _check_output(output)
+    except Exception as exc:  # a failed run is recorded and the others go on
+        seconds = time.perf_counter() - start
+        message = f"{type(exc).__name__}: {exc}"
+        return RunResult(
+            task.variant, task.replicate, None, message, traceback.format_exc(), seconds
+        )
+    return RunResult(task.variant, task.replicate, output, None, None, time.perf_counter() - start)
+
+
+def _check_output(output: RunOutput) -> None:
+    expected_ts = ["step", "month", "vendor", *METRICS]
+    expected_runs = ["vendor", *RUN_COLUMNS]
+    if list(output.timeseries.columns) != expected_ts:
+        raise ValueError(
+            f"simulate returned timeseries columns {list(output.timeseries.columns)}, "
+            f"expected {expected_ts}"
+        )
+    if list(output.runs.columns) != expected_runs:
+        raise ValueError(
+            f"simulate returned runs columns {list(output.runs.columns)}, expected {expected_runs}"
+        )
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    variants: Sequence[str] | None = None,
+    workers: int = 1,
+    executor: cf.Executor | None = None,
+    progress: bool = True,
+    out_dir: Path | str | None = None,
+    results_root: Path | str = "results",
+    command_line: str | None = None,
+    max_in_flight: int | None = None,
+) -> RunSummary:
+    """Run every chosen variant x replicate and write one result folder.
+
+    Args:
+        scenario: a loaded scenario (:func:`sim.scenario.load_scenario`).
+        variants: variant names to run (default: all, ``base`` first).
+        workers: processes of the default pool (:func:`process_pool`); 1 runs inline here.
+        executor: any ``concurrent.futures.Executor`` to use instead (not shut down here).
+        progress: show a progress bar with ETA on stderr (only when stderr is a terminal).
+        out_dir: exact result folder (must not exist or be empty); default
+            ``<results_root>/<name>/<YYYYmmdd-HHMMSS>/``.
+        results_root: parent of default result folders.
+        command_line: recorded in the manifest.
+        max_in_flight: runs submitted at once (default 4 x workers, at least 8); bounds memory.
+
+    Returns:
+        The folder, its status and every run's record. Failed runs do not raise; Ctrl-C
+        (KeyboardInterrupt) does not raise either: finished runs are saved, the folder is marked
+        ``incomplete`` and ``interrupted`` is set.
+
+    Raises:
+        UnknownVariantError: ``variants`` names a variant the scenario does not have.
+        sim.results.ResultsError: ``out_dir`` exists and is not empty.
+    """
+    tasks = plan_runs(scenario, variants)
+    folder = create_result_folder(scenario.name, out_dir, results_root)
+    base = next(iter(scenario.variants.values()))
+    writer = ResultWriter(
+        folder=folder,
+        scenario_name=scenario.name,
+        plan=[task.record() for task in tasks],
+        resolved_yaml=resolved_scenario_yaml(
+            scenario, ran=list(dict.fromkeys(t.variant for t in tasks))
+        ),
+        command_line=command_line,
+        vendors=[vendor.name for vendor in base.vendors],
+        info={
+            "description": scenario.description,
+            "scenario_file": str(scenario.path),
+            "horizon_months": base.time.horizon_months,
+            "time_step": base.time.step,
+        },
+    )
+    window = max_in_flight or max(8, 4 * workers)
+    records = {task.record().key: task.record() for task in tasks}
+    interrupted = False
+    with _Progress(len(tasks), enabled=progress, title=scenario.name) as bar:
+
+        def accept(result: RunResult) -> None:
+            key = (result.variant, result.replicate)
+            status = "ok" if result.output is not None else "failed"
+            record = replace(
+                records[key],
+                status=status,
+                error=result.error,
+                traceback=result.traceback,
+                seconds=round(result.seconds, 3),
+            )
+            records[key] = record
+            writer.add(record, result.output)
+            bar.advance(failed=status == "failed")
+
+        try:
+            if executor is None and workers <= 1:
+                for task in tasks:
+                    accept(run_one(task))
+            elif executor is None:
+                pool = process_pool(workers)
+                try:
+                    _run_on(pool, tasks, accept, window)
+                except BaseException:
+                    _stop(pool)
+                    raise
+                pool.shutdown()
+            else:
+                _run_on(executor, tasks, accept, window)
+        except KeyboardInterrupt:
+            interrupted = True
+        except BaseException:
+            writer.abort()
+            raise
+    status = writer.close()
+    return RunSummary(folder, status, list(writer.plan), writer.summary, interrupted)
+
+
+def process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """A process pool whose workers neither inherit this process's threads nor handle Ctrl-C.
+
+    Workers fork from a ``forkserver`` (``spawn`` where there is none), so a fork never copies a
+    lock held by another thread (progress bar, pyarrow); each worker imports the model on its first
+    run. (Preloading it in the forkserver would widen the window in which a Ctrl-C meets a worker
+    half-started.)
+    The forkserver is started with SIGINT ignored, so Ctrl-C reaches only this process, which
+    saves what finished and stops the workers. As with any ``spawn``/``forkserver`` pool, a script
+    that calls the runner with ``workers > 1`` needs the ``if __name__ == "__main__":`` guard.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("forkserver")
+    if threading.current_thread() is threading.main_thread():
+        from multiprocessing import forkserver
+
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _stop(pool: cf.ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now, without waiting for their runs."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    processes = getattr(pool, "_processes", None) or {}  # no public API before Python 3.14
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+
+
+def _run_on(
+    executor: cf.Executor,
+    tasks: Iterable[RunTask],
+    accept: Callable[[RunResult], None],
+    window: int,
+) -> None:
+    """Submit tasks keeping at most ``window`` in flight; hand each result to ``accept``.
+
+    On KeyboardInterrupt, results that are already done are still accepted, the rest cancelled.
+    """
+    pending = iter(tasks)
+    in_flight: dict[cf.Future[RunResult], RunTask] = {}
+
+    def refill() -> None:
+        while len(in_flight) < window:
+            task = next(pending, None)
+            if task is None:
+                return
+            in_flight[executor.submit(run_one, task)] = task
+
+    try:
+        refill()
+        while in_flight:
+            done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                accept(_result(future, in_flight.pop(future)))
+            refill()
+    except KeyboardInterrupt:
+        for future, task in in_flight.items():
+            if future.done() and not future.cancelled():
+                try:
+                    result = _result(future, task)
+                except KeyboardInterrupt:
+                    continue
+                if result.output is not None:
+                    accept(result)
+            else:
+                future.cancel()
+        raise
+
+
+def _result(future: cf.Future[RunResult], task: RunTask) -> RunResult:
+    """The future's result; an executor-level error (a crashed worker) becomes a failed run."""
+    try:
+        return future.result()
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        text = "".join(traceback.format_exception(exc))
+        return RunResult(task.variant, task.replicate, None, message, text, 0.0)
+
+
+class _Progress:
+    """A rich progress bar with ETA on stderr; silent when disabled or stderr is not a terminal."""
+
+    def __init__(self, total: int, *, enabled: bool, title: str) -> None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        self.total, self.failed, self.bar, self.task = total, 0, None, None
+        if enabled and console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("runs"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[failed]}"),
+                console=console,
+                transient=False,
+            )
+            self.task = self.bar.add_task(title, total=total, failed="")
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def advance(self, failed: bool = False) -> None:
+        self.failed += failed
+        if self.bar is not None and self.task is not None:
+            note = f"[red]{self.failed} failed" if self.failed else ""
+            self.bar.update(self.task, advance=1, failed=note)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+__all__ = [
+    "RunResult",
+    "RunSummary",
+    "RunTask",
+    "UnknownVariantError",
+    "plan_runs",
+    "run_one",
+    "run_scenario",
+]
