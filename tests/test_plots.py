@@ -1,0 +1,139 @@
+"""Plots from a result folder: the files, what each figure draws, and the numbers behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_hex
+from PIL import Image
+
+from analysis.plots import (
+    band_table,
+    format_currency,
+    metric_figure,
+    plot_results,
+    revenue_mix_figure,
+    variant_colours,
+)
+from sim.results import ResultWriter, RunRecord, load_results
+
+PNGS = {"channel_revenue.png", "attention_share.png", "trust.png", "revenue_mix.png"}
+
+
+def _folder(path: Path, outputs: dict[tuple[str, int], object]) -> Path:
+    path.mkdir()
+    vendors = tuple(dict.fromkeys(next(iter(outputs.values())).runs["vendor"]))
+    plan = [RunRecord(v, r, 1, (r,), "ok") for v, r in outputs]
+    writer = ResultWriter(path, "hand", plan, "name: hand\n", vendors=vendors)
+    for record in plan:
+        writer.add(record, outputs[record.key])
+    writer.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def plotted(tiny_results: Path) -> list[Path]:
+    return plot_results(tiny_results)
+
+
+def test_plot_results_writes_valid_pngs_at_150_dpi(plotted: list[Path], tiny_results: Path) -> None:
+    assert {p.name for p in plotted} == PNGS
+    assert {p.name for p in (tiny_results / "plots").iterdir()} == PNGS  # no temp files
+    for path in plotted:
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            width, height = image.size
+            assert 800 <= width <= 4000 and 500 <= height <= 3000, (path.name, image.size)
+            assert round(image.info["dpi"][0]) == 150
+
+
+def test_one_line_per_variant_in_every_vendor_panel(tiny_results: Path) -> None:
+    results = load_results(tiny_results)
+    fig = metric_figure(results, "channel_revenue")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["acme", "rival"]
+    for ax in panels:
+        assert [line.get_label() for line in ax.get_lines()] == ["base", "cut"]
+        assert len(ax.collections) == 2  # one 5-95% band per variant
+        assert ax.get_xlabel() == "Month"
+    assert panels[0].get_shared_y_axes().joined(panels[0], panels[1])
+    assert fig._suptitle.get_text().startswith("tiny: channel revenue")
+    assert "$" in panels[0].get_ylabel()
+    plt.close(fig)
+
+
+def test_each_variant_keeps_its_colour_across_figures(tiny_results: Path) -> None:
+    results = load_results(tiny_results)
+    expected = variant_colours(results.variants)
+    for metric in ("channel_revenue", "attention_share", "mean_trust"):
+        fig = metric_figure(results, metric)
+        for line in fig.axes[0].get_lines():
+            assert to_hex(line.get_color()) == to_hex(expected[line.get_label()])
+        plt.close(fig)
+    assert len(set(expected.values())) == len(expected)
+
+
+def test_band_is_mean_and_5_95_percent_of_replicates(tmp_path: Path, fake_output) -> None:
+    """Replicates at 10, 20, 30: mean 20, band [11, 29] (linear percentiles)."""
+    outputs = {("base", r): fake_output(mean_trust=[v, v, v]) for r, v in enumerate((10, 20, 30))}
+    table = band_table(load_results(_folder(tmp_path / "out", outputs)), "mean_trust")
+    assert table["mean"].tolist() == [20, 20, 20]
+    assert table["low"].tolist() == pytest.approx([11] * 3)
+    assert table["high"].tolist() == pytest.approx([29] * 3)
+    assert table["month"].tolist() == [1, 2, 3]
+
+
+def test_flows_are_shown_per_month_for_weekly_steps(tmp_path: Path, fake_output) -> None:
+    """A flow of 12 per week-long step (12/52 month) is plotted as 52 per month."""
+    output = fake_output(channel_revenue=[12, 12, 12])
+    output.timeseries["month"] = (output.timeseries["step"] + 1) * 12 / 52
+    table = band_table(
+        load_results(_folder(tmp_path / "out", {("base", 0): output})), "channel_revenue"
+    )
+    assert table["mean"].tolist() == pytest.approx([52, 52, 52])
+
+
+def test_revenue_mix_stacks_channel_and_direct_per_vendor(tiny_results: Path) -> None:
+    results = load_results(tiny_results)
+    fig = revenue_mix_figure(results)
+    ax = fig.axes[0]
+    channel, direct = ax.containers
+    runs = (
+        results.runs[results.runs["variant"] == "base"]
+        .groupby("vendor", sort=False)
+        .mean(numeric_only=True)
+    )
+    assert [bar.get_height() for bar in channel] == pytest.approx(runs["channel_revenue"].tolist())
+    assert [bar.get_y() for bar in direct] == pytest.approx(runs["channel_revenue"].tolist())
+    assert "(base)" in ax.get_title()
+    plt.close(fig)
+
+
+def test_a_folder_without_finished_runs_gets_no_plots(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    writer = ResultWriter(folder, "hand", [RunRecord("base", 0, 1, (0,))], "name: hand\n")
+    writer.add(RunRecord("base", 0, 1, (0,), "failed", "E: x"), None)
+    writer.close()
+    assert plot_results(folder) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "axis", "table"),
+    [
+        (0, "$0", "$0"),
+        (999.96, "$1k", "$1.00k"),
+        (850_000, "$850k", "$850k"),
+        (1_200_000, "$1.2M", "$1.20M"),
+        (1_666_000, "$1.7M", "$1.67M"),
+        (2_000_000, "$2M", "$2.00M"),
+        (3.4e9, "$3.4B", "$3.40B"),
+        (-20_000, "-$20k", "-$20.0k"),
+        (999_999, "$1M", "$1.00M"),
+    ],
+)
+def test_format_currency(value: float, axis: str, table: str) -> None:
+    assert format_currency(value) == axis
+    assert format_currency(value, digits=3) == table
