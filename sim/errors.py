@@ -37,12 +37,20 @@ class Issue:
     column: int | None = None
 
     def __str__(self) -> str:
-        where = self.file
+        where = _printable(self.file)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        path, message = _printable(self.path), _printable(self.message)
+        return f"{where}: {path}: {message}" if path else f"{where}: {message}"
+
+
+def _printable(text: str) -> str:
+    """``text`` with line breaks and control characters escaped, so an issue stays on one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class ScenarioError(Exception):

@@ -188,7 +188,7 @@ def _assign(doc: Any, src: Src, keys: KeyPath, value: Any, label: str, shown: st
             inner = {"rule": registry.DEFAULT_RULES[str(key)]} if slot_key else {}
             container[key] = inner
             node.children[key] = Src(label, None, format_path(keys[: depth + 1]))
-        elif not isinstance(inner, dict | list):
+        elif not isinstance(inner, list if isinstance(keys[depth + 1], int) else dict):
             where = format_path(keys[: depth + 1])
             raise PathError(f"cannot set a key inside {where}: it is {show(inner)}, not a mapping")
         if key not in node.children:
