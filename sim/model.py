@@ -260,7 +260,7 @@ class ChannelModel(mesa.Model):
         """Outside competitors' coverage, fixed so they win ``competitor_share`` of demand at start."""
         inside = self._link_weights().sum() + self._direct_weights().sum()
         share = self.config.market.competitor_share
-        return share / (1.0 - share) * inside if inside > 0 else 1.0
+        return share / (1.0 - share) * inside if inside > 0 else share
 
     def _draw_deal_values(self, n: int) -> np.ndarray:
         size = self.config.market.deal_size
@@ -301,7 +301,9 @@ class ChannelModel(mesa.Model):
         link_w = self._link_weights()
         direct_w = self._direct_weights()
         total = link_w.sum() + direct_w.sum() + self.competitor_weight
-        demand = self.config.market.opportunities_per_month * self.dt
+        # With no competitors and no seller free to take a deal, the month's demand is lost.
+        demand = self.config.market.opportunities_per_month * self.dt if total > 0 else 0.0
+        total = total if total > 0 else 1.0
         # Splitting a Poisson total by weights gives independent Poisson counts per seller.
         link_counts = self.rng.poisson(demand * link_w.reshape(-1) / total)
         direct_counts = self.rng.poisson(demand * direct_w / total)
@@ -384,7 +386,9 @@ class ChannelModel(mesa.Model):
         partner_found = deals["partner_sourced"] & (deals["rep"] >= 0)
         rep = deals["rep"]
         quota = terms.quota_per_rep_month[vendor]
-        pressure = np.clip(1.0 - self.reps.credit_rate[np.maximum(rep, 0)] / quota, 0.0, 1.0)
+        credit = np.zeros(len(rep))
+        credit[rep >= 0] = self.reps.credit_rate[rep[rep >= 0]]
+        pressure = np.where(rep >= 0, np.clip(1.0 - credit / quota, 0.0, 1.0), 0.0)
         p_contest = self.rep_rule.contest_probability(
             terms.direct_credit[vendor],
             terms.partner_sourced_credit[vendor],

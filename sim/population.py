@@ -33,8 +33,12 @@ def beta_around(
     if sd <= 0 or mean <= 0 or mean >= 1:
         return np.full(shape, mean)
     sd = min(sd, 0.95 * np.sqrt(mean * (1 - mean)))
-    concentration = mean * (1 - mean) / sd**2 - 1
-    return rng.beta(mean * concentration, (1 - mean) * concentration, shape)
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        concentration = np.float64(mean * (1 - mean)) / np.float64(sd) ** 2 - 1
+        a, b = mean * concentration, (1 - mean) * concentration
+    if not (np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0):
+        return np.full(shape, mean)  # too little dispersion (or too extreme a mean) to draw
+    return rng.beta(a, b, shape)
 
 
 def draw_portfolios(
@@ -44,7 +48,7 @@ def draw_portfolios(
     if include is None:
         keys = rng.random((n, vendors))
         return np.argsort(keys, axis=1)[:, :size]
-    others = np.array([v for v in range(vendors) if v != include])
+    others = np.array([v for v in range(vendors) if v != include], dtype=np.int64)
     keys = rng.random((n, len(others)))
     chosen = others[np.argsort(keys, axis=1)[:, : size - 1]]
     return np.column_stack([np.full(n, include), chosen])

@@ -323,12 +323,6 @@ class RuleContract:
             for name, inputs, output, bounds in exercise(rule, spec.slot, rng, WEEK):
                 assert_within(f"{name} with {params}", output, bounds, inputs)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="sim/behaviours/registry.py RuleParams is not strict and allows inf: a quoted "
-        "number, a boolean or an infinite value is accepted as a float parameter (the scenario "
-        "schema is strict)",
-    )
     def test_params_are_strict(self, spec: RuleSpec) -> None:
         """A parameter given as text, a yes/no or infinity is an error, as in the scenario schema."""
         name = next(iter(numeric_fields(spec)))

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 SLOTS: dict[str, str] = {
     "partner_attention": "how a partner splits its sales attention over its vendors and outside option",
@@ -40,9 +40,26 @@ DEFAULT_RULES: dict[str, str] = {
 
 
 class RuleParams(BaseModel):
-    """Base for a rule's parameter schema: unknown parameters are errors; values are frozen."""
+    """Base for a rule's parameter schema: unknown parameters are errors, values are not coerced
+    from text or booleans, infinities and NaN are rejected, and the validated values are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ints_are_floats(cls, data: Any) -> Any:
+        # YAML writes 1 for 1.0; strict mode would reject an int for a float parameter.
+        if isinstance(data, dict):
+            return {
+                key: float(value)
+                if cls.model_fields.get(key) is not None
+                and cls.model_fields[key].annotation is float
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                else value
+                for key, value in data.items()
+            }
+        return data
 
 
 class Rule:
@@ -132,6 +149,8 @@ def resolve(slot: str, ref: str | None = None) -> RuleSpec:
         raise UnknownRuleError(f"unknown behaviour slot {slot!r}; allowed: {', '.join(SLOTS)}")
     ref = ref or DEFAULT_RULES[slot]
     name, _, version_text = ref.partition("@")
+    if version_text and not version_text.isdigit():
+        raise UnknownRuleError(f"{slot} rule {ref!r}: a version is a whole number, as in {name}@1")
     versions = _REGISTRY[slot].get(name)
     if not versions:
         known = ", ".join(sorted(_REGISTRY[slot])) or "none"
