@@ -59,7 +59,8 @@ class Scenario:
         name: the scenario's name (used for its results folder).
         description: what the scenario asks.
         variants: variant name -> resolved config; ``base`` first, then the file's variants in order.
-        document: the merged raw document of ``base`` (after ``extends``, without ``variants``).
+        document: the merged raw document of ``base``: after ``extends``, before ``--set`` and the
+            seed/replicates flags, without ``variants``.
     """
 
     path: Path
@@ -99,7 +100,7 @@ def load_scenario(
         ScenarioError: anything wrong, with file, line, key path and what is allowed.
     """
     shown = os.fspath(path)
-    assignments = _parse_assignments(overrides)
+    assignments = _parse_assignments([overrides] if isinstance(overrides, str) else overrides)
     doc, src = _load_chain(Path(shown), shown, ())
     documents = _split_variants(doc, src)
     flags = {"seed": seed, "replicates": replicates}
