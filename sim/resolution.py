@@ -20,6 +20,7 @@ from sim.behaviours import registry
 from sim.behaviours.registry import RuleParams, RuleSpec
 from sim.config import BehaviourChoice, ScenarioConfig
 from sim.errors import (
+    RULE_HINT,
     Issue,
     KeyPath,
     ScenarioError,
@@ -141,40 +142,52 @@ def _non_finite(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
 def _check_behaviours(
     raw: Any,
 ) -> tuple[dict[str, BehaviourChoice] | None, list[tuple[KeyPath, str]]]:
-    """Every slot's rule and parameters, checked by the registry; None when the schema will object."""
+    """Every slot's rule and parameters, checked by the registry; None and the issues when wrong."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        return None, [(("behaviours",), f"must be a mapping of slot to rule, got {show(raw)}")]
     chosen: dict[str, tuple[RuleSpec, RuleParams]] = {}
     issues: list[tuple[KeyPath, str]] = []
-    if raw is not None and not isinstance(raw, dict):
-        return None, issues
-    complete = True
-    for slot, choice in (raw or {}).items():
-        path = ("behaviours", slot)
+    for slot, choice in raw.items():
+        path: KeyPath = ("behaviours", slot)
         if slot not in registry.SLOTS:
-            issues.append(
-                (path, unknown_message("behaviour slot", slot, list(registry.SLOTS), "slots are"))
-            )
+            slots = list(registry.SLOTS)
+            issues.append((path, unknown_message("behaviour slot", slot, slots, "slots are")))
             continue
-        ref = choice.get("rule") if isinstance(choice, dict) else None
-        if not isinstance(ref, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*(@[0-9]+)?", ref):
-            complete = False  # the schema reports the missing or malformed rule
+        problem = _choice_problem(choice)
+        if problem:
+            issues.append((path + problem[0], problem[1]))
             continue
         try:
-            spec = registry.resolve(slot, ref)
+            spec = registry.resolve(slot, choice["rule"])
         except registry.UnknownRuleError as exc:
-            issues.append(((*path, "rule"), _unknown_rule(slot, ref, exc)))
+            issues.append(((*path, "rule"), _unknown_rule(slot, choice["rule"], exc)))
             continue
         params = {k: v for k, v in choice.items() if k != "rule"}
         try:
             chosen[slot] = (spec, spec.cls.Params.model_validate(params, strict=True))
         except ValidationError as exc:
             issues += translate(exc, spec.cls.Params, params, path)
-    if issues or not complete:
+    if issues:
         return None, issues
     resolved = {}
     for slot in registry.SLOTS:
         spec, params = chosen.get(slot) or _default_rule(slot)
         resolved[slot] = BehaviourChoice.model_validate({"rule": spec.id, **params.model_dump()})
     return resolved, issues
+
+
+def _choice_problem(choice: Any) -> tuple[KeyPath, str] | None:
+    """What is wrong with a slot's ``{rule: ..., params...}`` mapping before its rule is looked up."""
+    if not isinstance(choice, dict):
+        return (), f"must be a mapping with a rule and its parameters, got {show(choice)}"
+    if "rule" not in choice:
+        return (), "missing required key 'rule'"
+    ref = choice["rule"]
+    if not isinstance(ref, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*(@[0-9]+)?", ref):
+        return ("rule",), f"{RULE_HINT}, got {show(ref)}"
+    return None
 
 
 def _default_rule(slot: str) -> tuple[RuleSpec, RuleParams]:

@@ -623,6 +623,15 @@ def test_rule_missing_or_malformed(tmp_path: Path) -> None:
         "softmax-utility@1 (lowercase letters, digits, '-' and '_', optionally @version), "
         "got 'Asymmetric'"
     )
+    path = write(tmp_path, "c.yaml", MINIMAL + "behaviours: [softmax-utility]\n")
+    assert error_of(path) == (
+        f"{path}:6: behaviours: must be a mapping of slot to rule, got ['softmax-utility']"
+    )
+    path = write(tmp_path, "d.yaml", MINIMAL + "behaviours:\n  trust: asymmetric\n")
+    assert error_of(path) == (
+        f"{path}:7: behaviours.trust: must be a mapping with a rule and its parameters, "
+        "got 'asymmetric'"
+    )
 
 
 # ------------------------------------------------------------------------------ starter
