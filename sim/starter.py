@@ -62,7 +62,7 @@ _SECOND_VENDOR = """\
     engagement: {partner_join_stage: 0.3}
 """
 
-_EXAMPLES = """\
+_EXAMPLES = """
 # Scheduled changes to a vendor's program, comp plan or engagement. `set` names any numeric or
 # true/false key under program, comp_plan or engagement. The change is announced notice_months
 # before at_month, starts at at_month and reaches its new value after ramp_months (0 = at once).
@@ -72,12 +72,14 @@ events:
     set: {program.margin: 0.15}
     ramp_months: 0
     notice_months: 0
+
 # Optional: named alternatives, each a set of overrides of everything above. `sim run` runs the
 # file itself as variant `base` and each variant next to it. Lists are replaced whole.
 variants:
   gradual:
     events:
       - {at_month: 12, vendor: acme, set: {program.margin: 0.15}, ramp_months: 6, notice_months: 3}
+
 # Optional: used by `sim sweep`. Each parameter path gets a [low, high] range.
 sweep:
   method: lhs          # grid | random | lhs | sobol | morris
@@ -100,7 +102,7 @@ def starter_scenario(name: str) -> str:
         _HEADER.format(name=name),
         *_section("time", TimeConfig, "Simulated time."),
         *_section("market", MarketConfig, MarketConfig.__doc__),
-        _comment(VendorConfig.__doc__ or "", "") + "\n",
+        "\n" + _comment(VendorConfig.__doc__ or "", "") + "\n",
         "# Names are used in paths such as vendors.acme.program.margin.\nvendors:\n",
         "  - name: acme\n",
         *_fields(VendorConfig, "    ", skip=("name",)),
@@ -115,7 +117,7 @@ def starter_scenario(name: str) -> str:
 def _section(
     key: str, model: type[BaseModel], doc: str | None, values: dict[str, Any] | None = None
 ) -> list[str]:
-    return [_comment(doc or "", "") + "\n", f"{key}:\n", *_fields(model, "  ", values=values)]
+    return ["\n", _comment(doc or "", "") + "\n", f"{key}:\n", *_fields(model, "  ", values=values)]
 
 
 def _fields(
@@ -154,6 +156,7 @@ def _describe(key: str, kind: Any, info: FieldInfo) -> str:
 
 def _behaviours() -> str:
     lines = [
+        "",
         "# Optional: the behaviour rule of each slot, by name (newest version) or name@version, and",
         "# its parameters; a slot left out uses the default rule shown. `sim behaviours` lists every",
         "# rule with its parameters, units and defaults.",
