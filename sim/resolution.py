@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -165,6 +166,12 @@ def _check_behaviours(
             issues.append(((*path, "rule"), _unknown_rule(slot, choice["rule"], exc)))
             continue
         params = {k: v for k, v in choice.items() if k != "rule"}
+        huge = [k for k, v in params.items() if _too_large(v)]
+        if huge:  # a rule schema would fail turning it into a float
+            issues += [
+                ((*path, k), f"is too large for a number, got {show(params[k])}") for k in huge
+            ]
+            continue
         try:
             chosen[slot] = (spec, spec.cls.Params.model_validate(params, strict=True))
         except ValidationError as exc:
@@ -176,6 +183,12 @@ def _check_behaviours(
         spec, params = chosen.get(slot) or _default_rule(slot)
         resolved[slot] = BehaviourChoice.model_validate({"rule": spec.id, **params.model_dump()})
     return resolved, issues
+
+
+def _too_large(value: Any) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max
+    )
 
 
 def _choice_problem(choice: Any) -> tuple[KeyPath, str] | None:

@@ -614,6 +614,19 @@ def test_rule_parameters_are_strict(tmp_path: Path, versioned_rule: None) -> Non
     assert error_of(path) == f"{path}:7: behaviours.trust.steps: must be a whole number, got '4'"
 
 
+def test_rule_parameter_too_large_for_a_float(tmp_path: Path) -> None:
+    big = "1" + "0" * 400
+    text = (
+        MINIMAL
+        + f"behaviours:\n  partner_attention: {{rule: softmax-utility, temperature: {big}}}\n"
+    )
+    path = write(tmp_path, "a.yaml", text)
+    assert error_of(path) == (
+        f"{path}:7: behaviours.partner_attention.temperature: is too large for a number, "
+        f"got {big[:57]}..."
+    )
+
+
 def test_rule_missing_or_malformed(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", MINIMAL + "behaviours:\n  trust: {gain_per_win: 0.1}\n")
     assert error_of(path) == f"{path}:7: behaviours.trust: missing required key 'rule'"

@@ -9,7 +9,6 @@ fuzzed the same way.
 from __future__ import annotations
 
 import copy
-import math
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +60,7 @@ scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from([10**400, -(10**400)]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
     st.sampled_from(["month", "week", "acme", "softmax-utility", "program.margin", "x.yaml", ""]),
@@ -161,7 +161,10 @@ def _mutate(doc: dict[str, Any], path: tuple, kind: str, value: Any) -> dict[str
         and not isinstance(parent[last], bool)
     ):
         factor = value if isinstance(value, int | float) and not isinstance(value, bool) else -1
-        parent[last] = parent[last] * factor if math.isfinite(factor) else factor
+        try:
+            parent[last] = parent[last] * factor
+        except OverflowError:  # a float times an int too large for a float
+            parent[last] = factor
     return doc
 
 
