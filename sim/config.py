@@ -24,7 +24,7 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Scenario, variant and vendor names: a letter or digit first, then letters, digits, ``_ . -``."""
 
 
-def _int_as_float(value: Any) -> Any:
+def int_as_float(value: Any) -> Any:
     """An int written where a float is expected, as a float; anything else (or an int too large for a
     float, which validation then rejects) unchanged."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -38,20 +38,29 @@ def _int_as_float(value: Any) -> Any:
 class StrictModel(BaseModel):
     """Base for every scenario section: unknown keys are errors, numbers are not coerced from text."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, validate_default=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _ints_are_floats(cls, data: Any) -> Any:
-        # YAML writes 0 for 0.0; strict mode would reject an int for a float field.
-        if isinstance(data, dict):
-            out = dict(data)
-            for key, value in data.items():
-                field = cls.model_fields.get(key)
-                if field is not None and field.annotation in (float, "float"):
-                    out[key] = _int_as_float(value)
-            return out
-        return data
+        return ints_as_floats(cls, data)
+
+
+def ints_as_floats(model: type[BaseModel], data: Any) -> Any:
+    """``data`` with ints given for ``model``'s float fields as floats.
+
+    YAML writes 0 for 0.0, and strict validation would reject an int for a float field.
+    """
+    if isinstance(data, dict):
+        out = dict(data)
+        for key, value in data.items():
+            field = model.model_fields.get(key)
+            if field is not None and field.annotation in (float, "float"):
+                out[key] = int_as_float(value)
+        return out
+    return data
 
 
 class TimeConfig(StrictModel):
@@ -177,6 +186,13 @@ class CapacityConfig(StrictModel):
         1.3, gt=0.0, le=20, description="Pareto tail index (pareto) or sigma of log (lognormal)."
     )
     mean: float = Field(1.0, gt=0, le=1000, description="Mean capacity, new deals per month.")
+    max_multiple: float = Field(
+        50.0,
+        gt=1.0,
+        le=1e6,
+        description="Largest capacity as a multiple of the mean (draws above it are capped), so a "
+        "single partner cannot hold most of a small ecosystem's capacity.",
+    )
 
     @model_validator(mode="after")
     def _finite_mean(self) -> CapacityConfig:
@@ -269,7 +285,7 @@ class EventConfig(StrictModel):
         # `set` values stay as written: ints become floats, bools stay bools.
         if isinstance(data, dict) and isinstance(data.get("set"), dict):
             data = dict(data)
-            data["set"] = {k: _int_as_float(v) for k, v in data["set"].items()}
+            data["set"] = {k: int_as_float(v) for k, v in data["set"].items()}
         return data
 
     @field_validator("set")
@@ -313,7 +329,7 @@ class SweepConfig(StrictModel):
         if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
             data = dict(data)
             data["parameters"] = {
-                k: (tuple(_int_as_float(x) for x in v) if isinstance(v, list) else v)
+                k: (tuple(int_as_float(x) for x in v) if isinstance(v, list) else v)
                 for k, v in data["parameters"].items()
             }
         return data

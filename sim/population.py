@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.config import CapacityConfig, PartnersConfig
@@ -9,18 +11,50 @@ from sim.state import PartnerState
 
 
 def draw_capacity(rng: np.random.Generator, cfg: CapacityConfig, n: int) -> np.ndarray:
-    """``n`` partner capacities (new deals per month) with mean ``cfg.mean``.
+    """``n`` partner capacities (new deals per month), capped at ``max_multiple * mean``, mean ``mean``.
 
-    ``pareto``: classic Pareto with tail index ``shape`` and minimum ``mean * (shape - 1) / shape``,
-    so a few partners hold most capacity (top 10% hold ``0.1 ** (1 - 1/shape)`` of it: 59% at 1.3).
-    ``lognormal``: sigma of log ``shape``. ``constant``: everyone ``mean``.
+    A unit-mean draw ``Y`` is scaled by ``s`` and capped at ``C = max_multiple * mean``; ``s`` is
+    chosen so that ``E[min(s Y, C)] = mean`` (:func:`capped_scale`), so the cap trims the giants
+    without lowering the mean. ``pareto``: ``Y`` is Pareto with tail index ``shape`` and minimum
+    ``(shape - 1) / shape``, so a few partners hold most capacity (the top 10% hold about
+    ``0.1 ** (1 - 1/shape)`` of it before the cap: 59% at 1.3). ``lognormal``: ``Y`` is lognormal with
+    sigma of log ``shape``. ``constant``: everyone ``mean``.
     """
+    if cfg.distribution == "constant":
+        return np.full(n, cfg.mean)
     if cfg.distribution == "pareto":
-        minimum = cfg.mean * (cfg.shape - 1.0) / cfg.shape
-        return minimum * (1.0 + rng.pareto(cfg.shape, n))
-    if cfg.distribution == "lognormal":
-        return cfg.mean * np.exp(rng.normal(-(cfg.shape**2) / 2.0, cfg.shape, n))
-    return np.full(n, cfg.mean)
+        unit = (cfg.shape - 1.0) / cfg.shape * (1.0 + rng.pareto(cfg.shape, n))
+    else:
+        unit = np.exp(rng.normal(-(cfg.shape**2) / 2.0, cfg.shape, n))
+    cap = cfg.max_multiple * cfg.mean
+    return np.minimum(capped_scale(cfg) * unit, cap)
+
+
+def _capped_unit_mean(cfg: CapacityConfig, c: float) -> float:
+    """``E[min(Y, c)]`` for the unit-mean draw ``Y`` of ``cfg``."""
+    if cfg.distribution == "pareto":
+        a = cfg.shape
+        xm = (a - 1.0) / a
+        if c <= xm:
+            return c
+        return xm * (1.0 + (1.0 - (c / xm) ** (1.0 - a)) / (a - 1.0))
+    sigma = cfg.shape
+    below = 0.5 * (1.0 + math.erf((math.log(c) - sigma**2 / 2) / (sigma * math.sqrt(2.0))))
+    above = 0.5 * (1.0 - math.erf((math.log(c) + sigma**2 / 2) / (sigma * math.sqrt(2.0))))
+    return below + c * above
+
+
+def capped_scale(cfg: CapacityConfig) -> float:
+    """Scale ``s`` with ``E[min(s Y, C)] = mean`` for ``C = max_multiple * mean`` (bisection)."""
+    cap = cfg.max_multiple * cfg.mean
+    low, high = cfg.mean, cap
+    for _ in range(100):
+        mid = 0.5 * (low + high)
+        if mid * _capped_unit_mean(cfg, cap / mid) < cfg.mean:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
 
 
 def beta_around(

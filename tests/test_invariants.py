@@ -434,13 +434,6 @@ def test_tiny_initial_dispersion_gives_finite_links() -> None:
     assert np.all((subnormal_mean >= 0) & (subnormal_mean <= 1))
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="sim/config.py: float fields without an upper bound (spiff_per_deal, "
-    "mdf_per_partner_month, deal_size.median, quota_per_rep_month, ...) accept infinity; "
-    "an infinite SPIFF then gives NaN attention and a crash in sourcing",
-)
 @pytest.mark.parametrize(
     "override",
     [

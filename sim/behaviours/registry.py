@@ -22,6 +22,8 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from sim.config import ints_as_floats
+
 SLOTS: dict[str, str] = {
     "partner_attention": "how a partner splits its sales attention over its vendors and outside option",
     "trust": "how a partner's trust in a vendor moves with its experiences",
@@ -48,18 +50,7 @@ class RuleParams(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _ints_are_floats(cls, data: Any) -> Any:
-        # YAML writes 1 for 1.0; strict mode would reject an int for a float parameter.
-        if isinstance(data, dict):
-            return {
-                key: float(value)
-                if cls.model_fields.get(key) is not None
-                and cls.model_fields[key].annotation is float
-                and isinstance(value, int)
-                and not isinstance(value, bool)
-                else value
-                for key, value in data.items()
-            }
-        return data
+        return ints_as_floats(cls, data)
 
 
 class Rule:
