@@ -11,10 +11,18 @@ tidy table once at the end. Each metric has a *kind* that says how it aggregates
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.model import ChannelModel
+
+ACTIVE_MONTHS = 6.0
+"""A partner is active for a vendor if it won a deal for it in the last 6 months (DESIGN.md)."""
+PRODUCTIVE_MONTHS = 12.0
+"""A partner is productive if it won a deal in the last 12 months (CONTRACT.md, runs.csv)."""
 
 MetricKind = Literal["flow", "stock", "rate"]
 
@@ -123,3 +131,68 @@ class RunOutput:
 
     timeseries: pd.DataFrame
     runs: pd.DataFrame
+
+
+def record_step(model: ChannelModel) -> None:
+    """Phase 9: per-vendor metrics of DESIGN.md section 6 for this step."""
+    ps, ledger, n = model.partners, model.ledger, model.n_vendors
+    v, active = ps.vendor, ps.active
+    cap_share = ps.capacity[:, None] * ps.shares[:, : model.slots]
+    attention = np.bincount(v.reshape(-1), cap_share.reshape(-1), minlength=n) / ps.capacity.sum()
+    links = np.bincount(v[active], minlength=n)
+    mean_trust = np.bincount(v[active], ps.trust[active], minlength=n) / np.maximum(links, 1)
+    mean_cap = np.bincount(v[active], ps.capability[active], minlength=n) / np.maximum(links, 1)
+    p10 = np.array(
+        [np.percentile(ps.trust[active & (v == i)], 10) if links[i] else np.nan for i in range(n)]
+    )
+    recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
+    program_spend = (
+        (model.terms.mdf_per_partner_month + model.terms.enablement_per_partner_month)
+        * links
+        * model.dt
+    )
+    closed = ledger.flow("closed")
+    pipeline = np.bincount(model.deals["vendor"], model.deals["value"], minlength=n)
+    model.recorder.record(
+        model.step_index,
+        channel_revenue=ledger.flow("channel_revenue"),
+        partner_sourced_revenue=ledger.flow("partner_sourced_revenue"),
+        co_sell_revenue=ledger.flow("co_sell_revenue"),
+        direct_revenue=ledger.flow("direct_revenue"),
+        vendor_net_revenue=ledger.flow("won_value") - ledger.flow("payouts") - program_spend,
+        partner_profit=ledger.flow("partner_deal_profit")
+        + model.terms.mdf_per_partner_month * links * model.dt,
+        attention_share=attention,
+        mean_trust=np.where(links > 0, mean_trust, np.nan),
+        trust_p10=p10,
+        mean_capability=np.where(links > 0, mean_cap, np.nan),
+        active_partners=np.bincount(v[recent], minlength=n).astype(float),
+        conflicts=ledger.flow("conflicts"),
+        win_rate=np.divide(ledger.flow("won"), closed, out=np.full(n, np.nan), where=closed > 0),
+        pipeline_value=pipeline,
+    )
+
+
+def run_summary(model: ChannelModel) -> pd.DataFrame:
+    """One row per vendor: cumulative flows, partner counts and revenue concentration."""
+    ps, values = model.partners, model.recorder.values
+    rows = []
+    for i, name in enumerate(model.vendor_names):
+        mine = ps.vendor == i
+        linked = mine & ps.active
+        productive = linked & (ps.months_since_win < PRODUCTIVE_MONTHS - 1e-9)
+        revenue = ps.revenue[mine]
+        rows.append(
+            {
+                "vendor": name,
+                "channel_revenue": float(np.nansum(values["channel_revenue"][:, i])),
+                "direct_revenue": float(np.nansum(values["direct_revenue"][:, i])),
+                "vendor_net_revenue": float(np.nansum(values["vendor_net_revenue"][:, i])),
+                "conflicts": float(np.nansum(values["conflicts"][:, i])),
+                "partners": int(linked.sum()),
+                "productive_partners": int(productive.sum()),
+                "top_decile_share": top_share(revenue, 0.1),
+                "gini": gini(revenue),
+            }
+        )
+    return pd.DataFrame(rows)

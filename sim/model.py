@@ -8,66 +8,25 @@ The equations are documented in ``docs/model.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import mesa
 import numpy as np
-import pandas as pd
 
+from sim import market, metrics
 from sim.agents import DirectRep, Partner, Vendor
 from sim.behaviours import build
-from sim.behaviours.attention import AttentionInputs, step_fraction
+from sim.behaviours.attention import AttentionInputs
 from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.trust import TrustSignals
 from sim.config import ScenarioConfig
 from sim.events import Schedule, VendorTerms
-from sim.metrics import MetricRecorder, RunOutput, gini, top_share
+from sim.ledger import StepLedger
+from sim.metrics import MetricRecorder, RunOutput
 from sim.population import draw_portfolios, new_partners
-from sim.state import DEAL_FIELDS, DealBook, PartnerState, RepState
+from sim.state import DealBook, PartnerState, RepState
 
-ACTIVE_MONTHS = 6.0
-"""A partner is active for a vendor if it won a deal for it in the last 6 months (DESIGN.md)."""
-PRODUCTIVE_MONTHS = 12.0
-"""A partner is productive if it won a deal in the last 12 months (CONTRACT.md, runs.csv)."""
-CLOSE_TIME_SHAPE = 4.0
-"""Gamma shape of the time from opportunity to close (coefficient of variation 0.5)."""
-REP_CREDIT_MEMORY = 1.0 / 3.0
-"""Share of the gap closed per month by a rep's smoothed credit rate (about a quarter's memory)."""
 WARMUP_CYCLES = 3.0
 """Sales cycles of market activity simulated before month 0, so the pipeline starts full."""
-
-
-@dataclass
-class StepLedger:
-    """What happened during one step: flows per vendor and signals per link."""
-
-    vendors: int
-    partners: int
-    slots: int
-    flows: dict[str, np.ndarray] = field(default_factory=dict)
-    links: dict[str, np.ndarray] = field(default_factory=dict)
-    closed: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def flow(self, name: str) -> np.ndarray:
-        if name not in self.flows:
-            self.flows[name] = np.zeros(self.vendors)
-        return self.flows[name]
-
-    def link(self, name: str) -> np.ndarray:
-        if name not in self.links:
-            self.links[name] = np.zeros((self.partners, self.slots))
-        return self.links[name]
-
-    def add_vendor(self, name: str, vendor: np.ndarray, weights: np.ndarray | None = None) -> None:
-        self.flow(name)[:] += np.bincount(vendor, weights, minlength=self.vendors)
-
-    def add_link(
-        self, name: str, partner: np.ndarray, slot: np.ndarray, weights: np.ndarray | None = None
-    ) -> None:
-        index = partner * self.slots + slot
-        counts = np.bincount(index, weights, minlength=self.partners * self.slots)
-        self.link(name)[:] += counts.reshape(self.partners, self.slots)
 
 
 class ChannelModel(mesa.Model):
@@ -176,7 +135,7 @@ class ChannelModel(mesa.Model):
         """Run every step of the horizon and return the metrics."""
         for _ in range(self.config.time.steps):
             self.step()
-        return RunOutput(self.recorder.frame(), self.run_summary())
+        return RunOutput(self.recorder.frame(), metrics.run_summary(self))
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -234,42 +193,11 @@ class ChannelModel(mesa.Model):
             dt=self.dt,
         )
 
-    def _link_weights(self) -> np.ndarray:
-        """Prospecting coverage of each link: capacity x attention x capability factor x strength."""
-        ps = self.partners
-        floor = self.config.market.untrained_coverage
-        weight = (
-            ps.capacity[:, None]
-            * ps.shares[:, : self.slots]
-            * (floor + (1.0 - floor) * ps.capability)
-            * self.strength[ps.vendor]
-        )
-        return np.where(ps.active, weight, 0.0)
-
-    def _free_rep_slots(self) -> np.ndarray:
-        """Whole deals each rep can still take on (capacity is rounded down)."""
-        capacity = np.floor(self.rep_capacity[self.reps.vendor])
-        return np.maximum(capacity - self.reps.open_deals, 0.0)
-
-    def _direct_weights(self) -> np.ndarray:
-        """Prospecting coverage of each vendor's direct team: free deal slots per month x strength."""
-        free = np.bincount(self.reps.vendor, self._free_rep_slots(), minlength=self.n_vendors)
-        return free / self.config.market.sales_cycle_months * self.strength
-
     def _initial_competitor_weight(self) -> float:
         """Outside competitors' coverage, fixed so they win ``competitor_share`` of demand at start."""
-        inside = self._link_weights().sum() + self._direct_weights().sum()
+        inside = market.link_weights(self).sum() + market.direct_weights(self).sum()
         share = self.config.market.competitor_share
         return share / (1.0 - share) * inside if inside > 0 else share
-
-    def _draw_deal_values(self, n: int) -> np.ndarray:
-        size = self.config.market.deal_size
-        return size.median * np.exp(size.spread * self.rng.standard_normal(n))
-
-    def _draw_close_steps(self, n: int) -> np.ndarray:
-        cycle = self.config.market.sales_cycle_months
-        months = self.rng.gamma(CLOSE_TIME_SHAPE, cycle / CLOSE_TIME_SHAPE, n)
-        return self.step_index + np.maximum(1, np.round(months / self.dt)).astype(np.int64)
 
     # ------------------------------------------------------------------ phases
     def apply_program_events(self) -> None:
@@ -297,209 +225,19 @@ class ChannelModel(mesa.Model):
 
     def source_opportunities(self) -> dict[str, np.ndarray]:
         """Phase 3: Poisson demand split by coverage among partner links, direct teams, competitors."""
-        ps, slots = self.partners, self.slots
-        link_w = self._link_weights()
-        direct_w = self._direct_weights()
-        total = link_w.sum() + direct_w.sum() + self.competitor_weight
-        # With no competitors and no seller free to take a deal, the month's demand is lost.
-        demand = self.config.market.opportunities_per_month * self.dt if total > 0 else 0.0
-        total = total if total > 0 else 1.0
-        # Splitting a Poisson total by weights gives independent Poisson counts per seller.
-        link_counts = self.rng.poisson(demand * link_w.reshape(-1) / total)
-        direct_counts = self.rng.poisson(demand * direct_w / total)
-
-        flat = np.repeat(np.arange(link_counts.size), link_counts)
-        p_partner, p_slot = flat // slots, flat % slots
-        p_vendor = ps.vendor[p_partner, p_slot]
-        covering = self._covering_reps(p_vendor)
-
-        d_vendor, d_rep = self._assign_direct(direct_counts)
-        n_p, n_d = len(p_vendor), len(d_vendor)
-        vendor = np.concatenate([p_vendor, d_vendor])
-        return {
-            "vendor": vendor,
-            "value": self._draw_deal_values(n_p + n_d),
-            "partner": np.concatenate([p_partner, np.full(n_d, -1)]),
-            "slot": np.concatenate([p_slot, np.full(n_d, -1)]),
-            "rep": np.concatenate([covering, d_rep]),
-            "rep_works": np.concatenate([np.zeros(n_p, bool), np.ones(n_d, bool)]),
-            "partner_sourced": np.concatenate([np.ones(n_p, bool), np.zeros(n_d, bool)]),
-            "cosell": np.zeros(n_p + n_d, bool),
-            "stage": np.zeros(n_p + n_d),
-            "registered": np.concatenate(
-                [self.terms.deal_registration[p_vendor] > 0.5, np.zeros(n_d, bool)]
-            ),
-            "disputed": np.zeros(n_p + n_d, bool),
-            "taken_direct": np.zeros(n_p + n_d, bool),
-            "close_step": self._draw_close_steps(n_p + n_d),
-        }
-
-    def _covering_reps(self, vendor: np.ndarray) -> np.ndarray:
-        """A rep of each deal's vendor, uniformly at random (-1 if the vendor has none)."""
-        out = np.full(len(vendor), -1, dtype=np.int64)
-        for v in np.unique(vendor):
-            reps = np.flatnonzero(self.reps.vendor == v)
-            if len(reps):
-                rows = vendor == v
-                out[rows] = reps[self.rng.integers(len(reps), size=int(rows.sum()))]
-        return out
-
-    def _assign_direct(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Give rep-found deals to free rep slots, without replacement; deals beyond them are lost."""
-        free = self._free_rep_slots().astype(np.int64)
-        vendors, reps = [], []
-        for v in np.flatnonzero(counts):
-            mine = np.flatnonzero(self.reps.vendor == v)
-            slots = np.repeat(mine, free[mine])
-            n = min(int(counts[v]), len(slots))
-            vendors.append(np.full(n, v))
-            reps.append(self.rng.choice(slots, size=n, replace=False))
-        vendor = np.concatenate(vendors) if vendors else np.empty(0, dtype=np.int64)
-        rep = np.concatenate(reps) if reps else np.empty(0, dtype=np.int64)
-        np.add.at(self.reps.open_deals, rep, 1)
-        return vendor.astype(np.int64), rep.astype(np.int64)
+        return market.source_opportunities(self)
 
     def decide_reps(self, deals: dict[str, np.ndarray]) -> None:
         """Phase 4: reps bring partners into deals they found, and contest deals partners found."""
-        terms, ledger = self.terms, self.ledger
-        vendor = deals["vendor"]
-        vendor_found = ~deals["partner_sourced"] & (deals["rep"] >= 0)
-        p_cosell = self.rep_rule.cosell_probability(
-            terms.partner_assisted_credit[vendor], terms.direct_credit[vendor]
-        )
-        invite = vendor_found & (self.rng.random(len(vendor)) < p_cosell)
-        chosen = self._pick_links(vendor[invite])
-        ok = chosen >= 0
-        rows = np.flatnonzero(invite)[ok]
-        deals["partner"][rows] = chosen[ok] // self.slots
-        deals["slot"][rows] = chosen[ok] % self.slots
-        deals["cosell"][rows] = True
-        deals["stage"][rows] = terms.partner_join_stage[vendor[rows]]
-        ledger.add_link("invitations", deals["partner"][rows], deals["slot"][rows])
-        ledger.add_link(
-            "invitation_stage_sum",
-            deals["partner"][rows],
-            deals["slot"][rows],
-            deals["stage"][rows],
-        )
-
-        partner_found = deals["partner_sourced"] & (deals["rep"] >= 0)
-        rep = deals["rep"]
-        quota = terms.quota_per_rep_month[vendor]
-        credit = np.zeros(len(rep))
-        credit[rep >= 0] = self.reps.credit_rate[rep[rep >= 0]]
-        pressure = np.where(rep >= 0, np.clip(1.0 - credit / quota, 0.0, 1.0), 0.0)
-        p_contest = self.rep_rule.contest_probability(
-            terms.direct_credit[vendor],
-            terms.partner_sourced_credit[vendor],
-            pressure,
-            deals["registered"],
-        )
-        contested = partner_found & (self.rng.random(len(vendor)) < p_contest)
-        p_take = self.rep_rule.takeover_probability(deals["registered"])
-        taken = contested & (self.rng.random(len(vendor)) < p_take)
-        deals["taken_direct"] |= taken
-        deals["rep_works"] |= taken
-        deals["disputed"] |= contested & ~taken
-        np.add.at(self.reps.open_deals, rep[taken], 1)
-        ledger.add_vendor("conflicts", vendor[contested])
-        ledger.add_link("conflicts_lost", deals["partner"][taken], deals["slot"][taken])
-        kept = contested & ~taken
-        ledger.add_link("conflicts_kept", deals["partner"][kept], deals["slot"][kept])
-        self.deals.add(deals)
-
-    def _pick_links(self, vendor: np.ndarray) -> np.ndarray:
-        """For each deal, a link (flat index) of its vendor in proportion to coverage; -1 if none."""
-        out = np.full(len(vendor), -1, dtype=np.int64)
-        if len(vendor) == 0:
-            return out
-        weights = self._link_weights().reshape(-1)
-        link_vendor = self.partners.vendor.reshape(-1)
-        for v in np.unique(vendor):
-            links = np.flatnonzero((link_vendor == v) & (weights > 0))
-            if len(links) == 0:
-                continue
-            rows = vendor == v
-            cumulative = np.cumsum(weights[links])
-            draws = self.rng.random(int(rows.sum())) * cumulative[-1]
-            out[rows] = links[
-                np.minimum(np.searchsorted(cumulative, draws, side="right"), len(links) - 1)
-            ]
-        return out
+        market.decide_reps(self, deals)
 
     def progress_deals(self) -> dict[str, np.ndarray]:
         """Phase 5: deals due this step close, won with the deal rule's probability."""
-        due = self.deals["close_step"] <= self.step_index
-        closed = self.deals.take(due)
-        partner = closed["partner"]
-        involved = (partner >= 0) & ~closed["taken_direct"]
-        capability = np.where(
-            involved,
-            self.partners.capability[np.maximum(partner, 0), np.maximum(closed["slot"], 0)],
-            0.0,
-        )
-        influence = np.where(involved, 1.0 - closed["stage"], 0.0)
-        inputs = DealInputs(
-            strength=self.strength[closed["vendor"]],
-            partner_capability=capability,
-            influence=influence,
-            has_rep=closed["rep_works"] | closed["cosell"],
-            disputed=closed["disputed"],
-        )
-        closed["won"] = self.rng.random(len(partner)) < self.deal_rule.win_probability(inputs)
-        closed["involved"] = involved
-        closed["influence"] = influence
-        closed["services_share"] = self.deal_rule.services_share(inputs)
-        working = closed["rep"][closed["rep_works"]]
-        np.subtract.at(self.reps.open_deals, working, 1)
-        return closed
+        return market.close_due_deals(self)
 
     def book_accounts(self, closed: dict[str, np.ndarray]) -> None:
         """Phase 6: revenue, partner payouts and profit, vendor net revenue and rep credit."""
-        terms, cfg, ledger = self.terms, self.config.partners, self.ledger
-        v, value, won, involved = (
-            closed["vendor"],
-            closed["value"],
-            closed["won"],
-            closed["involved"],
-        )
-        revenue = value * won
-        channel = involved & won
-        ledger.add_vendor("won_value", v, revenue)
-        ledger.add_vendor("channel_revenue", v, revenue * involved)
-        ledger.add_vendor(
-            "partner_sourced_revenue", v, revenue * (involved & closed["partner_sourced"])
-        )
-        ledger.add_vendor("co_sell_revenue", v, revenue * (involved & closed["cosell"]))
-        ledger.add_vendor("direct_revenue", v, revenue * ~involved)
-        ledger.add_vendor("closed", v)
-        ledger.add_vendor("won", v, won.astype(float))
-
-        payout = channel * (value * (terms.margin[v] + terms.rebate[v]) + terms.spiff_per_deal[v])
-        services = (
-            channel * value * cfg.services_attach * cfg.services_margin * closed["services_share"]
-        )
-        effort = involved * cfg.effort_cost_per_deal
-        ledger.add_vendor("payouts", v, payout)
-        ledger.add_vendor("partner_deal_profit", v, payout + services - effort)
-
-        p, s = closed["partner"][involved], closed["slot"][involved]
-        ledger.add_link("closed", p, s)
-        ledger.add_link("wins", p, s, won[involved].astype(float))
-        ledger.add_link("revenue", p, s, revenue[involved])
-        ledger.add_link("deals_worked", p, s, closed["influence"][involved])
-
-        credit_rate = np.select(
-            [closed["cosell"], closed["partner_sourced"] & ~closed["taken_direct"]],
-            [terms.partner_assisted_credit[v], terms.partner_sourced_credit[v]],
-            default=terms.direct_credit[v],
-        )
-        has_rep = closed["rep"] >= 0
-        credit = np.bincount(
-            closed["rep"][has_rep], (revenue * credit_rate)[has_rep], minlength=self.reps.count
-        )
-        memory = step_fraction(REP_CREDIT_MEMORY, self.dt)
-        self.reps.credit_rate += memory * (credit / self.dt - self.reps.credit_rate)
+        market.book_accounts(self, closed)
 
     def learn(self) -> None:
         """Phase 7: learned win rates, expectations, conflict memory, trust and capability."""
@@ -549,7 +287,9 @@ class ChannelModel(mesa.Model):
 
     def _note_wins(self) -> None:
         ps = self.partners
-        ps.months_since_win = np.where(self.ledger.link("wins") > 0, 0.0, ps.months_since_win + self.dt)
+        ps.months_since_win = np.where(
+            self.ledger.link("wins") > 0, 0.0, ps.months_since_win + self.dt
+        )
 
     def churn_and_recruit(self) -> None:
         """Phase 8: links with trust below the exit level for long enough exit; vendors recruit."""
@@ -589,76 +329,11 @@ class ChannelModel(mesa.Model):
         self.partners.shares[first:] = target[first:]
         self.partner_agents += [Partner(self, i) for i in range(first, self.partners.count)]
 
+    # ------------------------------------------------------------------ run summary
+
     def collect(self) -> None:
         """Phase 9: per-vendor metrics of DESIGN.md section 6 for this step."""
-        ps, ledger, n = self.partners, self.ledger, self.n_vendors
-        v, active = ps.vendor, ps.active
-        cap_share = ps.capacity[:, None] * ps.shares[:, : self.slots]
-        attention = (
-            np.bincount(v.reshape(-1), cap_share.reshape(-1), minlength=n) / ps.capacity.sum()
-        )
-        links = np.bincount(v[active], minlength=n)
-        mean_trust = np.bincount(v[active], ps.trust[active], minlength=n) / np.maximum(links, 1)
-        mean_cap = np.bincount(v[active], ps.capability[active], minlength=n) / np.maximum(links, 1)
-        p10 = np.array(
-            [
-                np.percentile(ps.trust[active & (v == i)], 10) if links[i] else np.nan
-                for i in range(n)
-            ]
-        )
-        recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
-        program_spend = (
-            (self.terms.mdf_per_partner_month + self.terms.enablement_per_partner_month)
-            * links
-            * self.dt
-        )
-        closed = ledger.flow("closed")
-        pipeline = np.bincount(self.deals["vendor"], self.deals["value"], minlength=n)
-        self.recorder.record(
-            self.step_index,
-            channel_revenue=ledger.flow("channel_revenue"),
-            partner_sourced_revenue=ledger.flow("partner_sourced_revenue"),
-            co_sell_revenue=ledger.flow("co_sell_revenue"),
-            direct_revenue=ledger.flow("direct_revenue"),
-            vendor_net_revenue=ledger.flow("won_value") - ledger.flow("payouts") - program_spend,
-            partner_profit=ledger.flow("partner_deal_profit")
-            + self.terms.mdf_per_partner_month * links * self.dt,
-            attention_share=attention,
-            mean_trust=np.where(links > 0, mean_trust, np.nan),
-            trust_p10=p10,
-            mean_capability=np.where(links > 0, mean_cap, np.nan),
-            active_partners=np.bincount(v[recent], minlength=n).astype(float),
-            conflicts=ledger.flow("conflicts"),
-            win_rate=np.divide(
-                ledger.flow("won"), closed, out=np.full(n, np.nan), where=closed > 0
-            ),
-            pipeline_value=pipeline,
-        )
-
-    # ------------------------------------------------------------------ run summary
-    def run_summary(self) -> pd.DataFrame:
-        """One row per vendor: cumulative flows, partner counts and revenue concentration."""
-        ps, values = self.partners, self.recorder.values
-        rows = []
-        for i, name in enumerate(self.vendor_names):
-            mine = ps.vendor == i
-            linked = mine & ps.active
-            productive = linked & (ps.months_since_win < PRODUCTIVE_MONTHS - 1e-9)
-            revenue = ps.revenue[mine]
-            rows.append(
-                {
-                    "vendor": name,
-                    "channel_revenue": float(np.nansum(values["channel_revenue"][:, i])),
-                    "direct_revenue": float(np.nansum(values["direct_revenue"][:, i])),
-                    "vendor_net_revenue": float(np.nansum(values["vendor_net_revenue"][:, i])),
-                    "conflicts": float(np.nansum(values["conflicts"][:, i])),
-                    "partners": int(linked.sum()),
-                    "productive_partners": int(productive.sum()),
-                    "top_decile_share": top_share(revenue, 0.1),
-                    "gini": gini(revenue),
-                }
-            )
-        return pd.DataFrame(rows)
+        metrics.record_step(self)
 
 
 def simulate(config: ScenarioConfig, seed: np.random.SeedSequence | int) -> RunOutput:
@@ -666,4 +341,4 @@ def simulate(config: ScenarioConfig, seed: np.random.SeedSequence | int) -> RunO
     return ChannelModel(config, seed).run()
 
 
-__all__ = ["DEAL_FIELDS", "ChannelModel", "simulate"]
+__all__ = ["ChannelModel", "simulate"]

@@ -1,0 +1,42 @@
+"""What happened during one step: flows per vendor and signals per partner-vendor link.
+
+The deal-flow phases add to a fresh ledger each step; learning and metric collection read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class StepLedger:
+    """What happened during one step: flows per vendor and signals per link."""
+
+    vendors: int
+    partners: int
+    slots: int
+    flows: dict[str, np.ndarray] = field(default_factory=dict)
+    links: dict[str, np.ndarray] = field(default_factory=dict)
+    closed: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def flow(self, name: str) -> np.ndarray:
+        if name not in self.flows:
+            self.flows[name] = np.zeros(self.vendors)
+        return self.flows[name]
+
+    def link(self, name: str) -> np.ndarray:
+        if name not in self.links:
+            self.links[name] = np.zeros((self.partners, self.slots))
+        return self.links[name]
+
+    def add_vendor(self, name: str, vendor: np.ndarray, weights: np.ndarray | None = None) -> None:
+        self.flow(name)[:] += np.bincount(vendor, weights, minlength=self.vendors)
+
+    def add_link(
+        self, name: str, partner: np.ndarray, slot: np.ndarray, weights: np.ndarray | None = None
+    ) -> None:
+        index = partner * self.slots + slot
+        counts = np.bincount(index, weights, minlength=self.partners * self.slots)
+        self.link(name)[:] += counts.reshape(self.partners, self.slots)
