@@ -27,7 +27,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from sim.metrics import METRIC_BY_NAME  # noqa: E402
-from sim.results import ResultSet, load_results  # noqa: E402
+from sim.resultset import ResultSet, load_results  # noqa: E402
 
 DPI = 150
 BASE_COLOUR = "#3b3b3b"

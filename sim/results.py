@@ -1,4 +1,7 @@
-"""Result folders: layout, manifest, streamed and atomic writes, and re-opening a folder.
+"""Result folders: creating one, streaming runs into it, the manifest.
+
+The layout and atomic writes live in :mod:`sim.layout`, the replicate summary in :mod:`sim.summary`
+and re-opening a folder in :mod:`sim.resultset`; this module re-exports their public names.
 
 A result folder (CONTRACT.md) holds::
 
@@ -23,43 +26,34 @@ import importlib.metadata
 import json
 import os
 import platform
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 import sim
-from sim.metrics import METRIC_BY_NAME, METRICS, RUN_COLUMNS, TIMESERIES_KEYS, RunOutput
-
-FORMAT = "channel-sim-results/1"
-"""Value of ``manifest["format"]``; a folder without it is not a result folder."""
-RESOLVED_FILE = "scenario.resolved.yaml"
-MANIFEST_FILE = "manifest.json"
-TIMESERIES_FILE = "timeseries.csv"
-PARQUET_FILE = "timeseries.parquet"
-RUNS_FILE = "runs.csv"
-SUMMARY_FILE = "summary.csv"
-
-RUN_KEYS: tuple[str, ...] = ("variant", "replicate", "vendor")
-TIMESERIES_COLUMNS: tuple[str, ...] = (*TIMESERIES_KEYS, *METRICS)
-RUNS_COLUMNS: tuple[str, ...] = (*RUN_KEYS, *RUN_COLUMNS)
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "variant", "vendor", "metric", "mean", "p5", "p50", "p95", "std", "n", "kind"
-)  # fmt: skip
-SUMMARY_METRICS: tuple[str, ...] = (*METRICS, *(c for c in RUN_COLUMNS if c not in METRICS))
-"""Metrics of summary.csv: every per-step metric, then the run-level columns not already among them."""
-LIBRARIES = ("numpy", "pandas", "mesa", "pydantic", "matplotlib", "pyyaml", "click", "pyarrow")
-
-RunStatus = Literal["ok", "failed", "not-run"]
-FolderStatus = Literal["complete", "failed-runs", "incomplete"]
-
-
-class ResultsError(Exception):
-    """A result folder cannot be created or read; ``str()`` is a one-line message for the user."""
+from sim.layout import (
+    FORMAT,
+    LIBRARIES,
+    MANIFEST_FILE,
+    PARQUET_FILE,
+    RESOLVED_FILE,
+    RUNS_COLUMNS,
+    RUNS_FILE,
+    SUMMARY_FILE,
+    TIMESERIES_COLUMNS,
+    TIMESERIES_FILE,
+    FolderStatus,
+    ResultsError,
+    RunStatus,
+    atomic_open,
+    atomic_write_text,
+)
+from sim.metrics import RunOutput
+from sim.resultset import ResultSet, load_results
+from sim.summary import run_values, summarise
 
 
 @dataclass
@@ -89,44 +83,6 @@ class RunRecord:
     @property
     def key(self) -> tuple[str, int]:
         return (self.variant, self.replicate)
-
-
-# ----------------------------------------------------------------------------- atomic files
-@contextlib.contextmanager
-def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path``; on success fsync it and move it onto ``path``.
-
-    On an exception the temporary file is removed and ``path`` is left as it was.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    encoding = None if "b" in mode else "utf-8"
-    newline = None if "b" in mode else ""
-    try:
-        with open(tmp, mode, encoding=encoding, newline=newline) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically."""
-    with atomic_open(path) as handle:
-        handle.write(text)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # ----------------------------------------------------------------------------- folders
@@ -229,77 +185,6 @@ def environment() -> dict[str, Any]:
 
 def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-# ----------------------------------------------------------------------------- run-level values
-def run_values(output: RunOutput) -> pd.DataFrame:
-    """One row per vendor, one column per ``SUMMARY_METRICS``: the run-level value of each metric.
-
-    Flow metrics sum over the run, stock metrics take the last step (NaN if undefined there), rate
-    metrics average the steps where they are defined; the columns of ``output.runs`` that are not
-    per-step metrics are taken as they are.
-    """
-    ts = output.timeseries.sort_values("step", kind="stable")
-    grouped = ts.groupby("vendor", sort=False)
-    final = grouped.tail(1).set_index("vendor")
-    columns = {}
-    for metric in METRICS:
-        kind = METRIC_BY_NAME[metric].kind
-        if kind == "flow":
-            columns[metric] = grouped[metric].sum()
-        elif kind == "stock":
-            columns[metric] = final[metric]
-        else:
-            columns[metric] = grouped[metric].mean()
-    values = pd.DataFrame(columns)
-    extra = output.runs.set_index("vendor")[[c for c in SUMMARY_METRICS if c not in METRICS]]
-    return values.join(extra).reset_index(names="vendor")
-
-
-def _kind(metric: str) -> str:
-    return METRIC_BY_NAME[metric].kind if metric in METRIC_BY_NAME else "run"
-
-
-def _stats(x: np.ndarray) -> dict[str, float | int]:
-    x = x[~np.isnan(x)]
-    if not x.size:
-        return {"mean": np.nan, "p5": np.nan, "p50": np.nan, "p95": np.nan, "std": np.nan, "n": 0}
-    p5, p50, p95 = np.percentile(x, [5, 50, 95])
-    std = float(x.std(ddof=1)) if x.size > 1 else np.nan
-    return {"mean": float(x.mean()), "p5": p5, "p50": p50, "p95": p95, "std": std, "n": x.size}
-
-
-def summarise(
-    values: pd.DataFrame, variants: Sequence[str], vendors: Sequence[str] = ()
-) -> pd.DataFrame:
-    """Aggregate run-level values across replicates: one row per variant, vendor and metric.
-
-    Args:
-        values: run-level values, columns ``variant, replicate, vendor`` then ``SUMMARY_METRICS``
-            (see :func:`run_values`).
-        variants: variant order of the rows.
-        vendors: vendor order of the rows (vendors not listed follow in order of appearance).
-
-    Returns:
-        Columns ``SUMMARY_COLUMNS``; ``p5/p50/p95`` are linear-interpolated percentiles, ``std`` the
-        sample standard deviation and ``n`` the number of replicates with a defined value.
-    """
-    rows = []
-    if not values.empty:
-        groups = dict(list(values.groupby(["variant", "vendor"], sort=False)))
-        seen = list(dict.fromkeys([*vendors, *values["vendor"]]))
-        for variant in dict.fromkeys([*variants, *values["variant"]]):
-            for vendor in seen:
-                group = groups.get((variant, vendor))
-                if group is None:
-                    continue
-                for metric in SUMMARY_METRICS:
-                    stats = _stats(group[metric].to_numpy(dtype=float))
-                    rows.append(
-                        {"variant": variant, "vendor": vendor, "metric": metric, **stats}
-                        | {"kind": _kind(metric)}
-                    )
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
 # ----------------------------------------------------------------------------- writer
@@ -475,96 +360,6 @@ class _ParquetStream:
             os.fsync(handle.fileno())
         os.replace(self.tmp, self.path)
         self.pa = None
-
-
-# ----------------------------------------------------------------------------- reading
-@dataclass(frozen=True)
-class ResultSet:
-    """A result folder opened for analysis; tables load on first use.
-
-    Attributes:
-        path: the folder.
-        manifest: the parsed ``manifest.json``.
-    """
-
-    path: Path
-    manifest: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        return str(self.manifest["scenario"])
-
-    @property
-    def status(self) -> FolderStatus:
-        return self.manifest["status"]
-
-    @property
-    def variants(self) -> list[str]:
-        """Variants in run order (the order of colours and table rows)."""
-        return list(self.manifest["variants"])
-
-    @property
-    def vendors(self) -> list[str]:
-        return list(self.manifest["vendors"])
-
-    @cached_property
-    def timeseries(self) -> pd.DataFrame:
-        return self.read_timeseries()
-
-    def read_timeseries(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Timeseries table, all columns or only the keys plus ``columns`` (Parquet if present)."""
-        wanted = list(
-            TIMESERIES_COLUMNS if columns is None else dict.fromkeys([*TIMESERIES_KEYS, *columns])
-        )
-        parquet = self.path / PARQUET_FILE
-        if parquet.exists():
-            with contextlib.suppress(ImportError):
-                return pd.read_parquet(parquet, columns=wanted)
-        return _read_csv(self.path / TIMESERIES_FILE, usecols=wanted)[wanted]
-
-    @cached_property
-    def runs(self) -> pd.DataFrame:
-        return _read_csv(self.path / RUNS_FILE)
-
-    @cached_property
-    def summary(self) -> pd.DataFrame:
-        return _read_csv(self.path / SUMMARY_FILE)
-
-    @property
-    def resolved_yaml(self) -> str:
-        return (self.path / RESOLVED_FILE).read_text(encoding="utf-8")
-
-
-def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
-    # Names such as "NA" or "null" are valid vendor names: only empty fields are missing values.
-    text = {c: str for c in ("variant", "vendor", "metric", "kind")}
-    return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""], **kwargs)
-
-
-def load_results(folder: Path | str) -> ResultSet:
-    """Open a result folder written by :class:`ResultWriter`.
-
-    Raises:
-        ResultsError: the folder does not exist, is not a result folder or misses a file.
-    """
-    path = Path(folder)
-    if not path.is_dir():
-        raise ResultsError(f"{path}: no such result folder")
-    try:
-        manifest = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: not a result folder (no {MANIFEST_FILE})") from None
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{path / MANIFEST_FILE}: not valid JSON ({exc.msg})") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ResultsError(f"{path}: not a result folder ({MANIFEST_FILE} is not a sim manifest)")
-    missing = [f for f in (TIMESERIES_FILE, RUNS_FILE, SUMMARY_FILE) if not (path / f).exists()]
-    if missing:
-        raise ResultsError(
-            f"{path}: result folder misses {', '.join(missing)} (status {manifest.get('status')}; "
-            "was the run killed before it could save?)"
-        )
-    return ResultSet(path=path, manifest=manifest)
 
 
 __all__ = [

@@ -1,0 +1,80 @@
+"""Result folder layout: file names, columns, statuses, and atomic file writes.
+
+Shared by the writer (:mod:`sim.results`), the summary (:mod:`sim.summary`) and the reader
+(:mod:`sim.resultset`). Every file of a result folder appears under its final name only when it is
+complete: it is written under a temporary name in the same folder, fsynced, then ``os.replace``d.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from sim.metrics import METRICS, RUN_COLUMNS, TIMESERIES_KEYS
+
+FORMAT = "channel-sim-results/1"
+"""Value of ``manifest["format"]``; a folder without it is not a result folder."""
+RESOLVED_FILE = "scenario.resolved.yaml"
+MANIFEST_FILE = "manifest.json"
+TIMESERIES_FILE = "timeseries.csv"
+PARQUET_FILE = "timeseries.parquet"
+RUNS_FILE = "runs.csv"
+SUMMARY_FILE = "summary.csv"
+
+RUN_KEYS: tuple[str, ...] = ("variant", "replicate", "vendor")
+TIMESERIES_COLUMNS: tuple[str, ...] = (*TIMESERIES_KEYS, *METRICS)
+RUNS_COLUMNS: tuple[str, ...] = (*RUN_KEYS, *RUN_COLUMNS)
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "variant", "vendor", "metric", "mean", "p5", "p50", "p95", "std", "n", "kind"
+)  # fmt: skip
+SUMMARY_METRICS: tuple[str, ...] = (*METRICS, *(c for c in RUN_COLUMNS if c not in METRICS))
+"""Metrics of summary.csv: every per-step metric, then the run-level columns not already among them."""
+LIBRARIES = ("numpy", "pandas", "mesa", "pydantic", "matplotlib", "pyyaml", "click", "pyarrow")
+
+RunStatus = Literal["ok", "failed", "not-run"]
+FolderStatus = Literal["complete", "failed-runs", "incomplete"]
+
+
+class ResultsError(Exception):
+    """A result folder cannot be created or read; ``str()`` is a one-line message for the user."""
+
+
+# ----------------------------------------------------------------------------- atomic files
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file next to ``path``; on success fsync it and move it onto ``path``.
+
+    On an exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    encoding = None if "b" in mode else "utf-8"
+    newline = None if "b" in mode else ""
+    try:
+        with open(tmp, mode, encoding=encoding, newline=newline) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_open(path) as handle:
+        handle.write(text)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
