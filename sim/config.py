@@ -15,7 +15,14 @@ import difflib
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -310,7 +317,20 @@ class EventConfig(StrictModel):
                     f"{path}: unknown key {key!r}{hint} allowed keys: "
                     + ", ".join(model.model_fields)
                 )
+            _check_event_value(model, path, key, value[path])
         return value
+
+
+def _check_event_value(model: type[StrictModel], path: str, key: str, value: float | bool) -> None:
+    """An event's new value must be a valid value of the key it changes (type and range)."""
+    from sim.errors import translate  # errors imports this module
+
+    data = {key: value}
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        messages = [message for _, message in translate(exc, model, data)]
+        raise ValueError(f"{path}: {messages[0]}") from None
 
 
 SweepMethod = Literal["grid", "random", "lhs", "sobol", "morris"]

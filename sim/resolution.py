@@ -1,8 +1,8 @@
 """Resolving one scenario document to a validated config, and a config back to plain data.
 
-:func:`validate_document` checks one variant's merged document: the schema of :mod:`sim.config`, each
-behaviour slot's rule and parameters (via the registry), event values against the keys they change,
-and sweep paths and ranges. :func:`resolved_document` turns a config back into plain data with every
+:func:`validate_document` checks one variant's merged document: the schema of :mod:`sim.config`
+(including event values against the keys they change), each behaviour slot's rule and parameters
+(via the registry), and sweep paths and ranges. :func:`resolved_document` turns a config back into plain data with every
 default filled in; :func:`with_overrides` changes a resolved config by key path (used by sweeps).
 """
 
@@ -121,8 +121,7 @@ def validate_document(
         found += [(p, m) for p, m in translate(exc, ScenarioConfig, data) if p not in flagged]
     if config is not None and behaviours is not None and not found:
         config = config.model_copy(update={"behaviours": behaviours})
-        found += list(_check_events(config))
-        if check_sweep and not found:
+        if check_sweep:
             found += list(_check_sweep(config))
     if found or config is None:
         raise ScenarioError([src.issue(path, message) for path, message in found])
@@ -214,21 +213,6 @@ def _unknown_rule(slot: str, ref: str, exc: registry.UnknownRuleError) -> str:
     if name in names:
         return str(exc)  # a known rule without that version: the registry lists the versions
     return unknown_message(f"{slot} rule", name, names, "registered rules are")
-
-
-def _check_events(config: ScenarioConfig) -> Iterator[tuple[KeyPath, str]]:
-    """Each event's new values must be valid values of the keys they change."""
-    for i, event in enumerate(config.events):
-        vendor = config.vendors[config.vendor_index(event.vendor)]
-        for key, value in event.set.items():
-            section, _, field = key.partition(".")
-            current = getattr(vendor, section)
-            data = {**current.model_dump(), field: value}
-            try:
-                type(current).model_validate(data)
-            except ValidationError as exc:
-                for _, message in translate(exc, type(current), data):
-                    yield ("events", i, "set", key), message
 
 
 def _check_sweep(config: ScenarioConfig) -> Iterator[tuple[KeyPath, str]]:

@@ -219,12 +219,6 @@ def test_every_event_key_has_a_direction() -> None:
     assert DIRECTION["comp_plan.quota_per_rep_month"] == 0
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="sim/config.py EventConfig: `set` values are not checked against the key's own schema "
-    "(type and range), so an event can set margin 1.5 or a negative quota",
-)
 @pytest.mark.parametrize(
     "bad",
     [
