@@ -1,7 +1,7 @@
 """Shared fixtures: a tiny scenario (2 vendors, 20 partners, 6 months, 2 replicates) as a config,
 as a loaded ``Scenario`` with a ``cut`` variant, as a YAML file and as a finished result folder
 (made once per session; read it, do not change it); ``fake_output`` builds a ``RunOutput`` with
-hand-picked numbers.
+hand-picked numbers; ``break_runs`` makes chosen runs raise.
 """
 
 from __future__ import annotations
@@ -96,3 +96,24 @@ def _fake_output(steps: int = 3, vendors: tuple[str, ...] = ("a",), **series: li
 def fake_output():
     """``fake_output(steps=3, vendors=("a",), mean_trust=[...], ...) -> RunOutput``."""
     return _fake_output
+
+
+@pytest.fixture
+def break_runs(monkeypatch: pytest.MonkeyPatch):
+    """Make chosen runs fail: ``break_runs(fault)`` wraps the runner's ``simulate`` so that call
+    number ``n`` (1-based) raises ``fault(config, seed, n)`` when that returns an exception."""
+    import sim.runner
+
+    def install(fault) -> None:
+        real, calls = sim.runner.simulate, []
+
+        def simulate(config, seed):
+            calls.append(1)
+            error = fault(config, seed, len(calls))
+            if error is not None:
+                raise error
+            return real(config, seed)
+
+        monkeypatch.setattr(sim.runner, "simulate", simulate)
+
+    return install

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import sim.runner
 from cli import main
 from sim.behaviours.registry import all_rules
 
@@ -55,16 +54,13 @@ def test_run_options_reach_the_runner(tiny_yaml: Path, tmp_path: Path) -> None:
 
 
 def test_run_with_a_failed_run_exits_1_and_keeps_the_rest(
-    tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_yaml: Path, tmp_path: Path, break_runs
 ) -> None:
-    real = sim.runner.simulate
-
-    def flaky(config, seed):
-        if seed.spawn_key == (1,) and config.events:
-            raise ValueError("no partners left")
-        return real(config, seed)
-
-    monkeypatch.setattr(sim.runner, "simulate", flaky)
+    break_runs(
+        lambda config, seed, n: (
+            ValueError("no partners left") if seed.spawn_key == (1,) and config.events else None
+        )
+    )
     out = tmp_path / "out"
     result = _sim("run", tiny_yaml, "--out", out, "--no-progress", "--workers", "1")
     assert result.exit_code == 1
@@ -74,17 +70,9 @@ def test_run_with_a_failed_run_exits_1_and_keeps_the_rest(
 
 
 def test_ctrl_c_saves_finished_runs_and_exits_130(
-    tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_yaml: Path, tmp_path: Path, break_runs
 ) -> None:
-    real, calls = sim.runner.simulate, []
-
-    def interrupted(config, seed):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(config, seed)
-
-    monkeypatch.setattr(sim.runner, "simulate", interrupted)
+    break_runs(lambda config, seed, n: KeyboardInterrupt() if n == 2 else None)
     out = tmp_path / "out"
     result = _sim("run", tiny_yaml, "--out", out, "--no-progress", "--workers", "1")
     assert result.exit_code == 130

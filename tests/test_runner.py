@@ -95,16 +95,13 @@ def test_runs_finishing_out_of_order_are_written_in_plan_order(
 
 
 def test_a_failing_run_is_recorded_and_the_others_saved(
-    tiny_scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_scenario, tmp_path: Path, break_runs
 ) -> None:
-    real = sim.runner.simulate
-
-    def flaky(config, seed):
-        if config.events and seed.spawn_key == (1,):
-            raise RuntimeError("boom in cut/1")
-        return real(config, seed)
-
-    monkeypatch.setattr(sim.runner, "simulate", flaky)
+    break_runs(
+        lambda config, seed, n: (
+            RuntimeError("boom in cut/1") if config.events and seed.spawn_key == (1,) else None
+        )
+    )
     summary = _run(tiny_scenario, tmp_path / "out")
     assert summary.status == "failed-runs"
     assert summary.exit_code == 1
@@ -114,7 +111,8 @@ def test_a_failing_run_is_recorded_and_the_others_saved(
     failed = [run for run in manifest["runs"] if run["status"] == "failed"]
     assert len(failed) == 1
     assert failed[0]["error"] == "RuntimeError: boom in cut/1"
-    assert "Traceback" in failed[0]["traceback"] and "flaky" in failed[0]["traceback"]
+    assert "Traceback" in failed[0]["traceback"]
+    assert "conftest.py" in failed[0]["traceback"] and "raise error" in failed[0]["traceback"]
     assert failed[0]["seed"] == {"entropy": 7, "spawn_key": [1]}
     ts = pd.read_csv(summary.folder / "timeseries.csv")
     saved = sorted(set(zip(ts["variant"], ts["replicate"], strict=True)))
@@ -141,17 +139,9 @@ def test_a_malformed_run_output_is_a_failed_run(
 
 
 def test_ctrl_c_saves_finished_runs_and_marks_the_folder_incomplete(
-    tiny_scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_scenario, tmp_path: Path, break_runs
 ) -> None:
-    real, calls = sim.runner.simulate, []
-
-    def interrupted_third(config, seed):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(config, seed)
-
-    monkeypatch.setattr(sim.runner, "simulate", interrupted_third)
+    break_runs(lambda config, seed, n: KeyboardInterrupt() if n == 3 else None)
     summary = _run(tiny_scenario, tmp_path / "out")
     assert summary.interrupted and summary.exit_code == 130
     assert summary.status == "incomplete"
