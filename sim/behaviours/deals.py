@@ -37,7 +37,10 @@ class DealInputs:
 
 class LogisticLiftParams(RuleParams):
     base_win: float = Field(
-        0.25, gt=0, lt=1, description="Win probability at product strength 0.5 with no partner, no rep and no dispute."
+        0.25,
+        gt=0,
+        lt=1,
+        description="Win probability at product strength 0.5 with no partner, no rep and no dispute.",
     )
     strength_weight: float = Field(2.0, ge=0, description="Log-odds per unit of product strength.")
     partner_lift: float = Field(
