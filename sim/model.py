@@ -13,7 +13,7 @@ import numpy as np
 
 from sim import market, metrics
 from sim.agents import DirectRep, Partner, Vendor
-from sim.behaviours import build
+from sim.behaviours import SLOTS, build
 from sim.behaviours.attention import AttentionInputs
 from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
@@ -51,7 +51,7 @@ class ChannelModel(mesa.Model):
             slot: build(slot, choice.rule, choice.params)
             for slot, choice in config.behaviours.items()
         }
-        for slot in ("partner_attention", "trust", "capability", "rep_engagement", "deal_outcome"):
+        for slot in SLOTS:  # slots a config built in code leaves out take their default rule
             self.rules.setdefault(slot, build(slot))
         self.attention_rule = self.rules["partner_attention"]
         self.trust_rule = self.rules["trust"]
@@ -90,8 +90,6 @@ class ChannelModel(mesa.Model):
         self.deals = DealBook()
         self.competitor_weight = self._initial_competitor_weight()
         self.recorder = MetricRecorder(config.time.steps, self.vendor_names, self.dt)
-        self.ledger = StepLedger(self.n_vendors, self.partners.count, self.slots)
-        self.clock = 0
         self.warm_up()
         # Re-fix competitors against the warmed-up market (reps now hold open deals), so they
         # win `competitor_share` of demand at month 0.
@@ -104,7 +102,7 @@ class ChannelModel(mesa.Model):
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
         """One month or week, DESIGN.md section 3."""
-        self.ledger = StepLedger(self.n_vendors, self.partners.count, self.slots)
+        self.ledger = self._new_ledger()
         self.apply_program_events()
         self.allocate_attention()
         new_deals = self.source_opportunities()
@@ -125,7 +123,7 @@ class ChannelModel(mesa.Model):
         """
         steps = int(np.ceil(WARMUP_CYCLES * self.config.market.sales_cycle_months / self.dt))
         for self.clock in range(-steps, 0):
-            self.ledger = StepLedger(self.n_vendors, self.partners.count, self.slots)
+            self.ledger = self._new_ledger()
             self.decide_reps(self.source_opportunities())
             self.book_accounts(self.progress_deals())
             self._note_wins()
@@ -138,6 +136,9 @@ class ChannelModel(mesa.Model):
         return RunOutput(self.recorder.frame(), metrics.run_summary(self))
 
     # ------------------------------------------------------------------ helpers
+    def _new_ledger(self) -> StepLedger:
+        return StepLedger(self.n_vendors, self.partners.count, self.slots)
+
     @property
     def step_index(self) -> int:
         """0-based index of the current step; negative during the warm-up before month 0."""
