@@ -38,6 +38,7 @@ TIME_PLOTS = {
     "channel_revenue.png": "channel_revenue",
     "attention_share.png": "attention_share",
     "trust.png": "mean_trust",
+    "capability.png": "mean_capability",
 }
 STYLE = {
     "font.size": 11,

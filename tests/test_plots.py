@@ -19,7 +19,13 @@ from analysis.plots import (
 )
 from sim.results import ResultWriter, RunRecord, load_results
 
-PNGS = {"channel_revenue.png", "attention_share.png", "trust.png", "revenue_mix.png"}
+PNGS = {
+    "channel_revenue.png",
+    "attention_share.png",
+    "trust.png",
+    "capability.png",
+    "revenue_mix.png",
+}
 
 
 def _folder(path: Path, outputs: dict[tuple[str, int], object]) -> Path:

@@ -25,6 +25,7 @@ SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.y
 def test_the_contract_scenarios_are_shipped() -> None:
     names = {path.stem for path in SCENARIOS}
     assert names >= {"baseline", "margin-cut", "comp-conflict", "late-engagement", "margin-war"}
+    assert "enablement" in names
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -114,3 +115,27 @@ def test_margin_war_moves_attention_to_the_rival(tmp_path: Path) -> None:
     df = reduced_run("margin-war", tmp_path)
     assert paired(df, "rival-raises", "base", "attention").mean() < 0
     assert np.all(paired(df, "rival-raises", "base", "attention", vendor="rival") > 0)
+
+
+def test_enablement_pays_with_a_lag(tmp_path: Path) -> None:
+    """Fact 6: tripling enablement at month 12 raises acme's capability at once and its channel
+    revenue only months later. Measured (20 replicates, 48 months): capability 0.36 -> 0.53 by
+    month 48; channel revenue +2% in months 13-18, +8% in 19-24, +25% in 37-48."""
+    scenario = load_scenario(
+        SCENARIOS[[p.stem for p in SCENARIOS].index("enablement")], replicates=8
+    )
+    summary = run_scenario(scenario, workers=1, progress=False, out_dir=tmp_path / "enablement")
+    ts = load_results(summary.folder).timeseries
+    acme = ts[ts.vendor == "acme"].pivot_table(
+        index="step", columns="variant", values=["channel_revenue", "mean_capability"]
+    )
+    capability = acme["mean_capability"]
+    revenue = acme["channel_revenue"]
+    assert np.all(capability["invest"].iloc[18:] > capability["base"].iloc[18:])
+
+    def gain(first: int, last: int) -> float:
+        window = revenue.loc[first:last]
+        return window["invest"].sum() / window["base"].sum() - 1
+
+    early, late = gain(12, 17), gain(36, 47)
+    assert late > 0.1 and late > early + 0.1
