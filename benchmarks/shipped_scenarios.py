@@ -21,77 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analysis.effects import MEASURES, paired_effects, run_measures  # noqa: E402
 from sim.resultset import load_results  # noqa: E402
-
-MEASURES = {
-    "channel_after_24": "channel revenue after month 24",
-    "total_last_12": "channel + direct revenue, last 12 months",
-    "trust": "final mean trust",
-    "attention": "final attention share",
-    "conflicts": "conflicts, whole run",
-}
-
-
-def run_values(folder: Path) -> pd.DataFrame:
-    """Per variant, replicate and vendor: the measures above."""
-    ts = load_results(folder).timeseries
-    keys = ["variant", "replicate", "vendor"]
-    horizon = ts.month.max()
-    out = (
-        ts[ts.month > 24].groupby(keys).channel_revenue.sum().rename("channel_after_24").to_frame()
-    )
-    last = ts[ts.month > horizon - 12]
-    out["total_last_12"] = (
-        (last.channel_revenue + last.direct_revenue)
-        .groupby([last.variant, last.replicate, last.vendor])
-        .sum()
-    )
-    final = ts[ts.step == ts.step.max()].set_index(keys)
-    out["trust"] = final.mean_trust
-    out["attention"] = final.attention_share
-    out["conflicts"] = ts.groupby(keys).conflicts.sum()
-    return out.reset_index()
-
-
-def comparisons(variants: list[str]) -> list[tuple[str, str]]:
-    """Each variant against base, and each non-base variant against the one listed before it."""
-    others = [v for v in variants if v != "base"]
-    return [(v, "base") for v in others] + list(zip(others[1:], others[:-1], strict=True))
-
-
-def effects(values: pd.DataFrame) -> list[dict]:
-    """Per comparison, vendor and measure: mean, 5-95% of paired differences, share > 0."""
-    rows = []
-    for variant, reference in comparisons(list(values.variant.unique())):
-        base = values[values.variant == reference].set_index(["replicate", "vendor"])
-        mine = values[values.variant == variant].set_index(["replicate", "vendor"])
-        for vendor in values.vendor.unique():
-            for measure in MEASURES:
-                diff = (mine[measure] - base[measure]).xs(vendor, level="vendor").to_numpy()
-                ref_mean = base[measure].xs(vendor, level="vendor").mean()
-                rows.append(
-                    {
-                        "variant": variant,
-                        "reference": reference,
-                        "vendor": vendor,
-                        "measure": measure,
-                        "base_mean": float(ref_mean),
-                        "variant_mean": float(ref_mean + diff.mean()),
-                        "diff_mean": float(diff.mean()),
-                        "diff_p5": float(np.percentile(diff, 5)),
-                        "diff_p95": float(np.percentile(diff, 95)),
-                        "relative": float(diff.mean() / ref_mean) if ref_mean else float("nan"),
-                        "share_positive": float(np.mean(diff > 0)),
-                        "pairs": int(diff.size),
-                    }
-                )
-    return rows
 
 
 def fmt(value: float, measure: str) -> str:
@@ -127,7 +61,7 @@ def main() -> None:
             seconds = time.perf_counter() - start
             results = load_results(folder)
             runs = len(results.manifest["runs"])
-            rows = effects(run_values(folder))
+            rows = paired_effects(run_measures(results.timeseries))
             report["scenarios"].append(
                 {"scenario": path.stem, "runs": runs, "seconds": seconds, "effects": rows}
             )
