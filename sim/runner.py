@@ -223,7 +223,7 @@ def run_scenario(
         },
     )
     window = max_in_flight or max(8, 4 * workers)
-    records = {task.record().key: task.record() for task in tasks}
+    records = {record.key: record for record in writer.plan}
     interrupted = False
     with _Progress(len(tasks), enabled=progress, title=scenario.name) as bar:
 
