@@ -3,17 +3,32 @@
 The population state lives in arrays (:mod:`sim.state`); these agents read and write it by index so
 a user can inspect one partner, rep or vendor the Mesa way (``model.agents_by_type[Partner]``,
 ``AgentSet.select``, ``AgentSet.agg``) without the engine keeping a second copy of the state.
+
+In the per-agent engine (:mod:`sim.engines`) the agents also decide: ``Partner.allocate_attention``,
+``Partner.update_trust``, ``Partner.update_capability`` and ``DirectRep.decide`` each call the
+per-agent form of the scenario's rule for one partner, link or deal.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
 import numpy as np
 
 if TYPE_CHECKING:
+    from sim.behaviours.attention import AttentionInputs
+    from sim.behaviours.capability import CapabilitySignals
+    from sim.behaviours.trust import TrustSignals
     from sim.model import ChannelModel
+
+
+class RepOdds(NamedTuple):
+    """What a rep would do with one deal, as probabilities; the market draws the outcome."""
+
+    cosell: float
+    contest: float
+    takeover: float
 
 
 class Vendor(mesa.Agent):
@@ -69,6 +84,32 @@ class DirectRep(mesa.Agent):
     def quota_pressure(self) -> float:
         return float(np.clip(1.0 - self.attainment, 0.0, 1.0))
 
+    def decide(self, partner_sourced: bool, registered: bool) -> RepOdds:
+        """The rep's odds on one new deal, from the per-agent form of the ``rep_engagement`` rule.
+
+        A deal the rep found may be co-sold with a partner; a deal a partner found may be
+        contested and then taken over. The odds of the other kind are 0.
+        """
+        rule, terms = self.model.rep_rule, self.model.terms
+        v = self.model.reps.vendor[self.index]
+        if not partner_sourced:
+            cosell = rule.cosell_probability_one(
+                float(terms.partner_assisted_credit[v]), float(terms.direct_credit[v])
+            )
+            return RepOdds(float(cosell), 0.0, 0.0)
+        contest = rule.contest_probability_one(
+            float(terms.direct_credit[v]),
+            float(terms.partner_sourced_credit[v]),
+            self.quota_pressure,
+            registered,
+        )
+        return RepOdds(0.0, float(contest), float(rule.takeover_probability_one(registered)))
+
+    def decide_deals(self, deals: dict[str, np.ndarray], odds: np.ndarray) -> None:
+        """Write :meth:`decide` for each new deal this rep found or covers into ``odds`` rows."""
+        for j in np.flatnonzero(deals["rep"] == self.index):
+            odds[j] = self.decide(bool(deals["partner_sourced"][j]), bool(deals["registered"][j]))
+
 
 class Partner(mesa.Agent):
     """A multi-vendor partner: capacity, and per portfolio vendor its trust, capability, attention."""
@@ -108,3 +149,22 @@ class Partner(mesa.Agent):
             "win_rate": float(ps.win_rate[i, slot]),
             "revenue": float(ps.revenue[i, slot]),
         }
+
+    # ------------------------------------------------------------------ per-agent engine
+    def allocate_attention(
+        self, x: AttentionInputs, out: np.ndarray, initial: bool = False
+    ) -> None:
+        """Plan this partner's attention with the rule's per-agent form; write its row of ``out``."""
+        out[self.index] = self.model.attention_rule.allocate_one(x.partner(self.index), initial)
+
+    def update_trust(self, signals: TrustSignals, out: np.ndarray) -> None:
+        """Move trust on each active link with the rule's per-agent form, in ``out``."""
+        rule, ps, i = self.model.trust_rule, self.model.partners, self.index
+        for k in np.flatnonzero(ps.active[i]):
+            out[i, k] = rule.update_one(float(ps.trust[i, k]), signals.link(i, k))
+
+    def update_capability(self, signals: CapabilitySignals, out: np.ndarray) -> None:
+        """Move capability on each active link with the rule's per-agent form, in ``out``."""
+        rule, ps, i = self.model.capability_rule, self.model.partners, self.index
+        for k in np.flatnonzero(ps.active[i]):
+            out[i, k] = rule.update_one(float(ps.capability[i, k]), signals.link(i, k))

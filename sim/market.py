@@ -131,9 +131,7 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     terms, ledger = model.terms, model.ledger
     vendor = deals["vendor"]
     vendor_found = ~deals["partner_sourced"] & (deals["rep"] >= 0)
-    p_cosell = model.rep_rule.cosell_probability(
-        terms.partner_assisted_credit[vendor], terms.direct_credit[vendor]
-    )
+    p_cosell, p_contest, p_take = model.engine.rep_probabilities(model, deals)
     invite = vendor_found & (model.rng.random(len(vendor)) < p_cosell)
     chosen = _pick_links(model, vendor[invite])
     ok = chosen >= 0
@@ -152,18 +150,7 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
 
     partner_found = deals["partner_sourced"] & (deals["rep"] >= 0)
     rep = deals["rep"]
-    quota = terms.quota_per_rep_month[vendor]
-    credit = np.zeros(len(rep))
-    credit[rep >= 0] = model.reps.credit_rate[rep[rep >= 0]]
-    pressure = np.where(rep >= 0, np.clip(1.0 - credit / quota, 0.0, 1.0), 0.0)
-    p_contest = model.rep_rule.contest_probability(
-        terms.direct_credit[vendor],
-        terms.partner_sourced_credit[vendor],
-        pressure,
-        deals["registered"],
-    )
     contested = partner_found & (model.rng.random(len(vendor)) < p_contest)
-    p_take = model.rep_rule.takeover_probability(deals["registered"])
     taken = contested & (model.rng.random(len(vendor)) < p_take)
     deals["taken_direct"] |= taken
     deals["rep_works"] |= taken
@@ -215,10 +202,11 @@ def close_due_deals(model: ChannelModel) -> dict[str, np.ndarray]:
         has_rep=closed["rep_works"] | closed["cosell"],
         disputed=closed["disputed"],
     )
-    closed["won"] = model.rng.random(len(partner)) < model.deal_rule.win_probability(inputs)
+    p_win, services_share = model.engine.deal_probabilities(model, inputs)
+    closed["won"] = model.rng.random(len(partner)) < p_win
     closed["involved"] = involved
     closed["influence"] = influence
-    closed["services_share"] = model.deal_rule.services_share(inputs)
+    closed["services_share"] = services_share
     working = closed["rep"][closed["rep_works"]]
     np.subtract.at(model.reps.open_deals, working, 1)
     return closed

@@ -3,7 +3,8 @@
 ``ChannelModel.step`` is the schedule of DESIGN.md section 3, one phase per line. State lives in
 arrays (:mod:`sim.state`); behaviour rules from the registry (:mod:`sim.behaviours`) turn arrays into
 arrays; every random draw comes from ``self.rng``, seeded through ``numpy.random.SeedSequence``.
-The equations are documented in ``docs/model.md``.
+The behaviour phases run in one of two engines (:mod:`sim.engines`): on arrays (``population``) or
+agent by agent (``per-agent``). The equations are documented in ``docs/model.md``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.trust import TrustSignals
 from sim.config import ScenarioConfig
+from sim.engines import make_engine
 from sim.events import Schedule, VendorTerms
 from sim.ledger import StepLedger
 from sim.metrics import MetricRecorder, RunOutput
@@ -35,10 +37,18 @@ class ChannelModel(mesa.Model):
     Args:
         config: a resolved scenario (one variant).
         seed: a ``SeedSequence`` or integer; the run is a pure function of ``(config, seed)``.
+        engine: ``"population"`` (rules decide for all agents at once, on arrays) or
+            ``"per-agent"`` (each agent decides through its AgentSet); see :mod:`sim.engines`.
     """
 
-    def __init__(self, config: ScenarioConfig, seed: np.random.SeedSequence | int = 0) -> None:
+    def __init__(
+        self,
+        config: ScenarioConfig,
+        seed: np.random.SeedSequence | int = 0,
+        engine: str = "population",
+    ) -> None:
         super().__init__(rng=np.random.default_rng(seed))
+        self.engine = make_engine(engine)
         self.config = config
         self.dt = config.time.dt
         self.vendor_names = [v.name for v in config.vendors]
@@ -77,7 +87,6 @@ class ChannelModel(mesa.Model):
         self.partners: PartnerState = new_partners(
             self.rng, config.partners, portfolios, self.prior_win_rate, self._terms_rate(self.terms)
         )
-        self.partners.shares = self.attention_rule.allocate(self._attention_inputs(), initial=True)
         reps_per_vendor = np.array([v.direct_reps for v in config.vendors])
         rep_vendor = np.repeat(np.arange(self.n_vendors), reps_per_vendor)
         self.reps = RepState(
@@ -88,16 +97,18 @@ class ChannelModel(mesa.Model):
             ],
         )
         self.deals = DealBook()
+        self.vendor_agents = [Vendor(self, i) for i in range(self.n_vendors)]
+        self.rep_agents = [DirectRep(self, i) for i in range(self.reps.count)]
+        self.partner_agents = [Partner(self, i) for i in range(self.partners.count)]
+        self.partners.shares = self.engine.allocate_attention(
+            self, self._attention_inputs(), initial=True
+        )
         self.competitor_weight = self._initial_competitor_weight()
         self.recorder = MetricRecorder(config.time.steps, self.vendor_names, self.dt)
         self.warm_up()
         # Re-fix competitors against the warmed-up market (reps now hold open deals), so they
         # win `competitor_share` of demand at month 0.
         self.competitor_weight = self._initial_competitor_weight()
-
-        self.vendor_agents = [Vendor(self, i) for i in range(self.n_vendors)]
-        self.rep_agents = [DirectRep(self, i) for i in range(self.reps.count)]
-        self.partner_agents = [Partner(self, i) for i in range(self.partners.count)]
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
@@ -211,18 +222,19 @@ class ChannelModel(mesa.Model):
         for change, moved in self.schedule_of_terms.moves(before, now):
             if change.favourable == 0:
                 continue
-            total = self.trust_rule.surprise(
-                np.array([change.relative_size]),
-                np.array([change.ramp]),
-                np.array([change.notice]),
-                np.array([self.terms.communication[change.vendor]]),
-            )[0]
+            total = self.engine.surprise(
+                self,
+                change.relative_size,
+                change.ramp,
+                change.notice,
+                float(self.terms.communication[change.vendor]),
+            )
             target = self.surprise_gain if change.favourable > 0 else self.surprise_loss
             target[change.vendor] += total * moved
 
     def allocate_attention(self) -> None:
         """Phase 2: partners move their attention toward the softmax of vendor utilities."""
-        self.partners.shares = self.attention_rule.allocate(self._attention_inputs())
+        self.partners.shares = self.engine.allocate_attention(self, self._attention_inputs())
 
     def source_opportunities(self) -> dict[str, np.ndarray]:
         """Phase 3: Poisson demand split by coverage among partner links, direct teams, competitors."""
@@ -275,16 +287,14 @@ class ChannelModel(mesa.Model):
             anchor=ps.trust_anchor,
             dt=self.dt,
         )
-        ps.trust = np.where(ps.active, self.trust_rule.update(ps.trust, signals), ps.trust)
+        ps.trust = self.engine.update_trust(self, signals)
         capability = CapabilitySignals(
             enablement=self.terms.enablement_per_partner_month[ps.vendor],
             attention=ps.shares[:, : self.slots],
             deals_worked=ledger.link("deals_worked"),
             dt=self.dt,
         )
-        ps.capability = np.where(
-            ps.active, self.capability_rule.update(ps.capability, capability), ps.capability
-        )
+        ps.capability = self.engine.update_capability(self, capability)
 
     def _note_wins(self) -> None:
         ps = self.partners
@@ -325,10 +335,11 @@ class ChannelModel(mesa.Model):
         )
         first = self.partners.count
         self.partners.append(recruits)
-        # A recruit plans its attention like the founding partners did: the rule's target.
-        target = self.attention_rule.allocate(self._attention_inputs(), initial=True)
-        self.partners.shares[first:] = target[first:]
         self.partner_agents += [Partner(self, i) for i in range(first, self.partners.count)]
+        # A recruit plans its attention like the founding partners did: the rule's target.
+        self.partners.shares[first:] = self.engine.allocate_attention(
+            self, self._attention_inputs(), initial=True, start=first
+        )
 
     # ------------------------------------------------------------------ run summary
 
@@ -337,9 +348,11 @@ class ChannelModel(mesa.Model):
         metrics.record_step(self)
 
 
-def simulate(config: ScenarioConfig, seed: np.random.SeedSequence | int) -> RunOutput:
+def simulate(
+    config: ScenarioConfig, seed: np.random.SeedSequence | int, engine: str = "population"
+) -> RunOutput:
     """Run one replicate of ``config`` from ``seed``: a pure function of its arguments."""
-    return ChannelModel(config, seed).run()
+    return ChannelModel(config, seed, engine=engine).run()
 
 
 __all__ = ["ChannelModel", "simulate"]

@@ -1,18 +1,26 @@
 """Slot ``partner_attention``: how a partner splits its selling attention over vendors and the outside option.
 
-Protocol: ``allocate(x: AttentionInputs, initial: bool = False) -> shares`` returns a ``(P, K + 1)`` array
-of attention shares (columns: the partner's ``K`` portfolio vendors, then the outside option, i.e. the
-rest of its catalog). Each row sums to 1; links that are not active get 0. With ``initial=True`` the rule
-returns the partner's planned allocation with no inertia (used when a population is created).
+Protocol, in either form (a rule writes one or both; see :mod:`sim.behaviours.forms`):
+
+- population: ``allocate(x: AttentionInputs, initial: bool = False) -> shares``, a ``(P, K + 1)``
+  array of attention shares (columns: the partner's ``K`` portfolio vendors, then the outside option,
+  i.e. the rest of its catalog).
+- per-agent: ``allocate_one(x: OnePartnerAttention, initial: bool = False) -> shares``, one
+  partner's ``K + 1`` shares (an array or a list of floats).
+
+Each row sums to 1; links that are not active get 0. With ``initial=True`` the rule returns the
+partner's planned allocation with no inertia (used when a partner joins the population).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field
 
+from sim.behaviours.forms import batch_of, one_of
 from sim.behaviours.registry import Rule, RuleParams, register
 
 
@@ -45,6 +53,55 @@ class AttentionInputs:
     outside_capability: float
     shares: np.ndarray
     dt: float
+
+    def partner(self, i: int) -> OnePartnerAttention:
+        """The inputs of partner row ``i`` alone."""
+        return one_of(self, i, OnePartnerAttention)
+
+
+@dataclass(frozen=True)
+class OnePartnerAttention:
+    """What one partner knows when it plans its attention: ``K`` entries per portfolio vendor.
+
+    Attributes:
+        profit: expected profit per deal worked for each vendor, a fraction of the mean deal value.
+        trust: trust in each vendor, 0..1.
+        capability: capability to sell each vendor, 0..1.
+        conflict: recent lost channel conflicts with each vendor's reps (decaying count).
+        active: whether each link exists (not exited).
+        outside_profit: expected profit per deal worked on the outside option.
+        outside_trust: trust in the outside option.
+        outside_capability: capability on the outside option.
+        shares: current shares, ``K + 1`` entries (the vendors, then the outside option).
+        dt: step length in months.
+    """
+
+    profit: np.ndarray
+    trust: np.ndarray
+    capability: np.ndarray
+    conflict: np.ndarray
+    active: np.ndarray
+    outside_profit: float
+    outside_trust: float
+    outside_capability: float
+    shares: np.ndarray
+    dt: float
+
+
+class AttentionForms:
+    """Adapter: ``allocate`` from ``allocate_one`` (row by row) and ``allocate_one`` from
+    ``allocate`` (on one row); mixed into a rule that writes only one form."""
+
+    def allocate(self, x: AttentionInputs, initial: bool = False) -> np.ndarray:
+        rows = [
+            np.asarray(self.allocate_one(x.partner(i), initial), dtype=float)
+            for i in range(len(x.active))
+        ]
+        return np.stack(rows) if rows else np.empty_like(x.shares, dtype=float)
+
+    def allocate_one(self, x: OnePartnerAttention, initial: bool = False) -> np.ndarray:
+        batch = batch_of(x, AttentionInputs, shared=("outside_trust", "outside_capability", "dt"))
+        return np.asarray(self.allocate(batch, initial))[0]
 
 
 def softmax_rows(utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -125,3 +182,32 @@ class SoftmaxUtility(Rule):
             return target
         move = step_fraction(self.params.inertia, x.dt)
         return x.shares + move * (target - x.shares)
+
+    def allocate_one(self, x: OnePartnerAttention, initial: bool = False) -> np.ndarray:
+        """One partner: the same rule written for a single partner, vendor by vendor."""
+        p = self.params
+        utilities = [
+            p.profit_weight * x.profit[k]
+            + p.trust_weight * x.trust[k]
+            + p.capability_weight * x.capability[k]
+            - p.conflict_weight * x.conflict[k]
+            for k in range(len(x.profit))
+        ]
+        utilities.append(
+            p.profit_weight * x.outside_profit
+            + p.trust_weight * x.outside_trust
+            + p.capability_weight * x.outside_capability
+        )
+        # The outside option is always open; an exited link gets no attention.
+        open_ = [bool(a) for a in x.active] + [True]
+        scaled = [u / p.temperature for u in utilities]
+        peak = max(s for s, is_open in zip(scaled, open_, strict=True) if is_open)
+        weights = [
+            math.exp(s - peak) if is_open else 0.0 for s, is_open in zip(scaled, open_, strict=True)
+        ]
+        total = sum(weights)
+        target = [w / total for w in weights]
+        if initial:
+            return np.array(target)
+        move = step_fraction(p.inertia, x.dt)
+        return np.array([s + move * (t - s) for s, t in zip(x.shares, target, strict=True)])

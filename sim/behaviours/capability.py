@@ -1,16 +1,24 @@
 """Slot ``capability``: how a partner's capability to sell a vendor grows and decays.
 
-Protocol: ``update(capability, s: CapabilitySignals) -> ndarray`` returns the new ``(P, K)``
-capability within [0, 1].
+Protocol, in either form (a rule writes one or both; see :mod:`sim.behaviours.forms`):
+
+- population: ``update(capability, s: CapabilitySignals) -> ndarray``, the new ``(P, K)``
+  capability;
+- per-agent: ``update_one(capability: float, s: OneLinkCapability) -> float``, one link's new
+  capability.
+
+Capability stays within [0, 1].
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field
 
+from sim.behaviours.forms import batch_of, first, one_of
 from sim.behaviours.registry import Rule, RuleParams, register
 
 
@@ -29,6 +37,38 @@ class CapabilitySignals:
     attention: np.ndarray
     deals_worked: np.ndarray
     dt: float
+
+    def link(self, i: int, k: int) -> OneLinkCapability:
+        """The signals of partner ``i``'s link in slot ``k`` alone."""
+        return one_of(self, (i, k), OneLinkCapability)
+
+
+@dataclass(frozen=True)
+class OneLinkCapability:
+    """Inputs to one link's capability, plain numbers (see :class:`CapabilitySignals`):
+    ``enablement`` spend per partner-month, the partner's ``attention`` share on the vendor,
+    ``deals_worked`` this step, the step length ``dt`` in months."""
+
+    enablement: float
+    attention: float
+    deals_worked: float
+    dt: float
+
+
+class CapabilityForms:
+    """Adapter: ``update`` from ``update_one`` (link by link) and ``update_one`` from ``update``
+    (on one link); mixed into a rule that writes only one form."""
+
+    def update(self, capability: np.ndarray, s: CapabilitySignals) -> np.ndarray:
+        capability = np.asarray(capability, dtype=float)
+        out = np.empty(capability.shape)
+        for index in np.ndindex(capability.shape):
+            link = one_of(s, index, OneLinkCapability)
+            out[index] = self.update_one(float(capability[index]), link)
+        return out
+
+    def update_one(self, capability: float, s: OneLinkCapability) -> float:
+        return first(self.update(np.array([capability]), batch_of(s, CapabilitySignals)))
 
 
 class EnablementLearningParams(RuleParams):
@@ -74,3 +114,14 @@ class EnablementLearning(Rule):
         new = capability * (1.0 - decay) + (1.0 - capability) * grow
         new = new + (1.0 - new) * learn
         return np.clip(new, 0.0, 1.0)
+
+    def update_one(self, capability: float, s: OneLinkCapability) -> float:
+        """One link: the same rule, written for a single partner-vendor link."""
+        p = self.params
+        absorption = p.enablement_rate * (1.0 - math.exp(-s.enablement / p.enablement_scale))
+        grow = 1.0 - (1.0 - absorption * s.attention) ** s.dt
+        decay = 1.0 - (1.0 - p.decay_per_month * (1.0 - s.attention)) ** s.dt
+        learn = 1.0 - (1.0 - p.learning_per_deal) ** s.deals_worked
+        new = capability * (1.0 - decay) + (1.0 - capability) * grow
+        new = new + (1.0 - new) * learn
+        return min(max(new, 0.0), 1.0)

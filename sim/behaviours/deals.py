@@ -1,18 +1,27 @@
 """Slot ``deal_outcome``: the probability that an open deal closes won.
 
-Protocol: ``win_probability(x: DealInputs) -> p`` per closing deal, plus ``services_share(x)``: the
-share of the full services attach a partner gets on the deal (a partner who joins late attaches less).
+Protocol, in either form (a rule writes one or both; see :mod:`sim.behaviours.forms`):
+
+- population: ``win_probability(x: DealInputs) -> p`` per closing deal, and ``services_share(x)``:
+  the share of the full services attach a partner gets on the deal (a partner who joins late
+  attaches less);
+- per-agent: ``win_probability_one(deal: OneDeal) -> float`` and ``services_share_one(deal:
+  OneDeal) -> float`` for one deal.
+
+Rules return probabilities; the engine draws the outcomes from the model's generator.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field
 
+from sim.behaviours.forms import batch_of, first, one_of
 from sim.behaviours.registry import Rule, RuleParams, register
-from sim.behaviours.reps import logistic, logit
+from sim.behaviours.reps import logistic, logistic_one, logit
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,42 @@ class DealInputs:
     influence: np.ndarray
     has_rep: np.ndarray
     disputed: np.ndarray
+
+    def deal(self, j: int) -> OneDeal:
+        """The inputs of deal ``j`` alone."""
+        return one_of(self, j, OneDeal)
+
+
+@dataclass(frozen=True)
+class OneDeal:
+    """One closing deal, plain values (see :class:`DealInputs`): the vendor's product
+    ``strength``, the ``partner_capability`` and its ``influence`` (0..1, 0 without a partner),
+    whether a rep works it (``has_rep``) and whether it was ``disputed``."""
+
+    strength: float
+    partner_capability: float
+    influence: float
+    has_rep: bool
+    disputed: bool
+
+
+class DealForms:
+    """Adapter: each method of the deal protocol from its other form; mixed into a rule that writes
+    only one form."""
+
+    def win_probability(self, x: DealInputs) -> np.ndarray:
+        n = len(np.atleast_1d(x.strength))
+        return np.array([self.win_probability_one(x.deal(j)) for j in range(n)], dtype=float)
+
+    def win_probability_one(self, deal: OneDeal) -> float:
+        return first(self.win_probability(batch_of(deal, DealInputs, shared=())))
+
+    def services_share(self, x: DealInputs) -> np.ndarray:
+        n = len(np.atleast_1d(x.strength))
+        return np.array([self.services_share_one(x.deal(j)) for j in range(n)], dtype=float)
+
+    def services_share_one(self, deal: OneDeal) -> float:
+        return first(self.services_share(batch_of(deal, DealInputs, shared=())))
 
 
 class LogisticLiftParams(RuleParams):
@@ -77,3 +122,20 @@ class LogisticLift(Rule):
     def services_share(self, x: DealInputs) -> np.ndarray:
         """A partner attaches services in proportion to its influence on the deal."""
         return np.asarray(x.influence, dtype=float)
+
+    # ------------------------------------------------------------------ per-agent form
+    def win_probability_one(self, deal: OneDeal) -> float:
+        """One deal: the same log-odds, term by term."""
+        p = self.params
+        log_odds = math.log(p.base_win / (1.0 - p.base_win))
+        log_odds += p.strength_weight * (deal.strength - 0.5)
+        log_odds += p.partner_lift * deal.partner_capability * deal.influence
+        if deal.has_rep:
+            log_odds += p.rep_lift
+        if deal.disputed:
+            log_odds -= p.dispute_penalty
+        return logistic_one(log_odds)
+
+    def services_share_one(self, deal: OneDeal) -> float:
+        """A partner attaches services in proportion to its influence on the deal."""
+        return deal.influence

@@ -12,16 +12,24 @@ registered under a name and an integer version::
 
 A scenario picks ``rule: asymmetric`` (the newest version) or ``rule: asymmetric@1`` (pinned). Changing
 what a rule does means registering a new version, so results that name ``@1`` keep their meaning.
+
+A rule is written in the *population* form (arrays for every agent at once), the *per-agent* form
+(plain values for one agent, methods ending in ``_one``) or both; :data:`FORM_METHODS` lists each
+slot's methods in each form. ``RuleSpec.forms`` says which forms the author wrote, and
+``RuleSpec.runnable`` (what :func:`build` instantiates) fills in the missing form from the slot's
+adapter (:mod:`sim.behaviours.forms`), so either engine can run any rule.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from sim.behaviours.forms import PER_AGENT, POPULATION
 from sim.config import ints_as_floats
 
 SLOTS: dict[str, str] = {
@@ -39,6 +47,31 @@ DEFAULT_RULES: dict[str, str] = {
     "rep_engagement": "credit-logit",
     "deal_outcome": "logistic-lift",
 }
+
+FORM_METHODS: dict[str, tuple[tuple[str, str], ...]] = {
+    "partner_attention": (("allocate", "allocate_one"),),
+    "trust": (("update", "update_one"), ("surprise", "surprise_one")),
+    "capability": (("update", "update_one"),),
+    "rep_engagement": (
+        ("cosell_probability", "cosell_probability_one"),
+        ("contest_probability", "contest_probability_one"),
+        ("takeover_probability", "takeover_probability_one"),
+    ),
+    "deal_outcome": (
+        ("win_probability", "win_probability_one"),
+        ("services_share", "services_share_one"),
+    ),
+}
+"""Per slot, its protocol's methods as ``(population form, per-agent form)`` pairs."""
+
+ADAPTERS: dict[str, str] = {
+    "partner_attention": "sim.behaviours.attention:AttentionForms",
+    "trust": "sim.behaviours.trust:TrustForms",
+    "capability": "sim.behaviours.capability:CapabilityForms",
+    "rep_engagement": "sim.behaviours.reps:RepForms",
+    "deal_outcome": "sim.behaviours.deals:DealForms",
+}
+"""Per slot, the mixin that writes each form of the protocol in terms of the other."""
 
 
 class RuleParams(BaseModel):
@@ -86,6 +119,28 @@ class RuleSpec:
         doc = (self.cls.__doc__ or "").strip()
         return doc.split("\n\n")[0].replace("\n", " ").strip()
 
+    @property
+    def methods(self) -> tuple[tuple[str, str], ...]:
+        """The slot's protocol methods as ``(population form, per-agent form)`` pairs."""
+        return FORM_METHODS[self.slot]
+
+    @property
+    def forms(self) -> frozenset[str]:
+        """The forms the rule's author wrote: ``"population"``, ``"per-agent"`` or both."""
+        return written_forms(self.slot, self.cls)
+
+    @property
+    def runnable(self) -> type[Rule]:
+        """The rule's class with any missing form filled in by the slot's adapter; what
+        :func:`build` instantiates. The class itself when the author wrote both forms."""
+        return _runnable(self.slot, self.cls)
+
+    def build(self, params: dict[str, Any] | RuleParams | None = None) -> Rule:
+        """An instance that runs in both forms, with ``params`` validated by the rule's schema."""
+        if not isinstance(params, RuleParams):
+            params = validate_params(self, params or {})
+        return self.runnable(params)
+
     def parameters(self) -> dict[str, dict[str, Any]]:
         """Parameter name -> default and description, for listings."""
         out = {}
@@ -99,6 +154,62 @@ class UnknownRuleError(LookupError):
 
 
 _REGISTRY: dict[str, dict[str, dict[int, RuleSpec]]] = {slot: {} for slot in SLOTS}
+_RUNNABLE: dict[tuple[str, type[Rule]], type[Rule]] = {}
+
+
+def written_forms(slot: str, cls: type) -> frozenset[str]:
+    """The forms ``cls`` implements for ``slot`` (a form counts when all its methods exist)."""
+    pairs = FORM_METHODS[slot]
+    forms = set()
+    if all(callable(getattr(cls, population, None)) for population, _ in pairs):
+        forms.add(POPULATION)
+    if all(callable(getattr(cls, one, None)) for _, one in pairs):
+        forms.add(PER_AGENT)
+    return frozenset(forms)
+
+
+def _check_protocol(slot: str, name: str, cls: type) -> None:
+    """Each protocol method must be written in at least one form."""
+    missing = [
+        f"{population} or {one}"
+        for population, one in FORM_METHODS[slot]
+        if not callable(getattr(cls, population, None)) and not callable(getattr(cls, one, None))
+    ]
+    if missing:
+        raise TypeError(
+            f"{slot} rule {name!r} ({cls.__name__}) must define {'; '.join(missing)} "
+            "(the population form, the per-agent form or both; see sim/behaviours/"
+            f"{ADAPTERS[slot].split(':')[0].rsplit('.', 1)[-1]}.py)"
+        )
+
+
+def _adapter(slot: str) -> type:
+    module, _, name = ADAPTERS[slot].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _runnable(slot: str, cls: type[Rule]) -> type[Rule]:
+    if written_forms(slot, cls) == {POPULATION, PER_AGENT}:
+        return cls
+    key = (slot, cls)
+    if key not in _RUNNABLE:
+        _RUNNABLE[key] = type(
+            cls.__name__,
+            (cls, _adapter(slot)),
+            {"__doc__": cls.__doc__, "__module__": cls.__module__},
+        )
+    return _RUNNABLE[key]
+
+
+def via_other_form(rule: Rule, method: str) -> Callable[..., Any]:
+    """``rule``'s protocol method ``method`` computed through the rule's *other* form.
+
+    For a population method (``allocate``) it calls the per-agent form (``allocate_one``) once per
+    agent; for a per-agent method (``allocate_one``) it calls the population form on arrays of one
+    agent. So ``via_other_form(rule, "allocate")(x)`` next to ``rule.allocate(x)`` checks that a
+    rule's two forms agree.
+    """
+    return getattr(_adapter(rule.spec.slot), method).__get__(rule)
 
 
 def register(slot: str, name: str, version: int = 1, origin: str = "built-in") -> Callable[[R], R]:
@@ -111,6 +222,7 @@ def register(slot: str, name: str, version: int = 1, origin: str = "built-in") -
         existing = versions.get(version)
         if existing is not None and existing.cls is not cls:
             raise ValueError(f"rule {name}@{version} is already registered for slot {slot}")
+        _check_protocol(slot, name, cls)
         spec = RuleSpec(slot=slot, name=name, version=version, cls=cls, origin=origin)
         versions[version] = spec
         cls.spec = spec
@@ -164,12 +276,15 @@ def validate_params(spec: RuleSpec, params: dict[str, Any]) -> RuleParams:
 
 def build(slot: str, ref: str | None = None, params: dict[str, Any] | None = None) -> Rule:
     """An instance of the rule ``ref`` in ``slot`` with validated ``params``."""
-    spec = resolve(slot, ref)
-    return spec.cls(validate_params(spec, params or {}))
+    return resolve(slot, ref).build(params)
 
 
 __all__ = [
+    "ADAPTERS",
     "DEFAULT_RULES",
+    "FORM_METHODS",
+    "PER_AGENT",
+    "POPULATION",
     "SLOTS",
     "Rule",
     "RuleParams",
@@ -181,4 +296,6 @@ __all__ = [
     "register",
     "resolve",
     "validate_params",
+    "via_other_form",
+    "written_forms",
 ]

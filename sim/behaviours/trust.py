@@ -1,21 +1,25 @@
 """Slot ``trust``: how a partner's trust in a vendor moves with its experiences.
 
-Protocol:
+Protocol, in either form (a rule writes one or both; see :mod:`sim.behaviours.forms`):
 
-- ``surprise(relative_change, duration_months, notice_months, communication) -> ndarray``: the
-  trust shock of each program change (one entry per change), before its sign. The engine spreads an
-  event's surprise over the steps in which its value moves, signs it (favourable or not) and hands the
-  per-link sum to ``update``.
-- ``update(trust, s: TrustSignals) -> ndarray``: the new trust, ``(P, K)``, within [0, 1].
+- ``surprise(relative_change, duration_months, notice_months, communication) -> ndarray``, or per
+  change ``surprise_one(relative_change, duration_months, notice_months, communication) -> float``
+  (all plain floats): the trust shock of a program change, before its sign. The engine spreads an
+  event's surprise over the steps in which its value moves, signs it (favourable or not) and hands
+  the per-link sum to ``update``.
+- ``update(trust, s: TrustSignals) -> ndarray``: the new trust, ``(P, K)``, or per link
+  ``update_one(trust: float, s: OneLinkTrust) -> float``: the link's new trust; within [0, 1].
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from pydantic import Field
 
+from sim.behaviours.forms import batch_of, elementwise, first, one_of
 from sim.behaviours.registry import Rule, RuleParams, register
 
 
@@ -49,6 +53,73 @@ class TrustSignals:
     surprise_gain: np.ndarray
     anchor: float | np.ndarray
     dt: float
+
+    def link(self, i: int, k: int) -> OneLinkTrust:
+        """The signals of partner ``i``'s link in slot ``k`` alone."""
+        return one_of(self, (i, k), OneLinkTrust)
+
+
+@dataclass(frozen=True)
+class OneLinkTrust:
+    """What happened on one partner-vendor link this step, as plain numbers (see
+    :class:`TrustSignals` for each field's meaning): counts of ``wins``, ``conflicts_lost``,
+    ``conflicts_kept`` and ``invitations``; ``invitation_stage_sum``; the vendor's
+    ``communication`` (0..1); ``profit_shortfall`` (0..1); ``surprise_loss`` and ``surprise_gain``
+    (>= 0); the ``anchor`` trust drifts back to; the step length ``dt`` in months."""
+
+    wins: float
+    conflicts_lost: float
+    conflicts_kept: float
+    invitations: float
+    invitation_stage_sum: float
+    communication: float
+    profit_shortfall: float
+    surprise_loss: float
+    surprise_gain: float
+    anchor: float
+    dt: float
+
+
+class TrustForms:
+    """Adapter: each method of the trust protocol from its other form; mixed into a rule that
+    writes only one form."""
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        trust = np.asarray(trust, dtype=float)
+        out = np.empty(trust.shape)
+        for index in np.ndindex(trust.shape):
+            out[index] = self.update_one(float(trust[index]), one_of(s, index, OneLinkTrust))
+        return out
+
+    def update_one(self, trust: float, s: OneLinkTrust) -> float:
+        return first(self.update(np.array([trust]), batch_of(s, TrustSignals)))
+
+    def surprise(
+        self,
+        relative_change: np.ndarray,
+        duration_months: np.ndarray,
+        notice_months: np.ndarray,
+        communication: np.ndarray,
+    ) -> np.ndarray:
+        return elementwise(
+            self.surprise_one, relative_change, duration_months, notice_months, communication
+        )
+
+    def surprise_one(
+        self,
+        relative_change: float,
+        duration_months: float,
+        notice_months: float,
+        communication: float,
+    ) -> float:
+        return first(
+            self.surprise(
+                np.array([relative_change]),
+                np.array([duration_months]),
+                np.array([notice_months]),
+                np.array([communication]),
+            )
+        )
 
 
 class AsymmetricTrustParams(RuleParams):
@@ -177,3 +248,57 @@ class AsymmetricTrust(Rule):
         recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
         new = new + recovery * (s.anchor - new)
         return np.clip(new, 0.0, 1.0)
+
+    # ------------------------------------------------------------------ per-agent form
+    def surprise_one(
+        self,
+        relative_change: float,
+        duration_months: float,
+        notice_months: float,
+        communication: float,
+    ) -> float:
+        """One program change: ``k * (rel / M) ** gamma * M * (1 - notice) * (1 - comm)``."""
+        p = self.params
+        months = max(duration_months, 1.0)
+        rate = abs(relative_change) / months
+        notice_effect = 1.0 - math.exp(-notice_months / p.notice_scale_months)
+        communication_effect = p.communication_relief * communication
+        return (
+            p.surprise_scale
+            * rate**p.surprise_exponent
+            * months
+            * (1.0 - notice_effect)
+            * (1.0 - communication_effect)
+        )
+
+    def update_one(self, trust: float, s: OneLinkTrust) -> float:
+        """One link: the same rule, written for a single partner-vendor link."""
+        p = self.params
+        # Invitations count as early or late by how far their mean stage is from the fair stage.
+        if s.invitations > 0:
+            mean_stage = s.invitation_stage_sum / max(s.invitations, 1e-12)
+        else:
+            mean_stage = p.fair_stage
+        early = s.invitations * min(max((p.fair_stage - mean_stage) / p.fair_stage, 0.0), 1.0)
+        late = s.invitations * min(max((mean_stage - p.fair_stage) / (1 - p.fair_stage), 0.0), 1.0)
+
+        # Good news closes a share of the gap to 1 ...
+        stays_unconvinced = (
+            (1.0 - p.gain_per_win) ** s.wins
+            * (1.0 - p.gain_per_early_invite) ** early
+            * (1.0 - p.gain_communication * s.communication) ** s.dt
+            * math.exp(-p.gain_per_surprise * s.surprise_gain)
+        )
+        gain = 1.0 - stays_unconvinced
+        # ... bad news removes a share of the current level.
+        keep = (
+            (1.0 - p.loss_per_lost_conflict) ** s.conflicts_lost
+            * (1.0 - p.loss_per_contest) ** s.conflicts_kept
+            * (1.0 - p.loss_per_late_invite) ** late
+            * (1.0 - min(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
+            * math.exp(-p.loss_per_surprise * s.surprise_loss)
+        )
+        new = trust * keep + (1.0 - trust) * gain
+        recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
+        new = new + recovery * (s.anchor - new)
+        return min(max(new, 0.0), 1.0)
