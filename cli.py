@@ -74,6 +74,13 @@ def main() -> None:
 @click.option("--address", metavar="ADDR", help="Dask scheduler address (with --executor dask).")
 @click.option("--plugin", "plugins", multiple=True, type=click.Path(path_type=Path), metavar="FILE")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option(
+    "--engine",
+    type=click.Choice(["population", "per-agent"]),  # sim.engines.ENGINES, without importing mesa
+    default="population",
+    show_default=True,
+    help="Run behaviour rules on arrays (population) or agent by agent (per-agent, slower).",
+)
 def run(
     file: Path,
     replicates: int | None,
@@ -86,6 +93,7 @@ def run(
     address: str | None,
     plugins: tuple[Path, ...],
     no_progress: bool,
+    engine: str,
 ) -> None:
     """Run every variant x replicate of FILE, write a result folder and its plots."""
     from analysis.plots import plot_results
@@ -110,6 +118,7 @@ def run(
         command += [flag, str(value)] if value is not None else []
     command += [x for v in variants for x in ("--variant", v)]
     command += [x for o in overrides for x in ("--set", o)]
+    command += ["--engine", engine] if engine != "population" else []
     try:
         summary = run_scenario(
             scenario,
@@ -118,6 +127,7 @@ def run(
             progress=not no_progress,
             out_dir=out,
             command_line=shlex.join(command),
+            engine=engine,
         )
     except ResultsError as exc:
         _fail(str(exc))

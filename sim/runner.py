@@ -58,6 +58,7 @@ class RunTask:
     variant: str
     replicate: int
     config: ScenarioConfig
+    engine: str = "population"
 
     @property
     def spawn_key(self) -> tuple[int, ...]:
@@ -143,7 +144,9 @@ def run_one(task: RunTask) -> RunResult:
     """Run one task; an exception becomes a failed result (message and traceback), not a raise."""
     start = time.perf_counter()
     try:
-        output = simulate(task.config, task.seed)
+        # Only a non-default engine is passed on, so stand-ins for simulate(config, seed) still fit.
+        options = {"engine": task.engine} if task.engine != "population" else {}
+        output = simulate(task.config, task.seed, **options)
         _check_output(output)
     except Exception as exc:  # a failed run is recorded and the others go on
         seconds = time.perf_counter() - start
@@ -179,6 +182,7 @@ def run_scenario(
     results_root: Path | str = "results",
     command_line: str | None = None,
     max_in_flight: int | None = None,
+    engine: str = "population",
 ) -> RunSummary:
     """Run every chosen variant x replicate and write one result folder.
 
@@ -193,6 +197,7 @@ def run_scenario(
         results_root: parent of default result folders.
         command_line: recorded in the manifest.
         max_in_flight: runs submitted at once (default 4 x workers, at least 8); bounds memory.
+        engine: ``population`` or ``per-agent`` (:mod:`sim.engines`); recorded in the manifest.
 
     Returns:
         The folder, its status and every run's record. Failed runs do not raise; Ctrl-C
@@ -203,7 +208,7 @@ def run_scenario(
         UnknownVariantError: ``variants`` names a variant the scenario does not have.
         sim.results.ResultsError: ``out_dir`` exists and is not empty.
     """
-    tasks = plan_runs(scenario, variants)
+    tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
     folder = create_result_folder(scenario.name, out_dir, results_root)
     base = next(iter(scenario.variants.values()))
     writer = ResultWriter(
@@ -220,6 +225,7 @@ def run_scenario(
             "scenario_file": str(scenario.path),
             "horizon_months": base.time.horizon_months,
             "time_step": base.time.step,
+            "engine": engine,
         },
     )
     window = max_in_flight or max(8, 4 * workers)
