@@ -11,6 +11,10 @@ point: a change that moves the baseline must do so on purpose. Regenerate the fi
     GOLDEN_UPDATE=1 pytest tests/test_golden.py
 
 and say in the commit message why the numbers moved (and by how much, roughly).
+
+The same numbers are pinned to the built-in rules at version 1: a scenario naming each of them
+``@1`` explicitly must reproduce the file. A change to what a built-in rule does is a new version
+(``@2``), never an edit of ``@1``; if the default rules move on, this test keeps ``@1`` honest.
 """
 
 from __future__ import annotations
@@ -61,9 +65,19 @@ SCENARIO: dict[str, Any] = {
 }
 
 
-def measure() -> dict[str, Any]:
+VERSION_1_RULES = {
+    "partner_attention": {"rule": "softmax-utility@1"},
+    "trust": {"rule": "asymmetric@1"},
+    "capability": {"rule": "enablement-learning@1"},
+    "rep_engagement": {"rule": "credit-logit@1"},
+    "deal_outcome": {"rule": "logistic-lift@1"},
+}
+"""The built-in rules the golden numbers were pinned with, each named at version 1."""
+
+
+def measure(scenario: dict[str, Any] = SCENARIO) -> dict[str, Any]:
     """Run the golden scenario and collect the pinned numbers."""
-    config = ScenarioConfig.model_validate(SCENARIO)
+    config = ScenarioConfig.model_validate(scenario)
     replicates = []
     for r in range(REPLICATES):
         out = simulate(config, np.random.SeedSequence(entropy=ENTROPY, spawn_key=(r,)))
@@ -98,6 +112,12 @@ def test_golden_baseline() -> None:
     assert GOLDEN.exists(), f"no {GOLDEN}; create it with GOLDEN_UPDATE=1 pytest {__file__}"
     pinned = json.loads(GOLDEN.read_text())
     assert pinned["scenario"] == SCENARIO, "the golden scenario changed: regenerate the file"
+    moved = moved_numbers(pinned, measured)
+    assert not moved, "golden baseline moved:\n" + "\n".join(moved)
+
+
+def moved_numbers(pinned: dict[str, Any], measured: dict[str, Any]) -> list[str]:
+    """Each pinned number that ``measured`` does not reproduce to ``RTOL``, described."""
     moved = []
     for r, (want, got) in enumerate(zip(pinned["replicates"], measured["replicates"], strict=True)):
         for vendor, values in want.items():
@@ -106,7 +126,15 @@ def test_golden_baseline() -> None:
                     moved.append(
                         f"replicate {r} {vendor} {name}: {value!r} -> {got[vendor][name]!r}"
                     )
-    assert not moved, "golden baseline moved:\n" + "\n".join(moved)
+    return moved
+
+
+def test_rules_named_at_version_1_give_the_golden_numbers() -> None:
+    """Every built-in rule named ``@1`` explicitly, with default parameters, gives exactly the
+    pinned numbers: ``@1`` keeps its meaning whatever the defaults become."""
+    pinned = json.loads(GOLDEN.read_text())
+    moved = moved_numbers(pinned, measure({**SCENARIO, "behaviours": VERSION_1_RULES}))
+    assert not moved, "a built-in rule @1 changed what it does:\n" + "\n".join(moved)
 
 
 def test_golden_scenario_is_not_degenerate() -> None:
