@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import fields
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -50,12 +51,19 @@ def one_of[T](batch: Any, index: int | tuple[int, ...], one_cls: type[T]) -> T:
             are scalars in ``batch`` (shared by every agent, e.g. ``dt``) are passed as they are.
     """
     values = {}
-    for f in fields(one_cls):  # type: ignore[arg-type]
-        value = getattr(batch, f.name)
-        if np.ndim(value) > 0:
-            value = np.asarray(value)[index]
-        values[f.name] = plain(value)
+    for name in _field_names(one_cls):
+        value = getattr(batch, name)
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            item = value[index]
+            values[name] = item.copy() if isinstance(item, np.ndarray) else item.item()
+        else:
+            values[name] = plain(value)
     return one_cls(**values)
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
 
 
 def batch_of[T](one: Any, batch_cls: type[T], shared: Iterable[str] = ("dt",)) -> T:
