@@ -29,6 +29,7 @@ from sim.behaviours.trust import OneLinkTrust
 from sim.config import BehaviourChoice, ScenarioConfig
 from sim.engines import ENGINES, UnknownEngineError
 from sim.model import ChannelModel, simulate
+from sim.runner import run_scenario
 from sim.scenario import load_scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
@@ -114,10 +115,10 @@ def replicate_measures(config: ScenarioConfig, engine: str, entropy: int) -> pd.
 
 
 def test_engines_agree_in_distribution_over_independent_seeds() -> None:
-    """20 replicates per engine from *different* seeds (baseline, 60 partners, 24 months): for each
+    """20 replicates per engine from *different* seeds (baseline, 60 partners, 12 months): for each
     vendor the means of cumulative channel revenue, final trust and attention share differ by less
     than 3.5 standard errors (Welch), and the spreads are alike."""
-    config = load_scenario(SCENARIOS[0], SMALL).variants["base"]
+    config = load_scenario(SCENARIOS[0], [*SMALL, "time.horizon_months=12"]).variants["base"]
     population = replicate_measures(config, "population", entropy=11)
     per_agent = replicate_measures(config, "per-agent", entropy=12)
     checked = 0
@@ -249,32 +250,34 @@ def test_a_per_agent_only_rule_gives_the_same_run_in_both_engines(sandbox: None)
 
 
 # ---------------------------------------------------------------------------- command line
-@pytest.mark.parametrize("engine", ENGINES)
-def test_sim_run_engine_is_recorded_in_the_manifest(
-    tiny_yaml: Path, tmp_path: Path, engine
+def test_runner_records_the_engine_and_both_write_the_same_results(
+    tiny_scenario, tmp_path: Path
 ) -> None:
-    """``sim run --engine per-agent`` runs and says so in the manifest; same numbers as population."""
-    out = tmp_path / engine
+    """``run_scenario(engine=...)`` runs every task in that engine and records it in the manifest;
+    the two engines write the same result files, up to float rounding."""
+    for engine in ENGINES:
+        summary = run_scenario(
+            tiny_scenario, out_dir=tmp_path / engine, progress=False, engine=engine
+        )
+        assert summary.status == "complete"
+        assert json.loads((tmp_path / engine / "manifest.json").read_text())["engine"] == engine
+    for name in ("runs.csv", "timeseries.csv"):
+        a = pd.read_csv(tmp_path / "population" / name)
+        b = pd.read_csv(tmp_path / "per-agent" / name)
+        pd.testing.assert_frame_equal(a, b, rtol=RTOL)
+
+
+def test_sim_run_engine_option(tiny_yaml: Path, tmp_path: Path) -> None:
+    """``sim run --engine per-agent`` reaches the runner and the manifest."""
+    out = tmp_path / "out"
     result = CliRunner().invoke(
         main, ["run", str(tiny_yaml), "--out", str(out), "--workers", "1", "--no-progress",
-               "--engine", engine],
+               "--replicates", "1", "--variant", "cut", "--engine", "per-agent"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output + result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["engine"] == engine
-    assert ("--engine" in manifest["command_line"]) == (engine != "population")
-
-
-def test_sim_run_engines_write_the_same_results(tiny_yaml: Path, tmp_path: Path) -> None:
-    for engine in ENGINES:
-        result = CliRunner().invoke(
-            main, ["run", str(tiny_yaml), "--out", str(tmp_path / engine), "--workers", "1",
-                   "--no-progress", "--engine", engine],
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output + result.stderr
-    a = pd.read_csv(tmp_path / "population" / "runs.csv")
-    b = pd.read_csv(tmp_path / "per-agent" / "runs.csv")
-    pd.testing.assert_frame_equal(a, b, rtol=RTOL)
+    assert manifest["engine"] == "per-agent"
+    assert "--engine per-agent" in manifest["command_line"]
 
 
 def test_sim_run_rejects_an_unknown_engine(tiny_yaml: Path, tmp_path: Path) -> None:

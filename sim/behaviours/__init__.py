@@ -2,6 +2,9 @@
 
 from sim.behaviours.registry import (
     DEFAULT_RULES,
+    FORM_METHODS,
+    PER_AGENT,
+    POPULATION,
     SLOTS,
     Rule,
     RuleParams,
@@ -11,10 +14,14 @@ from sim.behaviours.registry import (
     build,
     register,
     resolve,
+    via_other_form,
 )
 
 __all__ = [
     "DEFAULT_RULES",
+    "FORM_METHODS",
+    "PER_AGENT",
+    "POPULATION",
     "SLOTS",
     "Rule",
     "RuleParams",
@@ -24,4 +31,5 @@ __all__ = [
     "build",
     "register",
     "resolve",
+    "via_other_form",
 ]

@@ -87,7 +87,8 @@ class RuleParams(BaseModel):
 
 
 class Rule:
-    """Base for behaviour rules. Subclasses define ``Params`` and the slot's methods."""
+    """Base for behaviour rules. Subclasses define ``Params`` and the slot's methods (listed in
+    :data:`FORM_METHODS`) in the population form, the per-agent form, or both."""
 
     Params: ClassVar[type[RuleParams]] = RuleParams
     spec: ClassVar[RuleSpec]
