@@ -25,6 +25,7 @@ from sim.agents import DirectRep, Partner
 from sim.behaviours import Rule, register
 from sim.behaviours import registry as registry_module
 from sim.behaviours.attention import OnePartnerAttention
+from sim.behaviours.deals import DealInputs
 from sim.behaviours.trust import OneLinkTrust
 from sim.config import BehaviourChoice, ScenarioConfig
 from sim.engines import ENGINES, UnknownEngineError
@@ -210,10 +211,11 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry_module, "_REGISTRY", copied)
 
 
-def test_a_per_agent_only_rule_gives_the_same_run_in_both_engines(sandbox: None) -> None:
-    """A researcher's rule written only per agent (scalar code, no arrays) runs in the population
-    engine through the row-by-row adapter and in the per-agent engine directly, with the same
-    result; and it really is used (the run differs from the default rule's)."""
+def test_one_form_rules_give_the_same_run_in_both_engines(sandbox: None) -> None:
+    """Rules written only per agent (scalar code, no arrays) run in the population engine through
+    the row-by-row adapter, and a rule written only on arrays runs in the per-agent engine on one
+    row at a time, with the same result in both engines; and the rules really are used (the run
+    differs from the default rules')."""
 
     @register("partner_attention", "loyal", version=1, origin="test")
     class Loyal(Rule):
@@ -233,8 +235,23 @@ def test_a_per_agent_only_rule_gives_the_same_run_in_both_engines(sandbox: None)
         def surprise_one(self, relative_change, duration_months, notice_months, communication):
             return 0.0
 
+    @register("deal_outcome", "coin-flip", version=1, origin="test")
+    class CoinFlip(Rule):
+        """Every deal is won with probability one half; partners attach services in full."""
+
+        def win_probability(self, x: DealInputs) -> np.ndarray:
+            return np.full(len(x.strength), 0.5)
+
+        def services_share(self, x: DealInputs) -> np.ndarray:
+            return np.ones(len(x.strength))
+
     assert registry_module.resolve("partner_attention", "loyal").forms == {"per-agent"}
-    choices = {"partner_attention": {"rule": "loyal"}, "trust": {"rule": "steady"}}
+    assert registry_module.resolve("deal_outcome", "coin-flip").forms == {"population"}
+    choices = {
+        "partner_attention": {"rule": "loyal"},
+        "trust": {"rule": "steady"},
+        "deal_outcome": {"rule": "coin-flip"},
+    }
     config = CONFIG.model_copy(
         update={"behaviours": {**CONFIG.behaviours, **{
             slot: BehaviourChoice.model_validate(choice) for slot, choice in choices.items()
@@ -243,10 +260,9 @@ def test_a_per_agent_only_rule_gives_the_same_run_in_both_engines(sandbox: None)
     seed = np.random.SeedSequence(entropy=4, spawn_key=(0,))
     population = simulate(config, seed)
     assert_same_numbers(population, simulate(config, seed, engine="per-agent"), "loyal")
-    default = simulate(CONFIG, seed)
-    assert not np.allclose(
-        population.timeseries["attention_share"], default.timeseries["attention_share"]
-    )
+    default = simulate(CONFIG, seed).timeseries
+    for metric in ("attention_share", "mean_trust", "win_rate"):
+        assert not np.allclose(population.timeseries[metric], default[metric]), metric
 
 
 # ---------------------------------------------------------------------------- command line
