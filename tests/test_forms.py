@@ -24,10 +24,14 @@ from hypothesis import strategies as st
 from sim.behaviours import Rule, all_rules, build, register, resolve
 from sim.behaviours import registry as registry_module
 from sim.behaviours.attention import AttentionInputs, OnePartnerAttention
-from sim.behaviours.capability import CapabilitySignals, OneLinkCapability
+from sim.behaviours.capability import (
+    CapabilitySignals,
+    EnablementLearning,
+    OneLinkCapability,
+)
 from sim.behaviours.deals import DealInputs, OneDeal
 from sim.behaviours.forms import PER_AGENT, POPULATION
-from sim.behaviours.registry import FORM_METHODS, SLOTS, via_other_form
+from sim.behaviours.registry import FORM_METHODS, SLOTS, missing_methods, via_other_form
 from sim.behaviours.trust import OneLinkTrust, TrustSignals
 from tests.test_behaviours import random_params
 
@@ -278,6 +282,31 @@ def test_a_population_rule_runs_per_agent_on_one_row(sandbox: None) -> None:
     assert spec.forms == {POPULATION}
     rule = build("capability", "frozen")
     assert rule.update_one(0.37, OneLinkCapability(500.0, 0.5, 2.0, 1.0)) == 0.37
+
+
+def test_a_subclass_overriding_one_form_gets_the_other_from_its_own_code(sandbox: None) -> None:
+    """Subclass a built-in rule and override only ``update``: the inherited ``update_one`` would
+    run the parent's rule in the per-agent engine, so it counts as missing and is derived from the
+    new ``update`` instead."""
+
+    @register("capability", "stuck", version=1, origin="test")
+    class Stuck(EnablementLearning):
+        """Capability never changes (the parameters are kept, unused)."""
+
+        def update(self, capability: np.ndarray, s: CapabilitySignals) -> np.ndarray:
+            return np.array(capability, dtype=float)
+
+    spec = resolve("capability", "stuck")
+    assert spec.forms == {POPULATION}
+    assert missing_methods("capability", Stuck) == ("update_one",)
+    rule = build("capability", "stuck")
+    assert rule.update_one(0.37, OneLinkCapability(5000.0, 0.0, 3.0, 1.0)) == 0.37
+    assert (
+        build("capability", "enablement-learning@1").update_one(
+            0.37, OneLinkCapability(5000.0, 0.0, 3.0, 1.0)
+        )
+        != 0.37
+    )
 
 
 def test_a_rule_with_neither_form_is_refused(sandbox: None) -> None:

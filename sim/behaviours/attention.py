@@ -90,7 +90,7 @@ class OnePartnerAttention:
 
 class AttentionForms:
     """Adapter: ``allocate`` from ``allocate_one`` (row by row) and ``allocate_one`` from
-    ``allocate`` (on one row); mixed into a rule that writes only one form."""
+    ``allocate`` (on one row); the registry gives a rule that lacks one of them this one."""
 
     def allocate(self, x: AttentionInputs, initial: bool = False) -> np.ndarray:
         rows = [

@@ -57,7 +57,7 @@ class OneLinkCapability:
 
 class CapabilityForms:
     """Adapter: ``update`` from ``update_one`` (link by link) and ``update_one`` from ``update``
-    (on one link); mixed into a rule that writes only one form."""
+    (on one link); the registry gives a rule that lacks one of them this one."""
 
     def update(self, capability: np.ndarray, s: CapabilitySignals) -> np.ndarray:
         capability = np.asarray(capability, dtype=float)

@@ -62,8 +62,8 @@ class OneDeal:
 
 
 class DealForms:
-    """Adapter: each method of the deal protocol from its other form; mixed into a rule that writes
-    only one form."""
+    """Adapter: each method of the deal protocol from its other form; the registry gives a rule the
+    methods it lacks from here."""
 
     def win_probability(self, x: DealInputs) -> np.ndarray:
         n = len(np.atleast_1d(x.strength))

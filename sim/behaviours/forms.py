@@ -5,8 +5,9 @@ out, e.g. ``allocate(x: AttentionInputs) -> (P, K + 1)``) or for one agent at a 
 *per-agent* form: one partner's, link's, rep's or deal's inputs as plain floats and small arrays,
 e.g. ``allocate_one(x: OnePartnerAttention) -> (K + 1,)``). A rule may write either form or both.
 
-Each slot module defines an adapter mixin with both forms written in terms of the other; the
-registry mixes it into a rule that lacks a form (:meth:`sim.behaviours.registry.RuleSpec.runnable`):
+Each slot module defines an adapter class with both forms written in terms of the other; the
+registry gives a rule the methods it lacks from there
+(:attr:`sim.behaviours.registry.RuleSpec.runnable`):
 
 - a per-agent rule runs in the population engine by looping over the rows (slow but correct);
 - a population rule runs in the per-agent engine on arrays of one row.

@@ -71,7 +71,7 @@ ADAPTERS: dict[str, str] = {
     "rep_engagement": "sim.behaviours.reps:RepForms",
     "deal_outcome": "sim.behaviours.deals:DealForms",
 }
-"""Per slot, the mixin that writes each form of the protocol in terms of the other."""
+"""Per slot, the adapter class that writes each form of the protocol in terms of the other."""
 
 
 class RuleParams(BaseModel):
@@ -158,27 +158,55 @@ _REGISTRY: dict[str, dict[str, dict[int, RuleSpec]]] = {slot: {} for slot in SLO
 _RUNNABLE: dict[tuple[str, type[Rule]], type[Rule]] = {}
 
 
+def _depth(cls: type, method: str) -> int | None:
+    """How far up ``cls``'s MRO ``method`` is defined (0 = in ``cls`` itself); None if nowhere."""
+    for depth, klass in enumerate(cls.__mro__):
+        if method in vars(klass):
+            return depth if callable(getattr(cls, method)) else None
+    return None
+
+
+def missing_methods(slot: str, cls: type) -> tuple[str, ...]:
+    """The protocol methods of ``slot`` that ``cls`` does not really provide.
+
+    A method is missing when no class in ``cls``'s MRO defines it, or when it is *stale*: inherited
+    from a class above the one that defines its counterpart in the other form. A researcher who
+    subclasses a built-in rule and overrides only ``update`` thus gets ``update_one`` derived from
+    the new ``update``, not the parent's ``update_one``, so both engines run the new rule.
+    """
+    missing = []
+    for population, one in FORM_METHODS[slot]:
+        depth_population, depth_one = _depth(cls, population), _depth(cls, one)
+        if depth_population is None or (depth_one is not None and depth_one < depth_population):
+            missing.append(population)
+        if depth_one is None or (depth_population is not None and depth_population < depth_one):
+            missing.append(one)
+    return tuple(missing)
+
+
 def written_forms(slot: str, cls: type) -> frozenset[str]:
-    """The forms ``cls`` implements for ``slot`` (a form counts when all its methods exist)."""
-    pairs = FORM_METHODS[slot]
+    """The forms ``cls`` implements for ``slot``: a form counts when none of its methods is
+    missing (:func:`missing_methods`)."""
+    missing = set(missing_methods(slot, cls))
     forms = set()
-    if all(callable(getattr(cls, population, None)) for population, _ in pairs):
+    if not missing & {population for population, _ in FORM_METHODS[slot]}:
         forms.add(POPULATION)
-    if all(callable(getattr(cls, one, None)) for _, one in pairs):
+    if not missing & {one for _, one in FORM_METHODS[slot]}:
         forms.add(PER_AGENT)
     return frozenset(forms)
 
 
 def _check_protocol(slot: str, name: str, cls: type) -> None:
     """Each protocol method must be written in at least one form."""
-    missing = [
+    missing = set(missing_methods(slot, cls))
+    unwritten = [
         f"{population} or {one}"
         for population, one in FORM_METHODS[slot]
-        if not callable(getattr(cls, population, None)) and not callable(getattr(cls, one, None))
+        if {population, one} <= missing
     ]
-    if missing:
+    if unwritten:
         raise TypeError(
-            f"{slot} rule {name!r} ({cls.__name__}) must define {'; '.join(missing)} "
+            f"{slot} rule {name!r} ({cls.__name__}) must define {'; '.join(unwritten)} "
             "(the population form, the per-agent form or both; see sim/behaviours/"
             f"{ADAPTERS[slot].split(':')[0].rsplit('.', 1)[-1]}.py)"
         )
@@ -190,15 +218,15 @@ def _adapter(slot: str) -> type:
 
 
 def _runnable(slot: str, cls: type[Rule]) -> type[Rule]:
-    if written_forms(slot, cls) == {POPULATION, PER_AGENT}:
+    missing = missing_methods(slot, cls)
+    if not missing:
         return cls
     key = (slot, cls)
     if key not in _RUNNABLE:
-        _RUNNABLE[key] = type(
-            cls.__name__,
-            (cls, _adapter(slot)),
-            {"__doc__": cls.__doc__, "__module__": cls.__module__},
-        )
+        adapter = _adapter(slot)
+        namespace: dict[str, Any] = {name: vars(adapter)[name] for name in missing}
+        namespace.update(__doc__=cls.__doc__, __module__=cls.__module__)
+        _RUNNABLE[key] = type(cls.__name__, (cls,), namespace)
     return _RUNNABLE[key]
 
 
@@ -297,6 +325,7 @@ __all__ = [
     "register",
     "resolve",
     "validate_params",
+    "missing_methods",
     "via_other_form",
     "written_forms",
 ]

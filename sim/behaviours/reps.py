@@ -47,8 +47,8 @@ def logistic_one(x: float) -> float:
 
 
 class RepForms:
-    """Adapter: each method of the rep protocol from its other form; mixed into a rule that writes
-    only one form."""
+    """Adapter: each method of the rep protocol from its other form; the registry gives a rule the
+    methods it lacks from here."""
 
     def cosell_probability(
         self, assisted_credit: np.ndarray, direct_credit: np.ndarray

@@ -81,8 +81,8 @@ class OneLinkTrust:
 
 
 class TrustForms:
-    """Adapter: each method of the trust protocol from its other form; mixed into a rule that
-    writes only one form."""
+    """Adapter: each method of the trust protocol from its other form; the registry gives a rule
+    the methods it lacks from here."""
 
     def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
         trust = np.asarray(trust, dtype=float)
