@@ -17,7 +17,7 @@ the registry's adapters (:mod:`sim.behaviours.forms`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,17 @@ ENGINES = ("population", "per-agent")
 
 class UnknownEngineError(ValueError):
     """An engine name that is not one of :data:`ENGINES`."""
+
+
+def each(model: ChannelModel, cls: type, method: str, *args: Any, start: int = 0, **kwargs: Any):
+    """Call ``method`` on every agent of type ``cls`` (with ``index >= start``) through its
+    AgentSet; a model with no agents of that type (a scenario without reps) has nothing to call."""
+    agents = model.agents_by_type.get(cls)
+    if agents is None:
+        return
+    if start:
+        agents = agents.select(lambda agent: agent.index >= start)
+    agents.do(method, *args, **kwargs)
 
 
 class PopulationEngine:
@@ -109,10 +120,7 @@ class PerAgentEngine(PopulationEngine):
         self, model: ChannelModel, x: AttentionInputs, initial: bool = False, start: int = 0
     ) -> np.ndarray:
         out = np.array(x.shares, dtype=float)
-        partners = model.agents_by_type[Partner]
-        if start:
-            partners = partners.select(lambda agent: agent.index >= start)
-        partners.do("allocate_attention", x, out, initial=initial)
+        each(model, Partner, "allocate_attention", x, out, start=start, initial=initial)
         return out[start:]
 
     def surprise(
@@ -122,12 +130,12 @@ class PerAgentEngine(PopulationEngine):
 
     def update_trust(self, model: ChannelModel, signals: TrustSignals) -> np.ndarray:
         out = model.partners.trust.copy()
-        model.agents_by_type[Partner].do("update_trust", signals, out)
+        each(model, Partner, "update_trust", signals, out)
         return out
 
     def update_capability(self, model: ChannelModel, signals: CapabilitySignals) -> np.ndarray:
         out = model.partners.capability.copy()
-        model.agents_by_type[Partner].do("update_capability", signals, out)
+        each(model, Partner, "update_capability", signals, out)
         return out
 
     def rep_probabilities(
@@ -135,7 +143,7 @@ class PerAgentEngine(PopulationEngine):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = len(deals["vendor"])
         odds = np.zeros((n, 3))  # co-sell, contest, takeover; 0 for deals no rep covers
-        model.agents_by_type[DirectRep].do("decide_deals", deals, odds)
+        each(model, DirectRep, "decide_deals", deals, odds)
         return odds[:, 0], odds[:, 1], odds[:, 2]
 
     def deal_probabilities(

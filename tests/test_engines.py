@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
 
 from cli import main
 from sim.agents import DirectRep, Partner
@@ -32,6 +33,9 @@ from sim.engines import ENGINES, UnknownEngineError
 from sim.model import ChannelModel, simulate
 from sim.runner import run_scenario
 from sim.scenario import load_scenario
+from tests.test_invariants import CASES
+from tests.test_invariants import scenario as invariant_scenario
+from tests.test_invariants import scenarios as random_scenarios
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 SMALL = ["partners.count=60", "time.horizon_months=24", "market.opportunities_per_month=80"]
@@ -91,6 +95,24 @@ def test_same_seed_same_numbers_in_weekly_steps() -> None:
     ).variants["base"]
     seed = np.random.SeedSequence(entropy=3, spawn_key=(1,))
     assert_same_numbers(simulate(config, seed), simulate(config, seed, engine="per-agent"), "week")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_same_seed_same_numbers_in_the_edge_cases(case: str) -> None:
+    """The invariant tests' edge cases (heavy churn, recruiting, no reps, one-vendor portfolios,
+    weekly steps): both engines give the same numbers."""
+    config = invariant_scenario(case)
+    seed = np.random.SeedSequence(entropy=8, spawn_key=(0,))
+    assert_same_numbers(simulate(config, seed), simulate(config, seed, engine="per-agent"), case)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=random_scenarios())
+def test_same_seed_same_numbers_for_any_valid_scenario(config: ScenarioConfig) -> None:
+    """Random valid scenarios (1-4 vendors, any step, random events and extremes): both engines
+    give the same numbers."""
+    seed = np.random.SeedSequence(entropy=config.seed, spawn_key=(0,))
+    assert_same_numbers(simulate(config, seed), simulate(config, seed, engine="per-agent"), "")
 
 
 def final_measures(output) -> pd.DataFrame:
