@@ -24,6 +24,8 @@ from pydantic import ValidationError
 
 from sim.behaviours import (
     DEFAULT_RULES,
+    PER_AGENT,
+    POPULATION,
     SLOTS,
     Rule,
     RuleParams,
@@ -33,6 +35,7 @@ from sim.behaviours import (
     build,
     register,
     resolve,
+    via_other_form,
 )
 from sim.behaviours import registry as registry_module
 from sim.behaviours.attention import AttentionInputs, SoftmaxUtility
@@ -322,6 +325,19 @@ class RuleContract:
             rule = build(spec.slot, spec.id, params)
             for name, inputs, output, bounds in exercise(rule, spec.slot, rng, WEEK):
                 assert_within(f"{name} with {params}", output, bounds, inputs)
+
+    @pytest.mark.parametrize("dt", [1.0, WEEK], ids=["month", "week"])
+    def test_forms_agree(self, spec: RuleSpec, dt: float) -> None:
+        """A rule written in both forms gives the same answers in each: the population method and
+        the per-agent method called once per agent (``via_other_form``)."""
+        if spec.forms != {POPULATION, PER_AGENT}:
+            pytest.skip(f"{spec.id} is written in one form; the other is derived from it")
+        rule = build(spec.slot, spec.id)
+        for name, inputs, output, _ in exercise(rule, spec.slot, np.random.default_rng(2), dt):
+            method, initial = name.split("(")[0], "initial" in name
+            kwargs = {"initial": True} if initial else {}
+            per_agent = np.asarray(via_other_form(rule, method)(*inputs, **kwargs))
+            np.testing.assert_allclose(per_agent, output, rtol=1e-12, atol=1e-12, err_msg=name)
 
     def test_params_are_strict(self, spec: RuleSpec) -> None:
         """A parameter given as text, a yes/no or infinity is an error, as in the scenario schema."""
