@@ -250,7 +250,7 @@ def behaviours() -> None:
     console.print(table)
     broken = broken_plugins()
     if broken:
-        _fail("\n".join(f"error: {exc}" for exc in broken.values()))
+        _fail(f"error: installed plugins failed to load (see the warnings): {', '.join(broken)}")
 
 
 # ----------------------------------------------------------------------------- later issues

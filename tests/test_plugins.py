@@ -88,8 +88,12 @@ def test_loading_a_file_twice_registers_once() -> None:
     assert len(discovery.loaded_plugin_files()) == 1
 
 
-def test_behaviours_lists_a_plugin_file_rule_with_its_origin() -> None:
-    result = _sim("behaviours", "--plugin", EVEN_SPLIT)
+def test_behaviours_lists_a_plugin_file_rule_with_its_origin(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The origin is the path as given on the command line."""
+    monkeypatch.chdir(PLUGINS)
+    result = _sim("behaviours", "--plugin", "even_split.py")
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if "even-split@1" in line)
     assert "partner_attention" in row and "even_split.py" in row and "outside_weight = 1.0" in row
@@ -219,12 +223,14 @@ def test_a_broken_installed_plugin_is_skipped_with_a_warning(
     assert ok.exit_code == 0, ok.output
     warning = "warning: skipped plugin entry point bad (entry point bad = fake_plugin_bad)"
     assert warning in ok.stderr
-    assert "ImportError: the plugin needs scipy" in ok.stderr
+    assert "fake_plugin_bad.py:3: ImportError: the plugin needs scipy" in ok.stderr
 
     listing = _sim("behaviours")
     assert listing.exit_code == 2
     assert "coin-flip@1" in listing.stdout and "softmax-utility@1" in listing.stdout
-    assert "error: plugin entry point bad" in listing.stderr
+    assert "error: installed plugins failed to load (see the warnings): entry point bad" in (
+        listing.stderr
+    )
 
     bad_rule = tmp_path / "uses-bad.yaml"
     bad_rule.write_text(TINY_YAML + "behaviours:\n  trust: {rule: scipy-trust}\n")
@@ -252,3 +258,20 @@ def test_an_installed_plugin_may_not_take_a_built_in_name(
     assert resolve("trust", "asymmetric").id == "asymmetric@1"
     (error,) = discovery.broken_plugins().values()
     assert "the name 'asymmetric' belongs to built-in" in str(error)
+
+
+def test_a_sweep_over_a_plugin_rule_parameter_is_checked_by_its_schema(tmp_path: Path) -> None:
+    """``behaviours.<slot>.<param>`` is a sweep path; each end of its range must be a valid value
+    for the plugin rule's ``Params`` (``outside_weight`` is at most 100)."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(
+        TINY_YAML
+        + "behaviours:\n  partner_attention: {rule: even-split}\n"
+        + "sweep:\n  method: lhs\n  samples: 4\n  parameters:\n"
+        + "    behaviours.partner_attention.outside_weight: [0.5, 200]\n"
+    )
+    message = _clean_failure(_sim("validate", path, "--plugin", EVEN_SPLIT))
+    assert "sweep.parameters.behaviours.partner_attention.outside_weight: high = 200:" in message
+    assert message.rstrip().endswith("must be above 0 and at most 100, got 200")
+    path.write_text(path.read_text().replace("200]", "50]"))
+    assert _sim("validate", path, "--plugin", EVEN_SPLIT).exit_code == 0

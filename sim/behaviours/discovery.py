@@ -268,13 +268,16 @@ def _rule_problems(spec: registry.RuleSpec, before: dict[str, Any], module: str)
 
 
 def _describe(exc: BaseException, source: Path | None) -> str:
-    """``file:line: Type: message`` of the deepest frame in the plugin's own file, if any."""
+    """``file:line: Type: message`` of the deepest frame in the plugin's own file (a plugin file),
+    or of the frame that raised (an installed plugin)."""
     text = f"{type(exc).__name__}: {exc}"
     frames = traceback.extract_tb(exc.__traceback__)
     if source is not None:
         own = [f for f in frames if Path(f.filename) == source]
         if own:
             return f"{source.name}:{own[-1].lineno}: {text}"
+    elif frames and not frames[-1].filename.startswith("<"):
+        return f"{frames[-1].filename}:{frames[-1].lineno}: {text}"
     return text
 
 
