@@ -10,6 +10,8 @@ that do not use it still run, and a scenario naming a rule it would have defined
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 import textwrap
@@ -44,6 +46,7 @@ def clean_slate(monkeypatch: pytest.MonkeyPatch) -> None:
         broken={},
         files={},
         module_origins=dict(discovery._state.module_origins),
+        installed=dict(discovery._state.installed),
     )
     monkeypatch.setattr(discovery, "_state", fresh)
     before = set(sys.modules)
@@ -122,7 +125,10 @@ def test_run_with_a_plugin_in_pool_workers(tmp_path: Path) -> None:
     assert "2 runs ok, 0 failed" in result.stdout
     resolved = (out / "scenario.resolved.yaml").read_text()
     assert "rule: even-split@1" in resolved and "outside_weight: 2.0" in resolved
-    assert f"--plugin {EVEN_SPLIT}" in (out / "manifest.json").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert f"--plugin {EVEN_SPLIT}" in manifest["command_line"]
+    digest = hashlib.sha256(EVEN_SPLIT.read_bytes()).hexdigest()
+    assert manifest["plugins"]["files"] == {str(EVEN_SPLIT): digest}
 
 
 def test_run_tasks_carry_the_loaded_plugin_files(tiny_config) -> None:
@@ -205,6 +211,7 @@ def test_an_entry_point_function_is_called_and_its_rules_registered(
     assert spec.id == "coin-flip@1"
     assert spec.origin == "entry point good"  # a real distribution shows its name
     assert discovery.broken_plugins() == {}
+    assert discovery.provenance()["installed"]["entry point good"] == "unknown"
 
 
 def test_a_broken_installed_plugin_is_skipped_with_a_warning(

@@ -60,9 +60,10 @@ class _State:
     broken: dict[str, PluginError] | None = None
     files: dict[Path, str] | None = None  # resolved path -> origin (the path as first given)
     module_origins: dict[str, str] | None = None  # module name (or package prefix) -> origin
+    installed: dict[str, str] | None = None  # origin -> distribution version, loaded plugins
 
 
-_state = _State(broken={}, files={}, module_origins={})
+_state = _State(broken={}, files={}, module_origins={}, installed={})
 
 
 def origin_of(cls: type) -> str:
@@ -96,6 +97,8 @@ def load_entry_points() -> None:
             _load_all_or_nothing(label, origin, module.split(".")[0], lambda ep=ep: _call(ep))
         except PluginError as exc:
             _state.broken[origin] = exc
+        else:
+            _state.installed[origin] = dist.version if dist is not None else "unknown"
 
 
 def _call(ep: EntryPoint) -> None:
@@ -171,6 +174,19 @@ def load_plugin_files(paths: tuple[str, ...] | list[str]) -> None:
 def loaded_plugin_files() -> tuple[str, ...]:
     """Absolute paths of the plugin files loaded in this process, in load order."""
     return tuple(str(path) for path in _state.files)
+
+
+def provenance() -> dict[str, dict[str, str]]:
+    """What the loaded plugins were, for a result folder's manifest: installed plugins with their
+    versions, and plugin files with the SHA-256 of their content."""
+    load_entry_points()
+    files = {}
+    for path, given in _state.files.items():
+        try:
+            files[given] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            files[given] = "unreadable"
+    return {"installed": dict(_state.installed), "files": files}
 
 
 # ----------------------------------------------------------------------------- loading
@@ -284,4 +300,4 @@ def _describe(exc: BaseException, source: Path | None) -> str:
 def _reset() -> None:
     """Forget what was loaded (tests only; registered rules stay in the registry)."""
     global _state
-    _state = _State(broken={}, files={}, module_origins={})
+    _state = _State(broken={}, files={}, module_origins={}, installed={})
