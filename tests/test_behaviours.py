@@ -57,9 +57,9 @@ def test_every_registered_rule_keeps_the_contract(spec, check: str) -> None:
 
 def test_check_rule_reports_what_held_and_what_was_skipped() -> None:
     report = testing.check_rule("partner_attention:softmax-utility@1", seed=3)
-    assert report.passed == [name for name in testing.CHECKS if name != "forms_agree"]
-    assert set(report.skipped) == {"forms_agree"}
-    assert "softmax-utility@1 (built-in): 8 properties hold" in str(report)
+    assert set(report.passed) | set(report.skipped) == set(testing.CHECKS)
+    assert set(report.skipped) <= {"forms_agree"}  # skipped for a rule written in one form
+    assert f"softmax-utility@1 (built-in): {len(report.passed)} properties hold" in str(report)
 
 
 def test_check_rule_takes_a_class_a_spec_or_a_name() -> None:
