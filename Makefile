@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# the example plugin (docs/extending.md): CI installs it and runs its tests with the suite
+	$(BIN)/pip install --quiet -e examples/plugins
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -17,6 +17,7 @@ from typing import NoReturn
 import click
 
 import sim
+from sim.plugin_option import plugin_args, plugin_option
 
 EXIT_BAD_INPUT = 2
 LATER = "not implemented yet; it arrives in a later issue"
@@ -72,7 +73,7 @@ def main() -> None:
     "--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True
 )
 @click.option("--address", metavar="ADDR", help="Dask scheduler address (with --executor dask).")
-@click.option("--plugin", "plugins", multiple=True, type=click.Path(path_type=Path), metavar="FILE")
+@plugin_option
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option(
     "--engine",
@@ -91,7 +92,6 @@ def run(
     workers: int | None,
     executor: str,
     address: str | None,
-    plugins: tuple[Path, ...],
     no_progress: bool,
     engine: str,
 ) -> None:
@@ -104,8 +104,6 @@ def run(
         _fail("--executor dask: the dask executor is not available yet; use --executor local")
     if address:
         _fail("--address: only used with --executor dask")
-    if plugins:
-        _fail("--plugin: plugins arrive in a later version; register rules in a package instead")
     scenario = _load(file, overrides, seed=seed, replicates=replicates)
     try:
         n_runs = len(plan_runs(scenario, variants))
@@ -117,7 +115,7 @@ def run(
     for flag, value in (("--replicates", replicates), ("--seed", seed), ("--out", out)):
         command += [flag, str(value)] if value is not None else []
     command += [x for v in variants for x in ("--variant", v)]
-    command += [x for o in overrides for x in ("--set", o)]
+    command += [x for o in overrides for x in ("--set", o)] + plugin_args()
     command += ["--engine", engine] if engine != "population" else []
     try:
         summary = run_scenario(
@@ -201,6 +199,7 @@ def _print_revenue_table(summary, scenario) -> None:
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
+@plugin_option
 def validate(file: Path, overrides: tuple[str, ...]) -> None:
     """Check FILE without running it."""
     scenario = _load(file, overrides)
@@ -237,24 +236,31 @@ def new(name: str, out: Path | None) -> None:
 
 
 @main.command()
+@plugin_option
 def behaviours() -> None:
-    """List registered behaviour rules, their versions and parameters."""
+    """List registered behaviour rules: slot, name@version, origin, summary, parameters.
+
+    Exits 2 after the listing if an installed plugin failed to load.
+    """
     from rich.console import Console
     from rich.table import Table
 
+    from sim.behaviours.discovery import broken_plugins
     from sim.behaviours.registry import all_rules
 
     console = Console()
     if not console.is_terminal:
-        console = Console(width=160)
+        console = Console(width=180)
     table = Table(show_lines=True, title="Behaviour rules (scenario: behaviours.<slot>.rule)")
-    for column in ("slot", "rule", "summary", "parameters (default)"):
+    for column in ("slot", "rule", "origin", "summary", "parameters (default)"):
         table.add_column(column, overflow="fold")
     for spec in all_rules():
         params = "\n".join(f"{k} = {p['default']!r}" for k, p in spec.parameters().items())
-        origin = "" if spec.origin == "built-in" else f"\n({spec.origin})"
-        table.add_row(spec.slot, spec.id + origin, spec.summary, params or "-")
+        table.add_row(spec.slot, spec.id, spec.origin, spec.summary, params or "-")
     console.print(table)
+    broken = broken_plugins()
+    if broken:
+        _fail(f"error: installed plugins failed to load (see the warnings): {', '.join(broken)}")
 
 
 # ----------------------------------------------------------------------------- later issues

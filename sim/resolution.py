@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.behaviours import registry
+from sim.behaviours import discovery, registry
 from sim.behaviours.registry import RuleParams, RuleSpec
 from sim.config import BehaviourChoice, ScenarioConfig
 from sim.errors import (
@@ -212,7 +212,8 @@ def _unknown_rule(slot: str, ref: str, exc: registry.UnknownRuleError) -> str:
     names = sorted({spec.name for spec in registry.all_rules() if spec.slot == slot})
     if name in names:
         return str(exc)  # a known rule without that version: the registry lists the versions
-    return unknown_message(f"{slot} rule", name, names, "registered rules are")
+    message = unknown_message(f"{slot} rule", name, names, "registered rules are")
+    return message + discovery.broken_note()
 
 
 def _check_sweep(config: ScenarioConfig) -> Iterator[tuple[KeyPath, str]]:

@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim.behaviours import discovery
 from sim.layout import (
     FORMAT,
     LIBRARIES,
@@ -180,6 +181,7 @@ def environment() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "libraries": libraries,
+        "plugins": discovery.provenance(),  # behaviour rules from outside the engine
     }
 
 

@@ -23,13 +23,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sim.behaviours.discovery import load_plugin_files, loaded_plugin_files
 from sim.config import ScenarioConfig
 from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
 from sim.model import simulate
@@ -53,12 +54,17 @@ class UnknownVariantError(ValueError):
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run to do: a resolved variant config and its replicate seed."""
+    """One run to do: a resolved variant config and its replicate seed.
+
+    ``plugins`` are the plugin files loaded where the task was made; a worker process imports them
+    again before the run, so their rules resolve there too.
+    """
 
     variant: str
     replicate: int
     config: ScenarioConfig
     engine: str = "population"
+    plugins: tuple[str, ...] = field(default_factory=loaded_plugin_files)
 
     @property
     def spawn_key(self) -> tuple[int, ...]:
@@ -144,6 +150,7 @@ def run_one(task: RunTask) -> RunResult:
     """Run one task; an exception becomes a failed result (message and traceback), not a raise."""
     start = time.perf_counter()
     try:
+        load_plugin_files(task.plugins)
         # Only a non-default engine is passed on, so stand-ins for simulate(config, seed) still fit.
         options = {"engine": task.engine} if task.engine != "population" else {}
         output = simulate(task.config, task.seed, **options)

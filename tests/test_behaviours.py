@@ -1,41 +1,35 @@
 """Behaviour rules: the generic contract every registered rule keeps, exact answers of the built-ins,
 and the registry of named, versioned rules.
 
-Like Axelrod's strategy tests, one shared base class (``RuleContract``) runs over *every* registered
-rule: its parameters validate and unknown ones are rejected; it is a deterministic function of its
-inputs (same inputs, same outputs, inputs left untouched); and it stays in its declared bounds under
-random inputs and extreme parameters: attention rows sum to 1 with zero on exited links, trust and
-capability stay in [0, 1], probabilities in [0, 1]. Then each built-in rule gets a few known-answer
-checks of its equations (docs/model.md section 7).
+Like Axelrod's strategy tests, one shared contract (``sim.testing``, the same checks a plugin's own
+tests run) goes over *every* registered rule, one test per rule and property: its parameters validate
+and unknown ones are rejected; it is documented; it is a deterministic function of its inputs (same
+inputs, same outputs, inputs left untouched, no global random state); and it stays in its declared
+bounds under random inputs, edge inputs and extreme parameters: attention rows sum to 1 with zero on
+exited links, trust and capability stay in [0, 1], probabilities in [0, 1]. Then each built-in rule
+gets a few known-answer checks of its equations (docs/model.md section 7).
 """
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, fields, is_dataclass
+import random
 from typing import Any
 
-import annotated_types
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
+from sim import testing
 from sim.behaviours import (
     DEFAULT_RULES,
-    PER_AGENT,
-    POPULATION,
     SLOTS,
     Rule,
     RuleParams,
-    RuleSpec,
     UnknownRuleError,
     all_rules,
     build,
     register,
     resolve,
-    via_other_form,
 )
 from sim.behaviours import registry as registry_module
 from sim.behaviours.attention import AttentionInputs, SoftmaxUtility
@@ -44,311 +38,55 @@ from sim.behaviours.deals import DealInputs
 from sim.behaviours.reps import logistic, logit
 from sim.behaviours.trust import AsymmetricTrust, TrustSignals
 
-P, K = 60, 3
-WEEK = 12.0 / 52.0
+WEEK = testing.WEEK
 
 
-# ---------------------------------------------------------------------------- slot harnesses
-def random_shares(rng: np.random.Generator, active: np.ndarray) -> np.ndarray:
-    """Valid attention rows: random over active links and the outside option, 0 on exited links."""
-    weights = rng.random((active.shape[0], active.shape[1] + 1))
-    weights[:, :-1] *= active
-    return weights / weights.sum(axis=1, keepdims=True)
-
-
-def attention_inputs(rng: np.random.Generator, dt: float) -> tuple[AttentionInputs]:
-    active = rng.random((P, K)) < 0.8
-    active[0] = False  # a partner with every link exited
-    return (
-        AttentionInputs(
-            profit=rng.normal(0.05, 0.2, (P, K)),
-            trust=rng.random((P, K)),
-            capability=rng.random((P, K)),
-            conflict=rng.exponential(1.0, (P, K)),
-            active=active,
-            outside_profit=rng.normal(0.05, 0.2, P),
-            outside_trust=float(rng.random()),
-            outside_capability=float(rng.random()),
-            shares=random_shares(rng, active),
-            dt=dt,
-        ),
-    )
-
-
-def trust_inputs(rng: np.random.Generator, dt: float) -> tuple[np.ndarray, TrustSignals]:
-    invitations = rng.poisson(1.0, (P, K)).astype(float)
-    return (
-        rng.random((P, K)),
-        TrustSignals(
-            wins=rng.poisson(1.0, (P, K)).astype(float),
-            conflicts_lost=rng.poisson(0.5, (P, K)).astype(float),
-            conflicts_kept=rng.poisson(0.5, (P, K)).astype(float),
-            invitations=invitations,
-            invitation_stage_sum=invitations * rng.random((P, K)),
-            communication=rng.random((P, K)),
-            profit_shortfall=rng.random((P, K)),
-            surprise_loss=rng.exponential(0.5, (P, K)),
-            surprise_gain=rng.exponential(0.5, (P, K)),
-            anchor=rng.random((P, K)),
-            dt=dt,
-        ),
-    )
-
-
-def surprise_inputs(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    return (rng.random(P), rng.uniform(0, 24, P), rng.uniform(0, 12, P), rng.random(P))
-
-
-def capability_inputs(rng: np.random.Generator, dt: float) -> tuple[np.ndarray, CapabilitySignals]:
-    return (
-        rng.random((P, K)),
-        CapabilitySignals(
-            enablement=rng.uniform(0, 5000, (P, K)),
-            attention=rng.random((P, K)),
-            deals_worked=rng.poisson(2.0, (P, K)) * rng.random((P, K)),
-            dt=dt,
-        ),
-    )
-
-
-def deal_inputs(rng: np.random.Generator) -> tuple[DealInputs]:
-    return (
-        DealInputs(
-            strength=rng.random(P),
-            partner_capability=rng.random(P),
-            influence=rng.random(P),
-            has_rep=rng.random(P) < 0.5,
-            disputed=rng.random(P) < 0.3,
-        ),
-    )
-
-
-def rep_inputs(rng: np.random.Generator) -> dict[str, tuple[np.ndarray, ...]]:
-    registered = rng.random(P) < 0.5
-    return {
-        "cosell_probability": (rng.uniform(0, 10, P), rng.uniform(0, 10, P)),
-        "contest_probability": (
-            rng.uniform(0, 10, P),
-            rng.uniform(0, 10, P),
-            rng.random(P),
-            registered,
-        ),
-        "takeover_probability": (registered,),
-    }
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """What an output must satisfy: a probability, a 0..1 state, a non-negative size, or shares."""
-
-    kind: str  # "unit" | "nonnegative" | "shares"
-
-
-UNIT, NONNEGATIVE, SHARES = Bounds("unit"), Bounds("nonnegative"), Bounds("shares")
-
-
-def exercise(rule: Rule, slot: str, rng: np.random.Generator, dt: float) -> list[Any]:
-    """Call each protocol method of ``slot`` on random inputs: ``(method, inputs, output, bounds)``."""
-    calls: list[tuple[str, tuple[Any, ...], Callable[..., Any], Bounds]] = []
-    if slot == "partner_attention":
-        x = attention_inputs(rng, dt)
-        calls += [
-            ("allocate", x, rule.allocate, SHARES),
-            ("allocate(initial)", x, lambda x: rule.allocate(x, initial=True), SHARES),
-        ]
-    elif slot == "trust":
-        calls += [
-            ("update", trust_inputs(rng, dt), rule.update, UNIT),
-            ("surprise", surprise_inputs(rng), rule.surprise, NONNEGATIVE),
-        ]
-    elif slot == "capability":
-        calls += [("update", capability_inputs(rng, dt), rule.update, UNIT)]
-    elif slot == "rep_engagement":
-        calls += [(name, args, getattr(rule, name), UNIT) for name, args in rep_inputs(rng).items()]
-    elif slot == "deal_outcome":
-        x = deal_inputs(rng)
-        calls += [
-            ("win_probability", x, rule.win_probability, UNIT),
-            ("services_share", x, rule.services_share, UNIT),
-        ]
-    else:  # pragma: no cover - a new slot needs a harness here
-        raise AssertionError(f"no test harness for slot {slot!r}")
-    results = []
-    for name, args, method, bounds in calls:
-        before = copy.deepcopy(args)
-        output = np.asarray(method(*args))
-        assert_same_inputs(before, args, name)
-        results.append((name, args, output, bounds))
-    return results
-
-
-def assert_same_inputs(before: Any, after: Any, method: str) -> None:
-    """A rule must not write into the arrays it is given (the engine reuses them)."""
-    if is_dataclass(before):
-        for f in fields(before):
-            assert_same_inputs(getattr(before, f.name), getattr(after, f.name), method)
-    elif isinstance(before, tuple):
-        for b, a in zip(before, after, strict=True):
-            assert_same_inputs(b, a, method)
-    else:
-        assert np.array_equal(before, after), f"{method} modified its input in place"
-
-
-def assert_within(name: str, output: np.ndarray, bounds: Bounds, inputs: tuple[Any, ...]) -> None:
-    assert np.all(np.isfinite(output)), f"{name}: non-finite output"
-    if bounds.kind == "nonnegative":
-        assert np.all(output >= 0), f"{name}: negative output"
-        return
-    assert np.all((output >= 0) & (output <= 1)), f"{name}: output outside [0, 1]"
-    if bounds.kind == "shares":
-        (x,) = inputs
-        assert output.shape == (x.active.shape[0], x.active.shape[1] + 1), name
-        np.testing.assert_allclose(output.sum(axis=1), 1.0, rtol=0, atol=1e-9, err_msg=name)
-        assert np.all(output[:, :-1][~x.active] == 0), f"{name}: attention on an exited link"
-
-
-# ---------------------------------------------------------------------------- parameter extremes
-HUGE = 1e6
-TINY = 1e-6
-
-
-def bounds_of(field: Any) -> tuple[float, float]:
-    """The smallest and largest valid value of a numeric parameter (``HUGE`` if unbounded)."""
-    low, high = -HUGE, HUGE
-    for item in field.metadata:
-        if isinstance(item, annotated_types.Ge):
-            low = float(item.ge)
-        elif isinstance(item, annotated_types.Gt):
-            low = float(item.gt) + TINY
-        elif isinstance(item, annotated_types.Le):
-            high = float(item.le)
-        elif isinstance(item, annotated_types.Lt):
-            high = float(item.lt) - TINY
-    return low, high
-
-
-def numeric_fields(spec: RuleSpec) -> dict[str, Any]:
-    return {
-        name: field
-        for name, field in spec.cls.Params.model_fields.items()
-        if field.annotation in (float, int)
-    }
-
-
-def extreme_params(spec: RuleSpec) -> list[dict[str, float]]:
-    """Each numeric parameter at each end of its range, then all at their low and all at their high
-    ends (temperature tiny and huge, weights 0 and huge), keeping the combinations that validate."""
-    ends = {name: bounds_of(field) for name, field in numeric_fields(spec).items()}
-    candidates = [{name: end} for name, pair in ends.items() for end in pair]
-    candidates += [{name: pair[0] for name, pair in ends.items()}]
-    candidates += [{name: pair[1] for name, pair in ends.items()}]
-    valid = []
-    for params in candidates:
-        try:
-            spec.cls.Params.model_validate(params)
-        except ValidationError:
-            continue
-        valid.append(params)
-    return valid
-
-
-def random_params(spec: RuleSpec, rng: np.random.Generator) -> dict[str, float]:
-    """Every numeric parameter drawn log-uniformly (or uniformly on bounded ranges) in its range."""
-    out = {}
-    for name, field in numeric_fields(spec).items():
-        low, high = bounds_of(field)
-        if high - low <= 1.0:
-            out[name] = float(rng.uniform(low, high))
-        else:
-            out[name] = float(np.exp(rng.uniform(np.log(max(low, TINY)), np.log(high))))
-    return out
-
-
-# ---------------------------------------------------------------------------- the shared base
+# ---------------------------------------------------------------------------- the shared contract
 RULES = list(all_rules())
 
 
+@pytest.mark.parametrize("check", list(testing.CHECKS))
 @pytest.mark.parametrize("spec", RULES, ids=[f"{s.slot}:{s.id}" for s in RULES])
-class RuleContract:
-    """Generic properties every registered rule must keep, whoever wrote it."""
-
-    def test_default_params_validate(self, spec: RuleSpec) -> None:
-        """A rule's defaults are valid, so a scenario may pick it by name alone."""
-        defaults = spec.cls.Params()
-        assert spec.cls.Params.model_validate({}) == defaults
-        assert build(spec.slot, spec.id).params == defaults
-
-    def test_unknown_param_is_rejected(self, spec: RuleSpec) -> None:
-        """A misspelt parameter is an error, never silently ignored."""
-        with pytest.raises(ValidationError, match="no_such_param"):
-            build(spec.slot, spec.id, {"no_such_param": 1.0})
-
-    def test_rule_is_documented(self, spec: RuleSpec) -> None:
-        """One-sentence summary, and every parameter says what it is and in which unit."""
-        assert spec.summary.endswith("."), spec.summary
-        for name, field in spec.cls.Params.model_fields.items():
-            assert field.description, f"{spec.id}: parameter {name} has no description"
-
-    @pytest.mark.parametrize("dt", [1.0, WEEK], ids=["month", "week"])
-    def test_reproducible(self, spec: RuleSpec, dt: float) -> None:
-        """Same inputs give the same outputs, from two instances, leaving the inputs untouched."""
-        first = exercise(build(spec.slot, spec.id), spec.slot, np.random.default_rng(11), dt)
-        second = exercise(build(spec.slot, spec.id), spec.slot, np.random.default_rng(11), dt)
-        for (name, _, a, _), (_, _, b, _) in zip(first, second, strict=True):
-            assert np.array_equal(a, b), f"{name} is not a deterministic function of its inputs"
-
-    @pytest.mark.parametrize("seed", range(5))
-    @pytest.mark.parametrize("dt", [1.0, WEEK], ids=["month", "week"])
-    def test_bounds_under_random_inputs(self, spec: RuleSpec, seed: int, dt: float) -> None:
-        """Default parameters, random inputs: every output within its bounds."""
-        for name, inputs, output, bounds in exercise(
-            build(spec.slot, spec.id), spec.slot, np.random.default_rng(seed), dt
-        ):
-            assert_within(name, output, bounds, inputs)
-
-    @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
-    def test_bounds_under_extreme_params(self, spec: RuleSpec) -> None:
-        """Each parameter at the ends of its valid range: outputs still within bounds."""
-        for params in extreme_params(spec):
-            rule = build(spec.slot, spec.id, params)
-            for name, inputs, output, bounds in exercise(
-                rule, spec.slot, np.random.default_rng(0), 1.0
-            ):
-                assert_within(f"{name} with {params}", output, bounds, inputs)
-
-    @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
-    def test_bounds_under_random_params(self, spec: RuleSpec) -> None:
-        """Random valid parameter sets: outputs within bounds."""
-        rng = np.random.default_rng(5)
-        for _ in range(10):
-            params = random_params(spec, rng)
-            rule = build(spec.slot, spec.id, params)
-            for name, inputs, output, bounds in exercise(rule, spec.slot, rng, WEEK):
-                assert_within(f"{name} with {params}", output, bounds, inputs)
-
-    @pytest.mark.parametrize("dt", [1.0, WEEK], ids=["month", "week"])
-    def test_forms_agree(self, spec: RuleSpec, dt: float) -> None:
-        """A rule written in both forms gives the same answers in each: the population method and
-        the per-agent method called once per agent (``via_other_form``)."""
-        if spec.forms != {POPULATION, PER_AGENT}:
-            pytest.skip(f"{spec.id} is written in one form; the other is derived from it")
-        rule = build(spec.slot, spec.id)
-        for name, inputs, output, _ in exercise(rule, spec.slot, np.random.default_rng(2), dt):
-            method, initial = name.split("(")[0], "initial" in name
-            kwargs = {"initial": True} if initial else {}
-            per_agent = np.asarray(via_other_form(rule, method)(*inputs, **kwargs))
-            np.testing.assert_allclose(per_agent, output, rtol=1e-12, atol=1e-12, err_msg=name)
-
-    def test_params_are_strict(self, spec: RuleSpec) -> None:
-        """A parameter given as text, a yes/no or infinity is an error, as in the scenario schema."""
-        name = next(iter(numeric_fields(spec)))
-        for value in ("0.5", True, math.inf):
-            with pytest.raises(ValidationError):
-                build(spec.slot, spec.id, {name: value})
+def test_every_registered_rule_keeps_the_contract(spec, check: str) -> None:
+    """Each property of ``sim.testing.CHECKS``, for every rule in the registry (plugins included)."""
+    try:
+        testing.run_check(check, spec)
+    except testing.Skip as why:
+        pytest.skip(str(why))
 
 
-class TestEveryRegisteredRule(RuleContract):
-    """The contract, run over the whole registry."""
+def test_check_rule_reports_what_held_and_what_was_skipped() -> None:
+    report = testing.check_rule("partner_attention:softmax-utility@1", seed=3)
+    assert set(report.passed) | set(report.skipped) == set(testing.CHECKS)
+    assert set(report.skipped) <= {"forms_agree"}  # skipped for a rule written in one form
+    assert f"softmax-utility@1 (built-in): {len(report.passed)} properties hold" in str(report)
+
+
+def test_check_rule_takes_a_class_a_spec_or_a_name() -> None:
+    spec = resolve("trust", "asymmetric@1")
+    assert testing.as_spec(AsymmetricTrust) is spec
+    assert testing.as_spec(spec) is spec
+    assert testing.as_spec("trust:asymmetric") is spec
+    with pytest.raises(ValueError, match="slot:name"):
+        testing.as_spec("asymmetric")
+
+
+def test_check_rule_checks_the_given_params_and_their_extremes() -> None:
+    testing.check_rule("trust:asymmetric", params={"gain_per_win": 0.5, "fair_stage": 0.9})
+    with pytest.raises(Exception, match="fair_stage"):
+        testing.check_rule("trust:asymmetric", params={"fair_stage": 2.0})
+
+
+def test_random_inputs_are_seeded_and_valid() -> None:
+    """The generators give the same inputs for the same seed and keep attention rows valid."""
+    for slot in SLOTS:
+        a = testing.random_inputs(slot, np.random.default_rng(4))
+        b = testing.random_inputs(slot, np.random.default_rng(4))
+        assert list(a) == list(b)
+    (x,) = testing.random_inputs("partner_attention", np.random.default_rng(4))["allocate"]
+    np.testing.assert_allclose(x.shares.sum(axis=1), 1.0)
+    assert np.all(x.shares[:, :-1][~x.active] == 0)
+    assert not x.active[0].any()
 
 
 # ---------------------------------------------------------------------------- known answers
@@ -706,13 +444,14 @@ def test_a_taken_name_and_version_cannot_be_registered_again(sandbox: None) -> N
     assert resolve("trust", "asymmetric@1").cls is AsymmetricTrust
 
 
+# ---------------------------------------------------------------------------- the contract's teeth
+def _register(slot: str, name: str, cls: type[Rule]) -> Any:
+    return testing.as_spec(register(slot, name, version=1, origin="test")(cls))
+
+
 def test_a_new_rule_gets_the_contract_for_free(sandbox: None) -> None:
     """A rule registered by a researcher shows up in ``all_rules`` and passes the shared checks."""
 
-    class Params(RuleParams):
-        pass
-
-    @register("deal_outcome", "coin-flip", version=1, origin="test")
     class CoinFlip(Rule):
         """Every deal is won with probability one half."""
 
@@ -722,27 +461,119 @@ def test_a_new_rule_gets_the_contract_for_free(sandbox: None) -> None:
         def services_share(self, x: DealInputs) -> np.ndarray:
             return np.asarray(x.influence, dtype=float)
 
-    CoinFlip.Params = Params
-    spec = resolve("deal_outcome", "coin-flip")
+    spec = _register("deal_outcome", "coin-flip", CoinFlip)
     assert spec in list(all_rules())
-    contract = RuleContract()
-    contract.test_default_params_validate(spec)
-    contract.test_unknown_param_is_rejected(spec)
-    contract.test_bounds_under_random_inputs(spec, 0, 1.0)
+    report = testing.check_rule(spec)
+    assert "invariants" in report.passed and "extreme_params" in report.passed
 
 
-def test_the_contract_catches_a_rule_that_breaks_its_bounds(sandbox: None) -> None:
-    """The shared checks have teeth: attention that leaks onto exited links or does not sum to 1
-    fails them."""
+class Leaky(SoftmaxUtility):
+    """Spreads attention evenly, exited links included."""
 
-    @register("partner_attention", "leaky", version=1, origin="test")
-    class Leaky(SoftmaxUtility):
-        """Spreads attention evenly, exited links included."""
+    def allocate(self, x: AttentionInputs, initial: bool = False) -> np.ndarray:
+        return np.full(x.shares.shape, 1.0 / x.shares.shape[1])
 
-        def allocate(self, x: AttentionInputs, initial: bool = False) -> np.ndarray:
-            return np.full(x.shares.shape, 1.0 / x.shares.shape[1])
 
+class Noisy(AsymmetricTrust):
+    """Trust jitters with a draw from numpy's global generator."""
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        return np.clip(trust + 0.01 * np.random.random(trust.shape), 0, 1)  # noqa: NPY002
+
+
+class Unseeded(AsymmetricTrust):
+    """Trust jitters with a fresh unseeded generator on every call."""
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        return np.clip(trust + 0.01 * np.random.default_rng().random(trust.shape), 0, 1)
+
+
+class PyRandom(AsymmetricTrust):
+    """Trust jitters with a draw from the standard library's global generator."""
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        return np.clip(trust + 0.01 * random.random(), 0, 1)
+
+
+class InPlace(AsymmetricTrust):
+    """Writes the new trust into the array it was given."""
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        trust *= 0.5
+        return trust.copy()
+
+
+class Unbounded(AsymmetricTrust):
+    """Adds wins to trust with no cap."""
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        return trust + 0.1 * s.wins
+
+
+class Integers(AsymmetricTrust):
+    """Rounds trust to whole numbers."""
+
+    def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
+        return np.round(trust).astype(int)
+
+
+class Overflowing(SoftmaxUtility):
+    """Softmax without subtracting the peak, which overflows on large utilities."""
+
+    def target(self, x: AttentionInputs) -> np.ndarray:
+        weights = np.exp(self.utility(x) / self.params.temperature)
+        weights[:, :-1] *= x.active
+        return weights / weights.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(
+    ("slot", "cls", "check", "message"),
+    [
+        ("partner_attention", Leaky, "invariants", "attention on an exited link"),
+        ("trust", Noisy, "reproducible", "numpy's global random state"),
+        ("trust", Unseeded, "reproducible", "not a deterministic function"),
+        ("trust", PyRandom, "reproducible", "global `random` module"),
+        ("trust", InPlace, "reproducible", "modified its input in place"),
+        ("trust", Unbounded, "invariants", r"outside \[0, 1\]"),
+        ("trust", Integers, "shapes", "expected float"),
+        ("partner_attention", Overflowing, "extreme_inputs", "NaN"),
+    ],
+    ids=lambda v: v.__name__ if isinstance(v, type) else None,
+)
+def test_the_contract_catches_a_broken_rule(
+    sandbox: None, slot: str, cls: type[Rule], check: str, message: str
+) -> None:
+    """The shared checks have teeth: each broken rule fails the property it breaks, and the error
+    names the rule and the property."""
+    spec = _register(slot, cls.__name__.lower(), cls)
+    with pytest.raises(AssertionError, match=message) as caught:
+        testing.run_check(check, spec)
+    assert str(caught.value).startswith(f"{slot} rule {spec.id} (test): {check}: ")
+    with pytest.raises(AssertionError):
+        testing.check_rule(spec)
+
+
+def test_a_rule_without_a_description_fails_documented(sandbox: None) -> None:
+    class Params(RuleParams):
+        rate: float = 0.5
+
+    class Bare(AsymmetricTrust):
+        """Trust as asymmetric, with an undocumented parameter."""
+
+    Bare.Params = Params
+    spec = _register("trust", "bare", Bare)
+    with pytest.raises(AssertionError, match="documented: parameter rate has no description"):
+        testing.run_check("documented", spec)
+
+
+def test_the_contract_runs_a_plugin_rule_in_one_line(sandbox: None) -> None:
+    """``RuleContract`` turns each property into a test method for a plugin's own suite."""
+
+    class TestLeaky(testing.RuleContract):
+        rule = _register("partner_attention", "leaky", Leaky)
+
+    TestLeaky().test_reproducible()
     with pytest.raises(AssertionError, match="exited link"):
-        RuleContract().test_bounds_under_random_inputs(
-            resolve("partner_attention", "leaky"), 0, 1.0
-        )
+        TestLeaky().test_invariants()
+    with pytest.raises(pytest.skip.Exception, match="only the population form"):
+        TestLeaky().test_forms_agree()

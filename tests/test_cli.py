@@ -97,7 +97,7 @@ def test_bad_options_and_paths_exit_2(tiny_yaml: Path, tmp_path: Path) -> None:
         (("run", tiny_yaml, "--out", used), "not empty"),
         (("run", tiny_yaml, "--variant", "nope"), "unknown variant"),
         (("run", tiny_yaml, "--executor", "dask"), "not available yet"),
-        (("run", tiny_yaml, "--plugin", "x.py"), "later version"),
+        (("run", tiny_yaml, "--plugin", "x.py"), "--plugin x.py: no such file"),
         (("run", tiny_yaml, "--workers", "0"), "--workers"),
         (("run", tiny_yaml, "--set", "vendors.nobody.program.margin=0.1"), "nobody"),
     ]

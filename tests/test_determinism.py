@@ -203,6 +203,10 @@ def test_the_source_pattern_recognises_global_draws() -> None:
     assert not any(GLOBAL_DRAW.search(line) for line in allowed)
 
 
+READS_GLOBAL_STATE = {"sim/testing.py": {"import random", "np.random.get_state("}}
+"""``check_rule`` reads (never draws from or sets) the global state, to catch a rule that draws."""
+
+
 def test_no_module_draws_from_global_random_state() -> None:
     """No file in sim/, analysis/ or cli.py imports ``random`` or calls a global NumPy draw."""
     offenders = [
@@ -210,6 +214,7 @@ def test_no_module_draws_from_global_random_state() -> None:
         for path in source_files()
         for text in [path.read_text()]
         for match in GLOBAL_DRAW.finditer(text)
+        if match.group(0).strip() not in READS_GLOBAL_STATE.get(str(path.relative_to(ROOT)), ())
     ]
     assert source_files(), "no source files found"
     assert not offenders, "global randomness:\n" + "\n".join(offenders)

@@ -33,7 +33,7 @@ from sim.behaviours.deals import DealInputs, OneDeal
 from sim.behaviours.forms import PER_AGENT, POPULATION
 from sim.behaviours.registry import FORM_METHODS, SLOTS, missing_methods, via_other_form
 from sim.behaviours.trust import OneLinkTrust, TrustSignals
-from tests.test_behaviours import random_params
+from sim.testing import random_params
 
 BUILT_IN = [spec for spec in all_rules() if spec.origin == "built-in"]
 P, K = 12, 3

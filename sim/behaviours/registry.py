@@ -29,6 +29,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from sim.behaviours import discovery
 from sim.behaviours.forms import PER_AGENT, POPULATION
 from sim.config import ints_as_floats
 
@@ -241,8 +242,12 @@ def via_other_form(rule: Rule, method: str) -> Callable[..., Any]:
     return getattr(_adapter(rule.spec.slot), method).__get__(rule)
 
 
-def register(slot: str, name: str, version: int = 1, origin: str = "built-in") -> Callable[[R], R]:
-    """Class decorator registering a rule under ``slot``, ``name`` and ``version``."""
+def register(slot: str, name: str, version: int = 1, origin: str | None = None) -> Callable[[R], R]:
+    """Class decorator registering a rule under ``slot``, ``name`` and ``version``.
+
+    ``origin`` (shown by ``sim behaviours``) defaults to where the class comes from: ``built-in``,
+    the plugin distribution or file that defines it (:mod:`sim.behaviours.discovery`).
+    """
     if slot not in SLOTS:
         raise UnknownRuleError(f"unknown behaviour slot {slot!r}; slots are {', '.join(SLOTS)}")
 
@@ -252,7 +257,8 @@ def register(slot: str, name: str, version: int = 1, origin: str = "built-in") -
         if existing is not None and existing.cls is not cls:
             raise ValueError(f"rule {name}@{version} is already registered for slot {slot}")
         _check_protocol(slot, name, cls)
-        spec = RuleSpec(slot=slot, name=name, version=version, cls=cls, origin=origin)
+        where = origin or discovery.origin_of(cls)
+        spec = RuleSpec(slot=slot, name=name, version=version, cls=cls, origin=where)
         versions[version] = spec
         cls.spec = spec
         return cls
@@ -263,6 +269,8 @@ def register(slot: str, name: str, version: int = 1, origin: str = "built-in") -
 def _load_builtins() -> None:
     # Importing the modules registers the built-in rules.
     from sim.behaviours import attention, capability, deals, reps, trust  # noqa: F401
+
+    discovery.load_entry_points()  # installed plugins, once per process
 
 
 def all_rules() -> Iterator[RuleSpec]:
@@ -286,7 +294,9 @@ def resolve(slot: str, ref: str | None = None) -> RuleSpec:
     versions = _REGISTRY[slot].get(name)
     if not versions:
         known = ", ".join(sorted(_REGISTRY[slot])) or "none"
-        raise UnknownRuleError(f"unknown {slot} rule {name!r}; registered: {known}")
+        raise UnknownRuleError(
+            f"unknown {slot} rule {name!r}; registered: {known}{discovery.broken_note()}"
+        )
     if not version_text:
         return versions[max(versions)]
     version = int(version_text)
