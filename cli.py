@@ -238,7 +238,7 @@ def new(name: str, out: Path | None) -> None:
 @main.command()
 @plugin_option
 def behaviours() -> None:
-    """List registered behaviour rules: slot, name@version, origin, summary, parameters.
+    """List registered behaviour rules: slot, name@version, origin, forms, summary, parameters.
 
     Exits 2 after the listing if an installed plugin failed to load.
     """
@@ -252,11 +252,12 @@ def behaviours() -> None:
     if not console.is_terminal:
         console = Console(width=180)
     table = Table(show_lines=True, title="Behaviour rules (scenario: behaviours.<slot>.rule)")
-    for column in ("slot", "rule", "origin", "summary", "parameters (default)"):
+    for column in ("slot", "rule", "origin", "forms", "summary", "parameters (default)"):
         table.add_column(column, overflow="fold")
     for spec in all_rules():
         params = "\n".join(f"{k} = {p['default']!r}" for k, p in spec.parameters().items())
-        table.add_row(spec.slot, spec.id, spec.origin, spec.summary, params or "-")
+        forms = ", ".join(sorted(spec.forms))
+        table.add_row(spec.slot, spec.id, spec.origin, forms, spec.summary, params or "-")
     console.print(table)
     broken = broken_plugins()
     if broken:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import sys
 import textwrap
 from importlib.metadata import EntryPoint
@@ -282,3 +283,19 @@ def test_a_sweep_over_a_plugin_rule_parameter_is_checked_by_its_schema(tmp_path:
     assert message.rstrip().endswith("must be above 0 and at most 100, got 200")
     path.write_text(path.read_text().replace("200]", "50]"))
     assert _sim("validate", path, "--plugin", EVEN_SPLIT).exit_code == 0
+
+
+def test_built_in_rules_stay_built_in_when_a_plugin_imports_them_first():
+    """An installed plugin that imports a built-in rule module (to reuse its inputs) may be loaded
+    before the built-ins are: the built-in rules it pulls in keep the origin ``built-in``."""
+    code = (
+        "from sim.behaviours import discovery\n"
+        "discovery.load_entry_points()\n"
+        "from sim.behaviours.registry import all_rules\n"
+        "print([s.id for s in all_rules() if s.cls.__module__.startswith('sim.')"
+        " and s.origin != 'built-in'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -244,6 +244,8 @@ def _new_specs(before: dict[str, Any], module: str) -> list[registry.RuleSpec]:
     for slot, rules in registry._REGISTRY.items():
         for name, versions in rules.items():
             for version, spec in versions.items():
+                if origin_of(spec.cls) == BUILT_IN:  # imported by the plugin, not defined in it
+                    continue
                 new = before.get(slot, {}).get(name, {}).get(version) is not spec
                 if new or _within(spec.cls, module):
                     found.append(spec)
