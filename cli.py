@@ -247,6 +247,42 @@ def behaviours() -> None:
     console.print(table)
 
 
+# ----------------------------------------------------------------------------- check-facts
+@main.command("check-facts")
+@click.option("--quick", is_flag=True, help="Fewer replicates and draws (a few minutes).")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results/validation"),
+    show_default=True,
+    help="Per-run measures; a rerun reuses what is saved here.",
+)
+@click.option(
+    "--docs",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("docs"),
+    show_default=True,
+    help="Where validation.md and validation/*.png go.",
+)
+def check_facts(quick: bool, workers: int, out: Path, docs: Path) -> None:
+    """Check the stylized facts on the shipped scenarios and over plausible parameter draws."""
+    import time
+
+    from analysis.validation import draw_fractions, write_report
+    from sim.validation import ValidationPlan, run_validation
+
+    plan = ValidationPlan.quick() if quick else ValidationPlan()
+    start = time.perf_counter()
+    run_validation(plan, out / ("quick" if quick else "full"), workers, progress=click.echo)
+    seconds = time.perf_counter() - start
+    timing = f"Run time of the last validation: {seconds / 60:.1f} minutes with {workers} workers."
+    evals = write_report(out / ("quick" if quick else "full"), docs, timing)
+    for fact, (held, total) in draw_fractions(evals).items():
+        click.echo(f"fact {fact}: holds in {held}/{total} draws")
+    click.echo(f"written: {docs / 'validation.md'}")
+
+
 # ----------------------------------------------------------------------------- later issues
 @main.command()
 @click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_FILE...")
