@@ -273,10 +273,16 @@ def check_facts(quick: bool, workers: int, out: Path, docs: Path) -> None:
     from sim.validation import ValidationPlan, run_validation
 
     plan = ValidationPlan.quick() if quick else ValidationPlan()
+    messages: list[str] = []
+
+    def say(message: str) -> None:
+        messages.append(message)
+        click.echo(message)
+
     start = time.perf_counter()
-    run_validation(plan, out / ("quick" if quick else "full"), workers, progress=click.echo)
-    seconds = time.perf_counter() - start
-    timing = f"Run time of the last validation: {seconds / 60:.1f} minutes with {workers} workers."
+    run_validation(plan, out / ("quick" if quick else "full"), workers, progress=say)
+    minutes = (time.perf_counter() - start) / 60
+    timing = f"Last run: {minutes:.1f} minutes with {workers} workers ({messages[0]})."
     evals = write_report(out / ("quick" if quick else "full"), docs, timing)
     for fact, (held, total) in draw_fractions(evals).items():
         click.echo(f"fact {fact}: holds in {held}/{total} draws")

@@ -139,7 +139,7 @@ def plot_fact(evals: pd.DataFrame, fact: Fact, path: Path) -> None:
         ax.set_title(_wrap(check.label), fontsize=8)
         ax.set_yticks(y, ["shipped" if d < 0 else str(d) for d in own["draw"]], fontsize=6)
         ax.tick_params(axis="x", labelsize=7)
-        unit = "threshold" if check.kind in ("level", "every") else "paired difference"
+        unit = "value - threshold" if check.kind in ("level", "every") else "paired difference"
         ax.set_xlabel(f"{unit} ({'+' if check.sign > 0 else '-'} expected)", fontsize=7)
     axes[0].set_ylabel("parameter draw", fontsize=7)
     fig.suptitle(f"Fact {fact.number}: {fact.title}", fontsize=9)
@@ -211,12 +211,16 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
                     f"{_fmt(r['high'], measure)}]{rel} ({r['share_expected_sign']:.0%} of "
                     f"{r['n']}){mark}"
                 )
+                if check.kind == "every":
+                    broken = round((1 - r["share_expected_sign"]) * r["n"])
+                    cell = f"{broken} of {r['n']} runs break one{mark}"
             first = i == 0
             lines.append(
                 f"| {fact.number if first else ''} {fact.title if first else ''} | "
                 f"{fact.scenario if first else ''} | {_check_text(check)} | {cell} | "
                 f"{int(own['holds'].sum())}/{len(own)} | {share if first else ''} |"
             )
+    lines += ["", *_drivers_section(table, evals, measures_dir)]
     lines += ["", *_plots_section(), "", *_ranges_section(), "", *_notes_section()]
     (docs / "validation.md").write_text("\n".join(lines) + "\n")
     return evals
@@ -246,6 +250,57 @@ def _intro(replicates: pd.Series, draw_reps, draws: int, timing: str) -> list[st
     if timing:
         text += ["", timing]
     return text
+
+
+def drivers(evals: pd.DataFrame, draws: pd.DataFrame) -> pd.DataFrame:
+    """Per fact and check: the drawn parameter whose value best explains the effect across draws.
+
+    The effect of a draw is its mean in the expected direction divided by the interval's half
+    width (how clearly the check holds); the driver is the parameter with the largest absolute
+    Spearman rank correlation with it.
+    """
+    rows = []
+    params = [c for c in draws.columns if c != "draw"]
+    for (fact, check), own in evals[evals["draw"] >= 0].groupby(["fact", "check"]):
+        sign = FACTS[int(fact) - 1].checks[int(check)].sign
+        half = (own["high"] - own["low"]) / 2
+        margin = (sign * own["mean"] / half.where(half > 0)).to_numpy()
+        merged = draws.set_index("draw").loc[own["draw"]]
+        best, best_rho = "", 0.0
+        for name in params:
+            if np.isnan(margin).all() or merged[name].nunique() < 2:
+                continue
+            rho = stats.spearmanr(merged[name], margin, nan_policy="omit").statistic
+            if not math.isnan(rho) and abs(rho) > abs(best_rho):
+                best, best_rho = name, float(rho)
+        rows.append({"fact": int(fact), "check": int(check), "driver": best, "rho": best_rho})
+    return pd.DataFrame(rows)
+
+
+def _drivers_section(table: pd.DataFrame, evals: pd.DataFrame, measures_dir: Path) -> list[str]:
+    path = measures_dir / "draws.csv"
+    if not path.exists() or (evals["draw"] >= 0).sum() == 0:
+        return []
+    found = drivers(evals, pd.read_csv(path))
+    failed = evals[(evals["draw"] >= 0) & ~evals["holds"]]
+    out = [
+        "## What drives the effects across draws",
+        "",
+        "For each check, the drawn parameter with the largest Spearman rank correlation (rho) "
+        "with how clearly the check holds (effect in the expected direction / interval half "
+        "width), and the draws where it does not hold. `lever` is the fact's program level.",
+        "",
+        "| fact | check | strongest driver | rho | draws where it fails |",
+        "|---|---|---|---|---|",
+    ]
+    for _, row in found.iterrows():
+        check = FACTS[row["fact"] - 1].checks[row["check"]]
+        fails = failed[(failed["fact"] == row["fact"]) & (failed["check"] == row["check"])]
+        listed = ", ".join(str(d) for d in fails["draw"]) or "none"
+        out.append(
+            f"| {row['fact']} | {check.label} | `{row['driver']}` | {row['rho']:+.2f} | {listed} |"
+        )
+    return out
 
 
 def _plots_section() -> list[str]:
@@ -302,4 +357,12 @@ def _notes_section() -> list[str]:
     return out
 
 
-__all__ = ["draw_fractions", "evaluate", "fact_holds", "interval", "plot_fact", "write_report"]
+__all__ = [
+    "draw_fractions",
+    "drivers",
+    "evaluate",
+    "fact_holds",
+    "interval",
+    "plot_fact",
+    "write_report",
+]
