@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from scipy import stats
 
 from analysis.validation import evaluate, fact_holds, holds, interval, write_report
+from cli import main
 from sim.facts import FACTS, RANGES, Check, plateau_month
 from sim.validation import ValidationPlan, build_block, draw_parameters, run_validation
 
@@ -144,3 +146,19 @@ def test_the_report_has_a_row_per_check_and_a_plot_per_fact(
         assert (tmp_path / "validation" / f"fact{fact.number}.png").stat().st_size > 5_000
     for spec in RANGES:
         assert f"`{spec.path}`" in text
+
+
+def test_sim_check_facts_runs_a_tiny_validation_and_writes_the_report(tmp_path: Path) -> None:
+    """``sim check-facts`` with 2 replicates and one draw: one line per fact, the report written
+    where ``--docs`` says, and a second call reuses every block."""
+    args = [
+        "check-facts", "--replicates", "2", "--draws", "1", "--draw-replicates", "2",
+        "--workers", "1", "--out", str(tmp_path / "out"), "--docs", str(tmp_path / "docs"),
+    ]  # fmt: skip
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    for fact in FACTS:
+        assert f"fact {fact.number}: holds in " in first.output
+    assert (tmp_path / "docs" / "validation.md").stat().st_size > 1000
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0 and "0 to run" in second.output
