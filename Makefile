@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean validate
 
 $(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Stylized facts on the shipped scenarios and over 20 parameter draws; writes docs/validation.md.
+validate: $(STAMP)
+	$(BIN)/sim check-facts --workers 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,132 @@
+"""Per-run measures the stylized-fact checks read (:mod:`sim.facts`), from one run's output.
+
+Each measure is one number per run and vendor: revenue over a window, a final level, the month
+channel revenue reaches its plateau (fact 7), the share of productive partners (fact 5) or the
+number of accounting identities a run breaks (fact 8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.metrics import RunOutput
+
+PLATEAU_SHARE = 0.9
+"""Time to plateau: the 6-month mean of channel revenue reaches this share of the final level."""
+PLATEAU_WINDOW = 6
+"""Months in the rolling mean whose rise to the final level marks the plateau."""
+FINAL_WINDOW = 12
+"""Months at the end of a run whose mean is the final level of channel revenue."""
+
+MEASURE_LABELS: dict[str, str] = {
+    "channel_after_24": "channel revenue after month 24",
+    "channel_total": "channel revenue, whole run",
+    "total_last_12": "channel + direct revenue, last 12 months",
+    "trust": "final mean trust",
+    "attention": "final attention share",
+    "attention_ratio": "final attention share / lowest rival's",
+    "conflicts": "conflicts, whole run",
+    "capability": "final mean capability",
+    "channel_13_18": "channel revenue, months 13-18",
+    "channel_37_48": "channel revenue, months 37-48",
+    "productive_share": "share of linked partners that won in the last 12 months",
+    "top_decile_share": "share of channel revenue from the top 10% of partners",
+    "plateau_month": "month channel revenue reaches its plateau",
+    "accounting_violations": "accounting identities broken",
+}
+"""Measure name -> label; the columns :func:`run_measures` returns besides ``vendor``."""
+
+
+def plateau_month(channel: np.ndarray) -> float:
+    """Month at which channel revenue reaches its plateau (its growth has flattened).
+
+    ``channel`` is revenue per month (month 1 first). The final level ``F`` is the mean of the last
+    :data:`FINAL_WINDOW` months; the plateau month is the first month ``t`` whose trailing
+    :data:`PLATEAU_WINDOW`-month mean reaches :data:`PLATEAU_SHARE` of ``F``. An ecosystem that
+    grows until the end reaches it only near the end (about month 41 of 48 for linear growth); one
+    that has stopped growing reaches it early. NaN if the run is too short or sells nothing.
+    """
+    months = len(channel)
+    if months < FINAL_WINDOW + PLATEAU_WINDOW:
+        return float("nan")
+    final = channel[-FINAL_WINDOW:].mean()
+    if final <= 0:
+        return float("nan")
+    trailing = np.convolve(channel, np.ones(PLATEAU_WINDOW) / PLATEAU_WINDOW, mode="valid")
+    reached = np.flatnonzero(trailing >= PLATEAU_SHARE * final)
+    return float(reached[0] + PLATEAU_WINDOW)
+
+
+def accounting_violations(out: RunOutput) -> int:
+    """Number of DESIGN.md fact-8 identities a run's outputs break (0 when accounting holds)."""
+    ts = out.timeseries
+    tol = 1e-9
+    sourced = ts["partner_sourced_revenue"] + ts["co_sell_revenue"]
+    checks = [
+        np.allclose(sourced, ts["channel_revenue"], rtol=1e-12, atol=tol),
+        bool((ts.groupby("step")["attention_share"].sum() <= 1 + tol).all()),
+        bool(ts["mean_trust"].dropna().between(0, 1).all()),
+        bool(ts["mean_capability"].dropna().between(0, 1).all()),
+        bool((ts["attention_share"] >= 0).all()),
+        *[bool((ts[c] >= 0).all()) for c in ("channel_revenue", "direct_revenue", "conflicts")],
+        np.allclose(
+            ts.groupby("vendor", sort=False)[["channel_revenue", "direct_revenue"]].sum(),
+            out.runs.set_index("vendor")[["channel_revenue", "direct_revenue"]],
+            rtol=1e-12,
+        ),
+    ]
+    return int(sum(not ok for ok in checks))
+
+
+def run_measures(out: RunOutput) -> list[dict[str, Any]]:
+    """One dict per vendor with every measure of :data:`MEASURE_LABELS` for one run."""
+    ts = out.timeseries
+    runs = out.runs.set_index("vendor")
+    last = ts["step"].max()
+    final = ts[ts["step"] == last].set_index("vendor")
+    violations = accounting_violations(out)
+    rows = []
+    for vendor, own in ts.groupby("vendor", sort=False):
+        month, channel = own["month"], own["channel_revenue"]
+        others = final["attention_share"].drop(vendor)
+        lowest = others.min() if len(others) else float("nan")
+        partners = runs.at[vendor, "partners"]
+        rows.append(
+            {
+                "vendor": vendor,
+                "channel_after_24": float(channel[month > 24].sum()),
+                "channel_total": float(channel.sum()),
+                "total_last_12": float(
+                    (channel + own["direct_revenue"])[month > month.max() - 12].sum()
+                ),
+                "trust": float(final.at[vendor, "mean_trust"]),
+                "attention": float(final.at[vendor, "attention_share"]),
+                "attention_ratio": float(final.at[vendor, "attention_share"] / lowest)
+                if lowest > 0
+                else float("nan"),
+                "conflicts": float(own["conflicts"].sum()),
+                "capability": float(final.at[vendor, "mean_capability"]),
+                "channel_13_18": float(channel[(month > 12) & (month <= 18)].sum()),
+                "channel_37_48": float(channel[(month > 36) & (month <= 48)].sum()),
+                "productive_share": float(runs.at[vendor, "productive_partners"] / partners)
+                if partners > 0
+                else float("nan"),
+                "top_decile_share": float(runs.at[vendor, "top_decile_share"]),
+                "plateau_month": plateau_month(channel.to_numpy()),
+                "accounting_violations": float(violations),
+            }
+        )
+    return rows
+
+
+__all__ = [
+    "FINAL_WINDOW",
+    "MEASURE_LABELS",
+    "PLATEAU_SHARE",
+    "PLATEAU_WINDOW",
+    "accounting_violations",
+    "plateau_month",
+    "run_measures",
+]

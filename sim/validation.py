@@ -1,0 +1,226 @@
+"""Run the stylized facts: each fact's scenario pair with many paired replicates, then again over a
+Latin hypercube of plausible parameter sets; write per-run measures so a rerun reuses them.
+
+A *block* is one fact's variants under one parameter set (``draw`` -1 is the shipped scenario as
+it is). Replicate ``r`` of every variant in a block runs from
+``SeedSequence(entropy=scenario seed, spawn_key=(block key, r))`` with block key 0 for the shipped
+scenario and ``1 + draw`` for a draw, so the arms of a block are paired (common random numbers) and
+blocks are independent. Each finished block is written to ``<out>/blocks/<fact>-<draw>-<hash>.csv``
+(the hash covers the resolved configs, seeds and replicates), so an interrupted or repeated
+validation only runs what is missing or changed.
+
+Example::
+
+    plan = ValidationPlan(replicates=50, draws=20, draw_replicates=12)
+    table = run_validation(plan, out=Path("results/validation"), workers=2)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from sim.config import ScenarioConfig
+from sim.facts import FACTS, RANGES, Draw, Fact, apply_draw, run_measures
+from sim.model import simulate
+from sim.runner import process_pool
+from sim.scenario import load_scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+LHS_SEED = 20240601
+"""Seed of the Latin hypercube of parameter draws."""
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """How much to run.
+
+    Attributes:
+        replicates: paired replicates per variant of each fact's shipped scenario.
+        draws: parameter sets drawn by Latin hypercube from :data:`sim.facts.RANGES`.
+        draw_replicates: paired replicates per variant in each draw.
+        horizon_months: shorten every run to this many months (None: the scenario's own).
+        facts: fact numbers to run (None: all).
+    """
+
+    replicates: int = 50
+    draws: int = 20
+    draw_replicates: int = 12
+    horizon_months: int | None = None
+    facts: tuple[int, ...] | None = None
+
+    @classmethod
+    def quick(cls) -> ValidationPlan:
+        """A few minutes' validation for development: fewer replicates and draws."""
+        return cls(replicates=12, draws=4, draw_replicates=8)
+
+
+def draw_parameters(draws: int, seed: int = LHS_SEED) -> list[Draw]:
+    """``draws`` parameter sets by a seeded Latin hypercube over :data:`RANGES` and the lever."""
+    if draws <= 0:
+        return []
+    sampler = qmc.LatinHypercube(d=len(RANGES) + 1, seed=np.random.default_rng(seed))
+    unit = sampler.random(draws)
+    out = []
+    for i, row in enumerate(unit):
+        values = {
+            spec.path: spec.low + u * (spec.high - spec.low)
+            for spec, u in zip(RANGES, row[:-1], strict=True)
+        }
+        out.append(Draw(i, values, float(row[-1])))
+    return out
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fact's variants under one parameter set (``draw`` None: the shipped scenario)."""
+
+    fact: Fact
+    draw: Draw | None
+    replicates: int
+    configs: dict[str, ScenarioConfig]
+
+    @property
+    def index(self) -> int:
+        return -1 if self.draw is None else self.draw.index
+
+    @property
+    def spawn_block(self) -> int:
+        return 0 if self.draw is None else 1 + self.draw.index
+
+    def digest(self) -> str:
+        payload = {
+            "configs": {name: c.model_dump(mode="json") for name, c in self.configs.items()},
+            "replicates": self.replicates,
+            "block": self.spawn_block,
+        }
+        text = json.dumps(payload, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def filename(self) -> str:
+        return f"fact{self.fact.number}-draw{self.index}-{self.digest()}.csv"
+
+
+def build_block(
+    fact: Fact, draw: Draw | None, replicates: int, horizon_months: int | None = None
+) -> Block:
+    """Resolve the fact's scenario variants, apply the draw and the horizon, and validate."""
+    scenario = load_scenario(SCENARIO_DIR / fact.scenario)
+    documents = {name: scenario.variants[name].model_dump(mode="python") for name in fact.variants}
+    apply_draw(documents, fact, draw)
+    if horizon_months is not None:
+        for doc in documents.values():
+            doc["time"]["horizon_months"] = horizon_months
+    configs = {name: ScenarioConfig.model_validate(doc) for name, doc in documents.items()}
+    return Block(fact, draw, replicates, configs)
+
+
+def run_task(config: ScenarioConfig, block: int, replicate: int) -> list[dict[str, Any]]:
+    """One run of a block: its per-vendor measures (:func:`sim.facts.run_measures`)."""
+    seed = np.random.SeedSequence(entropy=config.seed, spawn_key=(block, replicate))
+    return run_measures(simulate(config, seed))
+
+
+def plan_blocks(plan: ValidationPlan) -> list[Block]:
+    """Every block of the plan: each fact's shipped scenario, then each draw."""
+    facts = [f for f in FACTS if not f.pooled and (plan.facts is None or f.number in plan.facts)]
+    draws = draw_parameters(plan.draws)
+    blocks = [build_block(f, None, plan.replicates, plan.horizon_months) for f in facts]
+    for draw in draws:
+        blocks += [build_block(f, draw, plan.draw_replicates, plan.horizon_months) for f in facts]
+    return blocks
+
+
+def _block_frame(block: Block, rows: dict[tuple[str, int], list[dict[str, Any]]]) -> pd.DataFrame:
+    records = []
+    for (variant, replicate), measures in sorted(rows.items()):
+        for m in measures:
+            records.append(
+                {
+                    "fact": block.fact.number,
+                    "draw": block.index,
+                    "variant": variant,
+                    "replicate": replicate,
+                    **m,
+                }
+            )
+    return pd.DataFrame.from_records(records)
+
+
+def run_validation(
+    plan: ValidationPlan,
+    out: Path,
+    workers: int = 2,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Run every block not already saved under ``out/blocks``; return all blocks' measures.
+
+    Also writes ``out/draws.csv`` (each draw's parameter values and program level) and
+    ``out/measures.csv`` (every run's measures, the input of :mod:`analysis.validation`).
+    """
+    say = progress or (lambda _message: None)
+    blocks_dir = out / "blocks"
+    blocks_dir.mkdir(parents=True, exist_ok=True)
+    blocks = plan_blocks(plan)
+    todo = [b for b in blocks if not (blocks_dir / b.filename()).exists()]
+    say(f"{len(blocks)} blocks, {len(blocks) - len(todo)} saved, {len(todo)} to run")
+    tasks = [(b, variant, r) for b in todo for variant in b.configs for r in range(b.replicates)]
+    pending: dict[int, dict[tuple[str, int], list[dict[str, Any]]]] = {id(b): {} for b in todo}
+    left = {id(b): len(b.configs) * b.replicates for b in todo}
+
+    def accept(block: Block, variant: str, replicate: int, rows: list[dict[str, Any]]) -> None:
+        pending[id(block)][(variant, replicate)] = rows
+        left[id(block)] -= 1
+        if left[id(block)] == 0:
+            frame = _block_frame(block, pending.pop(id(block)))
+            frame.to_csv(blocks_dir / block.filename(), index=False)
+            done = len(todo) - len(pending)
+            say(f"block {done}/{len(todo)}: fact {block.fact.number}, draw {block.index}")
+
+    if workers <= 1:
+        for block, variant, r in tasks:
+            accept(block, variant, r, run_task(block.configs[variant], block.spawn_block, r))
+    elif tasks:
+        pool = process_pool(workers)
+        try:
+            futures = {
+                pool.submit(run_task, b.configs[v], b.spawn_block, r): (b, v, r)
+                for b, v, r in tasks
+            }
+            for future in cf.as_completed(futures):
+                block, variant, r = futures[future]
+                accept(block, variant, r, future.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    frames = [pd.read_csv(blocks_dir / b.filename()) for b in blocks]
+    table = pd.concat(frames, ignore_index=True)
+    table.to_csv(out / "measures.csv", index=False)
+    draws = draw_parameters(plan.draws)
+    pd.DataFrame(
+        [{"draw": d.index, **d.values, "lever": d.lever} for d in draws],
+        columns=["draw", *[s.path for s in RANGES], "lever"],
+    ).to_csv(out / "draws.csv", index=False)
+    (out / "plan.json").write_text(json.dumps(plan.__dict__, indent=2) + "\n")
+    return table
+
+
+__all__ = [
+    "Block",
+    "ValidationPlan",
+    "build_block",
+    "draw_parameters",
+    "plan_blocks",
+    "run_task",
+    "run_validation",
+]

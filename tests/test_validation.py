@@ -1,0 +1,164 @@
+"""Validation machinery: the facts as checks on paired runs, Latin hypercube draws, intervals, the
+plateau month of fact 7, caching of finished blocks, and a reduced validation of every fact.
+
+The reduced validation is ``make validate`` cut down to run in CI: 6 paired replicates of each
+fact's shipped scenario and one parameter draw with 4 replicates, fixed seeds. Every fact must hold
+on the shipped scenarios; a failure means the model stopped showing a fact: find out why, do not
+loosen the test.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from scipy import stats
+
+from analysis.validation import evaluate, fact_holds, holds, interval, write_report
+from cli import main
+from sim.facts import FACTS, RANGES, Check, plateau_month
+from sim.validation import ValidationPlan, build_block, draw_parameters, run_validation
+
+REDUCED = ValidationPlan(replicates=6, draws=1, draw_replicates=4)
+
+
+def test_plateau_month_of_a_flat_series_is_early_and_of_linear_growth_late() -> None:
+    """Flat revenue has plateaued as soon as the first 6-month window is full; linear growth
+    reaches 90% of its final-year level only at month 41 of 48."""
+    assert plateau_month(np.full(48, 100.0)) == 6
+    assert plateau_month(np.arange(1, 49, dtype=float)) == 41
+
+
+def test_plateau_month_of_growth_that_stops_is_when_it_stops() -> None:
+    """Revenue growing 10% a month until month 15 and flat after plateaus around month 15-18."""
+    revenue = 100 * 1.1 ** np.minimum(np.arange(1, 49), 15)
+    assert 15 <= plateau_month(revenue) <= 18
+
+
+def test_plateau_month_needs_a_long_enough_run_and_some_revenue() -> None:
+    assert np.isnan(plateau_month(np.ones(12)))
+    assert np.isnan(plateau_month(np.zeros(48)))
+
+
+def test_draws_are_seeded_latin_hypercube_within_the_ranges() -> None:
+    """Same seed, same draws; every value inside its range; each dimension has exactly one draw in
+    each of the ``n`` equal strata (the Latin hypercube property)."""
+    first, again = draw_parameters(10), draw_parameters(10)
+    assert [d.values for d in first] == [d.values for d in again]
+    for spec in RANGES:
+        values = np.array([d.values[spec.path] for d in first])
+        assert np.all((values >= spec.low) & (values <= spec.high))
+        strata = np.floor((values - spec.low) / (spec.high - spec.low) * 10).astype(int)
+        assert sorted(strata) == list(range(10))
+    levers = np.array([d.lever for d in first])
+    assert sorted(np.floor(levers * 10).astype(int)) == list(range(10))
+    assert draw_parameters(10, seed=1)[0].values != first[0].values
+
+
+def test_interval_is_the_student_t_interval_of_the_mean() -> None:
+    values = np.array([1.0, 2.0, 4.0, 7.0, np.nan])
+    mean, low, high = interval(values)
+    x = values[:4]
+    half = stats.t.ppf(0.975, 3) * x.std(ddof=1) / 2
+    assert mean == pytest.approx(3.5)
+    assert (low, high) == pytest.approx((3.5 - half, 3.5 + half))
+
+
+def test_a_check_holds_only_when_its_interval_excludes_zero_on_the_expected_side() -> None:
+    up = Check("x", "paired", "a", "trust", 1, "b")
+    down = Check("x", "paired", "a", "trust", -1, "b")
+    every = Check("x", "every", "a", "accounting_violations", -1, threshold=0.5)
+    values = np.array([1.0])
+    assert holds(up, values, 0.1, 0.5) and not holds(down, values, 0.1, 0.5)
+    assert holds(down, values, -0.5, -0.1) and not holds(up, values, -0.5, 0.1)
+    assert holds(every, np.array([-0.5, -0.5]), -0.5, -0.5)
+    assert not holds(every, np.array([-0.5, 0.5]), 0.0, 0.0)
+
+
+def test_a_draw_changes_every_drawn_parameter_and_the_fact_s_program_level() -> None:
+    """Fact 1 in a draw: both margin cuts end at the drawn level; the behaviour and market
+    parameters take the drawn values; partner count scales the scenario's own."""
+    draw = draw_parameters(3)[2]
+    fact = FACTS[0]
+    block = build_block(fact, draw, replicates=2)
+    low, high = fact.lever[1], fact.lever[2]
+    level = low + draw.lever * (high - low)
+    for config in block.configs.values():
+        assert config.events[0].set["program.margin"] == pytest.approx(level)
+        attention = config.behaviours["partner_attention"].params
+        assert attention["temperature"] == pytest.approx(
+            draw.values["behaviours.partner_attention.temperature"]
+        )
+        assert config.market.sales_cycle_months == pytest.approx(
+            draw.values["market.sales_cycle_months"]
+        )
+        assert config.partners.count == round(600 * draw.values["partners.count"])
+    shipped = build_block(fact, None, replicates=2)
+    assert shipped.digest() != block.digest()
+    assert shipped.configs["abrupt"].events[0].set["program.margin"] == pytest.approx(0.12)
+
+
+@functools.cache
+def reduced(out: Path) -> pd.DataFrame:
+    return run_validation(REDUCED, out, workers=1)
+
+
+@pytest.fixture(scope="module")
+def reduced_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("validation")
+    reduced(out)
+    return out
+
+
+def test_every_fact_holds_on_the_shipped_scenarios(reduced_dir: Path) -> None:
+    """Facts 1-8 with 6 paired replicates (entropy 42, block 0): every check's 95% interval
+    excludes 0 on the side the field expects."""
+    evals = evaluate(reduced(reduced_dir))
+    shipped = evals[evals["draw"] == -1]
+    failing = shipped[~shipped["holds"]]
+    assert failing.empty, failing[["fact", "label", "mean", "low", "high"]].to_string()
+    assert set(fact_holds(shipped)["fact"]) == {f.number for f in FACTS}
+
+
+def test_a_rerun_reuses_every_saved_block(reduced_dir: Path) -> None:
+    messages: list[str] = []
+    again = run_validation(REDUCED, reduced_dir, workers=1, progress=messages.append)
+    assert messages == [
+        f"{len(list((reduced_dir / 'blocks').glob('*.csv')))} blocks, "
+        f"{len(list((reduced_dir / 'blocks').glob('*.csv')))} saved, 0 to run"
+    ]
+    pd.testing.assert_frame_equal(again, reduced(reduced_dir))
+
+
+def test_the_report_has_a_row_per_check_and_a_plot_per_fact(
+    reduced_dir: Path, tmp_path: Path
+) -> None:
+    write_report(reduced_dir, tmp_path)
+    text = (tmp_path / "validation.md").read_text()
+    for fact in FACTS:
+        assert f"| {fact.number} {fact.title} |" in text
+        for check in fact.checks:
+            assert check.label in text
+        assert (tmp_path / "validation" / f"fact{fact.number}.png").stat().st_size > 5_000
+    for spec in RANGES:
+        assert f"`{spec.path}`" in text
+
+
+def test_sim_check_facts_runs_a_tiny_validation_and_writes_the_report(tmp_path: Path) -> None:
+    """``sim check-facts`` with 2 replicates and one draw: one line per fact, the report written
+    where ``--docs`` says, and a second call reuses every block."""
+    args = [
+        "check-facts", "--replicates", "2", "--draws", "1", "--draw-replicates", "2",
+        "--workers", "1", "--out", str(tmp_path / "out"), "--docs", str(tmp_path / "docs"),
+    ]  # fmt: skip
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    for fact in FACTS:
+        assert f"fact {fact.number}: holds in " in first.output
+    assert (tmp_path / "docs" / "validation.md").stat().st_size > 1000
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0 and "0 to run" in second.output
