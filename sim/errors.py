@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from sim.config import NAME_PATTERN
+from sim.names import NAME_RULE
 
 KeyPath = tuple[str | int, ...]
 """A key path into a scenario document: ``("vendors", 0, "program", "margin")``."""
@@ -237,10 +238,7 @@ RULE_HINT = (
     "must be a rule name such as softmax-utility or softmax-utility@1 "
     "(lowercase letters, digits, '-' and '_', optionally @version)"
 )
-NAME_HINT = (
-    "must be a plain name: a letter or digit first, then letters, digits, '_', '.' or '-' "
-    "(no '/' or spaces, so it stays inside its results folder)"
-)
+NAME_HINT = f"must be a plain name: {NAME_RULE}"
 
 
 def data_path(data: Any, loc: Sequence[str | int]) -> KeyPath:

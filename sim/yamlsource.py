@@ -156,6 +156,8 @@ def _syntax_issue(exc: yaml.MarkedYAMLError, shown: str, path: str) -> Issue:
     elif exc.context and exc.problem and exc.context_mark is not None:
         problem = f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
     message = f"invalid YAML: {problem}"
+    if "'\\t'" in problem:  # PyYAML writes the tab escaped
+        message += "; use spaces, not tabs"
     if mark is None:
         return Issue(shown, None, path, message)
     return Issue(shown, mark.line + 1, path, message, column=mark.column + 1)
