@@ -139,8 +139,12 @@ def create_result_folder(
                 continue
             return folder
     except OSError as exc:
-        where = exc.filename if exc.filename is not None else parent
-        raise ResultsError(f"{where}: cannot create the result folder: {_reason(exc)}") from exc
+        blocker = next((p for p in (parent, *parent.parents) if p.is_file()), None)
+        if blocker is not None:
+            message = f"{blocker}: is a file, so the result folder {parent} cannot be created"
+        else:
+            message = f"{parent}: cannot create the result folder: {_reason(exc)}"
+        raise ResultsError(message) from exc
     raise ResultsError(f"{parent}: too many result folders named {stamp}-*")
 
 

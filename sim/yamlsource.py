@@ -158,6 +158,8 @@ def _syntax_issue(exc: yaml.MarkedYAMLError, shown: str, path: str) -> Issue:
     message = f"invalid YAML: {problem}"
     if "'\\t'" in problem:  # PyYAML writes the tab escaped
         message += "; use spaces, not tabs"
+    elif "<block" in problem:
+        message += "; check the indentation"
     if mark is None:
         return Issue(shown, None, path, message)
     return Issue(shown, mark.line + 1, path, message, column=mark.column + 1)
