@@ -136,7 +136,9 @@ def _load_chain(
     if not isinstance(data, dict):
         # an extended file's content is not echoed: `extends: /etc/passwd.yaml` must not leak it
         got = show(data) if not chain else _kind(data)
-        message = f"the top level must be a mapping of scenario keys (name, vendors, ...), got {got}"
+        message = (
+            f"the top level must be a mapping of scenario keys (name, vendors, ...), got {got}"
+        )
         raise ScenarioError([Issue(shown, src.line, "", message)])
     if "extends" not in data:
         return data, src
