@@ -26,6 +26,10 @@ from pydantic import (
 
 from sim.names import MAX_NAME_LENGTH, NAME_PATTERN, name_problem
 
+MAX_RECRUIT_PER_MONTH = 10_000.0
+"""Most partners one vendor may recruit per month: far above any real program, and low enough that
+a typo (``1e12``) is an error instead of an attempt to allocate terabytes of partner rows."""
+
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
@@ -141,8 +145,11 @@ class ProgramConfig(StrictModel):
     )
     deal_registration: bool = Field(True, description="Partner-found deals are protected.")
     communication: Fraction = Field(0.5, description="0 silent .. 1 over-communicates.")
-    recruit_per_month: NonNegative = Field(
-        0.0, description="Expected new partners recruited per month."
+    recruit_per_month: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_RECRUIT_PER_MONTH,
+        description="Expected new partners recruited per month.",
     )
 
 
