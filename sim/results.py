@@ -256,10 +256,8 @@ class ResultWriter:
             self.abort()
             with contextlib.suppress(OSError):
                 self._ts_tmp.unlink(missing_ok=True)
-            where = exc.filename if exc.filename is not None else self.folder
-            raise ResultsError(
-                f"{where}: cannot write into the result folder: {_reason(exc)}"
-            ) from exc
+            message = f"{self.folder}: cannot write into the result folder: {_reason(exc)}"
+            raise ResultsError(message) from exc
 
     @property
     def variants(self) -> list[str]:
