@@ -32,6 +32,9 @@ from sim.yamlsource import Src, copied, merge, read_document
 
 MAX_EXTENDS = 16
 """Longest chain of ``extends`` (files beyond the first)."""
+MAX_RUNS = 1_000_000
+"""Most runs (variants x replicates) one scenario may plan: a typo such as ``replicates: 100000``
+with 20 variants is an error, not a two-million-run manifest."""
 EXTENDS_SUFFIXES = (".yaml", ".yml")
 """``extends`` names only YAML files, so a scenario cannot make the loader read any other file."""
 VARIANT_KEYS_FORBIDDEN = ("name", "extends", "variants")
@@ -120,6 +123,7 @@ def load_scenario(
                 issues.extend(_in_variant(i, name) for i in exc.issues if i not in base_issues)
     if issues:
         raise ScenarioError(issues)
+    _check_run_count(configs, documents[BASE][1], replicates)
     base = configs[BASE]
     return Scenario(Path(shown), base.name, base.description, configs, documents[BASE][0])
 
@@ -236,6 +240,20 @@ def _variant_problem(name: str, override: Any) -> str | None:
     if not isinstance(override, dict):
         return f"must be a mapping of the keys this variant changes, got {show(override)}"
     return None
+
+
+def _check_run_count(configs: dict[str, ScenarioConfig], src: Src, flag: int | None) -> None:
+    """Every variant's replicates together stay within :data:`MAX_RUNS`."""
+    total = sum(config.replicates for config in configs.values())
+    if total <= MAX_RUNS:
+        return
+    message = (
+        f"{len(configs)} variants with these replicates make {total} runs, more than the limit of "
+        f"{MAX_RUNS} per scenario; use fewer replicates or variants"
+    )
+    if flag is not None:
+        raise ScenarioError([Issue("--replicates", None, "replicates", message)])
+    raise ScenarioError([src.issue(("replicates",), message)])
 
 
 def _in_variant(issue: Issue, name: str) -> Issue:

@@ -232,3 +232,16 @@ def test_file_size_limit_is_above_any_real_scenario(tmp_path: Path) -> None:
     padded = "name: x\n" + MINIMAL + "#" * (yamlsource.MAX_BYTES - 200) + "\n"
     (tmp_path / "padded.yaml").write_text(padded)
     assert load_scenario(tmp_path / "padded.yaml").name == "x"  # just under the limit loads
+
+
+def test_runs_of_one_scenario_are_bounded(tmp_path: Path) -> None:
+    """Variants x replicates above 1,000,000 is refused where the replicates come from."""
+    variants = "".join(f"  v{i}: {{seed: {i}}}\n" for i in range(10))
+    (tmp_path / "v.yaml").write_text("name: x\n" + MINIMAL + "variants:\n" + variants)
+    assert len(load_scenario(tmp_path / "v.yaml", replicates=90_909).variants) == 11
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "v.yaml", replicates=90_910)
+    assert str(info.value) == (
+        "--replicates: replicates: 11 variants with these replicates make 1000010 runs, more than "
+        "the limit of 1000000 per scenario; use fewer replicates or variants"
+    )
