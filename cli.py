@@ -8,7 +8,6 @@ Ctrl-C during ``sim run`` (finished runs saved, folder marked incomplete).
 from __future__ import annotations
 
 import os
-import re
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
@@ -235,12 +234,11 @@ def validate(file: Path, overrides: tuple[str, ...]) -> None:
 def new(name: str, out: Path | None) -> None:
     """Write a commented starter scenario called NAME."""
     from sim import scenario as scenarios
-    from sim.config import NAME_PATTERN
+    from sim.names import name_problem
 
-    if not re.fullmatch(NAME_PATTERN, name):
-        _fail(
-            f"NAME {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or digit"
-        )
+    problem = name_problem(name)
+    if problem:
+        _fail(f"NAME {name!r}: {problem}")
     path = out or Path(f"{name}.yaml")
     if path.exists():
         _fail(f"{path}: file exists; not overwriting it (choose another NAME or --out FILE)")

@@ -219,3 +219,19 @@ def test_real_process_bad_option_exits_2(tmp_path: Path) -> None:
     done = _subprocess_sim("run", "opts.yaml", "--workers", "x", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "Invalid value for '--workers'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("con", "NAME 'con': 'con' is a device name on Windows; choose another name"),
+        ("../up", "NAME '../up': must be a plain name: a letter or digit first"),
+        ("x" * 101, "must be at most 100 characters long (it has 101)"),
+    ],
+)
+def test_new_refuses_names_a_scenario_could_not_have(
+    name: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert message in _clean_failure(_sim("new", name))
+    assert list(tmp_path.iterdir()) == []
