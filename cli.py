@@ -8,7 +8,6 @@ Ctrl-C during ``sim run`` (finished runs saved, folder marked incomplete).
 from __future__ import annotations
 
 import os
-import re
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,9 @@ import sim
 from sim.plugin_option import plugin_args, plugin_option
 
 EXIT_BAD_INPUT = 2
+EXIT_RUNS_FAILED = 1
+MAX_WORKERS = 1024
+"""Most worker processes ``--workers`` accepts; far beyond any one machine's cores."""
 LATER = "not implemented yet; it arrives in a later issue"
 
 
@@ -44,7 +46,33 @@ def _load(file: Path, overrides: Sequence[str], **kwargs: int | None):
         _fail(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Sim(click.Group):
+    """The ``sim`` group: every command's known errors end as clean messages, never tracebacks.
+
+    A bad scenario, option or path (``ScenarioError``, ``ResultsError``, an ``OSError`` naming a
+    path) exits 2; a result folder that could not be finished because writing failed mid-run
+    (``ResultsWriteError``: disk full, permissions) exits 1, its folder marked incomplete.
+    """
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's signature
+        from sim.errors import ScenarioError
+        from sim.layout import ResultsError, ResultsWriteError
+
+        try:
+            return super().invoke(ctx)
+        except ScenarioError as exc:
+            _fail(str(exc))
+        except ResultsWriteError as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise click.exceptions.Exit(EXIT_RUNS_FAILED) from None
+        except ResultsError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename is not None else ""
+            _fail(f"error: {where}{exc.strerror or exc}")
+
+
+@click.group(cls=_Sim, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(sim.__version__, prog_name="sim")
 def main() -> None:
     """Simulate vendor-partner channel programs: margin, trust, comp plans and engagement.
@@ -67,7 +95,9 @@ def main() -> None:
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Result folder (new or empty).")
 @click.option(
-    "--workers", type=click.IntRange(min=1), help="Parallel processes (default: CPUs, up to runs)."
+    "--workers",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    help="Parallel processes (default: CPUs, up to runs).",
 )
 @click.option(
     "--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True
@@ -97,7 +127,6 @@ def run(
 ) -> None:
     """Run every variant x replicate of FILE, write a result folder and its plots."""
     from analysis.plots import plot_results
-    from sim.results import ResultsError
     from sim.runner import UnknownVariantError, plan_runs, run_scenario
 
     if executor == "dask":
@@ -109,26 +138,22 @@ def run(
         n_runs = len(plan_runs(scenario, variants))
     except UnknownVariantError as exc:
         _fail(f"--variant: {exc}")
-    if workers is None:
-        workers = max(1, min(os.cpu_count() or 1, n_runs))
+    workers = max(1, min(workers or os.cpu_count() or 1, n_runs))
     command = ["sim", "run", str(file)]
     for flag, value in (("--replicates", replicates), ("--seed", seed), ("--out", out)):
         command += [flag, str(value)] if value is not None else []
     command += [x for v in variants for x in ("--variant", v)]
     command += [x for o in overrides for x in ("--set", o)] + plugin_args()
     command += ["--engine", engine] if engine != "population" else []
-    try:
-        summary = run_scenario(
-            scenario,
-            variants=variants or None,
-            workers=workers,
-            progress=not no_progress,
-            out_dir=out,
-            command_line=shlex.join(command),
-            engine=engine,
-        )
-    except ResultsError as exc:
-        _fail(str(exc))
+    summary = run_scenario(  # a folder or write problem is reported by _Sim.invoke
+        scenario,
+        variants=variants or None,
+        workers=workers,
+        progress=not no_progress,
+        out_dir=out,
+        command_line=shlex.join(command),
+        engine=engine,
+    )
 
     folder = summary.folder
     if summary.interrupted:
@@ -218,12 +243,11 @@ def validate(file: Path, overrides: tuple[str, ...]) -> None:
 def new(name: str, out: Path | None) -> None:
     """Write a commented starter scenario called NAME."""
     from sim import scenario as scenarios
-    from sim.config import NAME_PATTERN
+    from sim.names import name_problem
 
-    if not re.fullmatch(NAME_PATTERN, name):
-        _fail(
-            f"NAME {name!r}: use letters, digits, '_', '.' or '-', starting with a letter or digit"
-        )
+    problem = name_problem(name)
+    if problem:
+        _fail(f"NAME {name!r}: {problem}")
     path = out or Path(f"{name}.yaml")
     if path.exists():
         _fail(f"{path}: file exists; not overwriting it (choose another NAME or --out FILE)")

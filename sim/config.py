@@ -24,11 +24,14 @@ from pydantic import (
     model_validator,
 )
 
+from sim.names import MAX_NAME_LENGTH, NAME_PATTERN, name_problem
+
+MAX_RECRUIT_PER_MONTH = 10_000.0
+"""Most partners one vendor may recruit per month: far above any real program, and low enough that
+a typo (``1e12``) is an error instead of an attempt to allocate terabytes of partner rows."""
+
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
-
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-"""Scenario, variant and vendor names: a letter or digit first, then letters, digits, ``_ . -``."""
 
 
 def int_as_float(value: Any) -> Any:
@@ -142,8 +145,11 @@ class ProgramConfig(StrictModel):
     )
     deal_registration: bool = Field(True, description="Partner-found deals are protected.")
     communication: Fraction = Field(0.5, description="0 silent .. 1 over-communicates.")
-    recruit_per_month: NonNegative = Field(
-        0.0, description="Expected new partners recruited per month."
+    recruit_per_month: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_RECRUIT_PER_MONTH,
+        description="Expected new partners recruited per month.",
     )
 
 
@@ -366,7 +372,7 @@ class SweepConfig(StrictModel):
 class ScenarioConfig(StrictModel):
     """A fully resolved scenario: one variant, all defaults filled in, frozen."""
 
-    name: str = Field(pattern=NAME_PATTERN, max_length=100)
+    name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME_LENGTH)
     description: str = ""
     seed: int = Field(0, ge=0, le=2**63 - 1)
     replicates: int = Field(10, ge=1, le=100_000)
@@ -377,6 +383,15 @@ class ScenarioConfig(StrictModel):
     behaviours: dict[str, BehaviourChoice] = Field(default_factory=dict)
     events: list[EventConfig] = Field(default_factory=list)
     sweep: SweepConfig | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        # the pattern and length are checked by the field; this adds reserved device names
+        problem = name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _cross_checks(self) -> ScenarioConfig:

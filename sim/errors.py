@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from sim.config import NAME_PATTERN
+from sim.names import NAME_RULE
 
 KeyPath = tuple[str | int, ...]
 """A key path into a scenario document: ``("vendors", 0, "program", "margin")``."""
@@ -237,10 +238,7 @@ RULE_HINT = (
     "must be a rule name such as softmax-utility or softmax-utility@1 "
     "(lowercase letters, digits, '-' and '_', optionally @version)"
 )
-NAME_HINT = (
-    "must be a plain name: a letter or digit first, then letters, digits, '_', '.' or '-' "
-    "(no '/' or spaces, so it stays inside its results folder)"
-)
+NAME_HINT = f"must be a plain name: {NAME_RULE}"
 
 
 def data_path(data: Any, loc: Sequence[str | int]) -> KeyPath:
@@ -293,6 +291,11 @@ def translate(
 def _message(err: dict[str, Any], root: type[BaseModel], path: KeyPath) -> tuple[KeyPath, str]:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     got = f", got {show(value)}"
+    if kind == "missing" and isinstance(err["loc"][-1], int):  # a [low, high] pair too short
+        return (
+            path,
+            f"must be [low, high], got {show(list(value) if isinstance(value, tuple) else value)}",
+        )
     if kind == "missing":
         return path[:-1], f"missing required key {path[-1]!r}"
     if kind == "extra_forbidden":
@@ -311,7 +314,8 @@ def _message(err: dict[str, Any], root: type[BaseModel], path: KeyPath) -> tuple
         hint = hint or (RULE_HINT if path[-1:] == ("rule",) else f"must match {pattern}")
         return path, hint + got
     if kind == "string_too_long":
-        return path, f"must be at most {ctx.get('max_length')} characters long{got}"
+        size = len(value) if isinstance(value, str) else "more"
+        return path, f"must be at most {ctx.get('max_length')} characters long (it has {size})"
     if kind in ("too_short", "too_long"):
         return path, _length_message(kind, ctx, value)
     if kind in ("value_error", "assertion_error"):

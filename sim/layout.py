@@ -42,6 +42,26 @@ class ResultsError(Exception):
     """A result folder cannot be created or read; ``str()`` is a one-line message for the user."""
 
 
+class ResultsWriteError(ResultsError):
+    """Writing into a result folder failed after the run started (disk full, permissions).
+
+    The folder keeps whatever was written, its manifest says ``incomplete`` and no file appears
+    under its final name half-written.
+
+    Attributes:
+        folder: the result folder.
+        path: the file that could not be written.
+        reason: the system's words, e.g. ``No space left on device``.
+    """
+
+    def __init__(self, folder: Path, path: Path, reason: str) -> None:
+        self.folder, self.path, self.reason = Path(folder), Path(path), reason
+        super().__init__(
+            f"{path}: cannot write: {reason}; the result folder {folder} is incomplete "
+            "(manifest status: incomplete)"
+        )
+
+
 # ----------------------------------------------------------------------------- atomic files
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:

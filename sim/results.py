@@ -26,7 +26,7 @@ import importlib.metadata
 import json
 import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,11 +48,13 @@ from sim.layout import (
     TIMESERIES_FILE,
     FolderStatus,
     ResultsError,
+    ResultsWriteError,
     RunStatus,
     atomic_open,
     atomic_write_text,
 )
 from sim.metrics import RunOutput
+from sim.names import name_problem
 from sim.resultset import ResultSet, load_results
 from sim.summary import run_values, summarise
 
@@ -102,35 +104,54 @@ def create_result_folder(
         now: timestamp of the default folder name (default: local time now).
 
     Raises:
-        ResultsError: ``out`` exists and is not an empty folder.
+        ResultsError: ``out`` exists and is not an empty folder; ``name`` is not a plain name (it
+            would leave ``root``); the folder cannot be created.
     """
     if out is not None:
         folder = Path(out)
-        if folder.exists():
-            if not folder.is_dir():
-                raise ResultsError(f"--out {folder}: exists and is not a folder; choose a new path")
-            if any(folder.iterdir()):
-                raise ResultsError(
-                    f"--out {folder}: folder exists and is not empty; a run never overwrites "
-                    "results, choose a new folder"
-                )
-            return folder
         try:
+            if folder.exists():
+                if not folder.is_dir():
+                    raise ResultsError(
+                        f"--out {folder}: exists and is not a folder; choose a new path"
+                    )
+                if any(folder.iterdir()):
+                    raise ResultsError(
+                        f"--out {folder}: folder exists and is not empty; a run never overwrites "
+                        "results, choose a new folder"
+                    )
+                return folder
             folder.mkdir(parents=True)
         except OSError as exc:
-            raise ResultsError(f"--out {folder}: cannot create folder: {exc.strerror}") from exc
+            raise ResultsError(f"--out {folder}: cannot create folder: {_reason(exc)}") from exc
         return folder
+    problem = name_problem(name)
+    if problem:
+        raise ResultsError(f"scenario name {name!r}: {problem}")
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     parent = Path(root) / name
-    parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ["", *(f"-{i}" for i in range(2, 1000))]:
-        folder = parent / f"{stamp}{suffix}"
-        try:
-            folder.mkdir()
-        except FileExistsError:
-            continue
-        return folder
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ["", *(f"-{i}" for i in range(2, 1000))]:
+            folder = parent / f"{stamp}{suffix}"
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                continue
+            return folder
+    except OSError as exc:
+        blocker = next((p for p in (parent, *parent.parents) if p.is_file()), None)
+        if blocker is not None:
+            message = f"{blocker}: is a file, so the result folder {parent} cannot be created"
+        else:
+            message = f"{parent}: cannot create the result folder: {_reason(exc)}"
+        raise ResultsError(message) from exc
     raise ResultsError(f"{parent}: too many result folders named {stamp}-*")
+
+
+def _reason(exc: OSError) -> str:
+    """``No space left on device``: the system's words for an OSError, without the path."""
+    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def resolved_scenario_yaml(scenario: Any, ran: Sequence[str] | None = None) -> str:
@@ -226,11 +247,19 @@ class ResultWriter:
         self._values: list[pd.DataFrame] = []
         self._runs: list[pd.DataFrame] = []
         self._ts_tmp = self.folder / f".{TIMESERIES_FILE}.partial"
-        self._ts = open(self._ts_tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self._ts.write(",".join(TIMESERIES_COLUMNS) + "\n")
+        self._ts: Any = None
         self._parquet = _ParquetStream(self.folder / PARQUET_FILE)
-        atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
-        self._write_manifest("incomplete", finished=None)
+        try:  # nothing has run yet: a failure here is a problem with the folder (exit 2)
+            self._ts = open(self._ts_tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._ts.write(",".join(TIMESERIES_COLUMNS) + "\n")
+            atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
+            self._write_manifest("incomplete", finished=None)
+        except OSError as exc:
+            self.abort()
+            with contextlib.suppress(OSError):
+                self._ts_tmp.unlink(missing_ok=True)
+            message = f"{self.folder}: cannot write into the result folder: {_reason(exc)}"
+            raise ResultsError(message) from exc
 
     @property
     def variants(self) -> list[str]:
@@ -241,9 +270,10 @@ class ResultWriter:
         i = self._index[record.key]
         self.plan[i] = record
         self._pending[i] = output
-        while self._next in self._pending:
-            self._flush(self._next)
-            self._next += 1
+        with self._writing(self.folder / TIMESERIES_FILE):
+            while self._next in self._pending:
+                self._flush(self._next)
+                self._next += 1
 
     def _flush(self, i: int) -> None:
         output = self._pending.pop(i)
@@ -264,32 +294,58 @@ class ResultWriter:
         too, in plan order. The status is ``complete`` when every planned run is ``ok``,
         ``failed-runs`` when every run finished but some failed, ``incomplete`` otherwise.
         """
-        for i in sorted(self._pending):
-            self._flush(i)
-        self._ts.flush()
-        os.fsync(self._ts.fileno())
-        self._ts.close()
-        os.replace(self._ts_tmp, self.folder / TIMESERIES_FILE)
-        self._parquet.close()
+        with self._writing(self.folder / TIMESERIES_FILE):
+            for i in sorted(self._pending):
+                self._flush(i)
+            self._ts.flush()
+            os.fsync(self._ts.fileno())
+            self._ts.close()
+            os.replace(self._ts_tmp, self.folder / TIMESERIES_FILE)
+        with self._writing(self._parquet.path):
+            self._parquet.close()
         runs = pd.concat(self._runs) if self._runs else pd.DataFrame(columns=list(RUNS_COLUMNS))
-        with atomic_open(self.folder / RUNS_FILE) as handle:
+        with self._writing(self.folder / RUNS_FILE), atomic_open(self.folder / RUNS_FILE) as handle:
             runs.to_csv(handle, index=False, lineterminator="\n")
         values = pd.concat(self._values) if self._values else pd.DataFrame()
         self.summary = summarise(values, self.variants, self.vendors)
-        with atomic_open(self.folder / SUMMARY_FILE) as handle:
+        with (
+            self._writing(self.folder / SUMMARY_FILE),
+            atomic_open(self.folder / SUMMARY_FILE) as handle,
+        ):
             self.summary.to_csv(handle, index=False, lineterminator="\n")
         statuses = {record.status for record in self.plan}
         status: FolderStatus = (
             "incomplete" if "not-run" in statuses else "failed-runs" if "failed" in statuses
             else "complete"
         )  # fmt: skip
-        self._write_manifest(status, finished=_now())
+        with self._writing(self.folder / MANIFEST_FILE):
+            self._write_manifest(status, finished=_now())
         return status
 
     def abort(self) -> None:
-        """Close the temporary timeseries file without finishing the folder (it stays incomplete)."""
-        self._ts.close()
-        self._parquet.close()
+        """Close the temporary timeseries file without finishing the folder (it stays incomplete).
+
+        Never raises: it runs while another error is on its way to the user.
+        """
+        for close in (getattr(self._ts, "close", None), self._parquet.abort):
+            with contextlib.suppress(Exception):
+                if close is not None:
+                    close()
+
+    @contextlib.contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        """Turn an OSError while writing ``path`` (disk full, permissions) into a
+        :class:`ResultsWriteError`, after noting it in the manifest, which stays ``incomplete``."""
+        try:
+            yield
+        except ResultsWriteError:
+            raise
+        except OSError as exc:
+            error = ResultsWriteError(self.folder, path, _reason(exc))
+            self.info = {**self.info, "write_error": str(error)}
+            with contextlib.suppress(OSError):  # the disk may well still be full
+                self._write_manifest("incomplete", finished=_now())
+            raise error from exc
 
     def _write_manifest(self, status: FolderStatus, finished: str | None) -> None:
         counts = {s: sum(r.status == s for r in self.plan) for s in ("ok", "failed", "not-run")}
@@ -351,6 +407,12 @@ class _ParquetStream:
             self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
         table = self.pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
         self.writer.write_table(table)
+
+    def abort(self) -> None:
+        """Close the temporary file without presenting it as complete."""
+        if self.writer is not None:
+            self.writer.close()
+        self.pa = None
 
     def close(self) -> None:
         if self.pa is None:

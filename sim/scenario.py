@@ -11,14 +11,14 @@ reported at once as a :class:`ScenarioError` naming the file, line and key path.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.config import NAME_PATTERN, ScenarioConfig
-from sim.errors import NAME_HINT, Issue, ScenarioError, show, unknown_message
+from sim.config import ScenarioConfig
+from sim.errors import Issue, ScenarioError, show, unknown_message
+from sim.names import name_problem
 from sim.overrides import apply_override, parse_assignment
 from sim.resolution import (
     dump_yaml,
@@ -32,6 +32,11 @@ from sim.yamlsource import Src, copied, merge, read_document
 
 MAX_EXTENDS = 16
 """Longest chain of ``extends`` (files beyond the first)."""
+MAX_RUNS = 1_000_000
+"""Most runs (variants x replicates) one scenario may plan: a typo such as ``replicates: 100000``
+with 20 variants is an error, not a two-million-run manifest."""
+EXTENDS_SUFFIXES = (".yaml", ".yml")
+"""``extends`` names only YAML files, so a scenario cannot make the loader read any other file."""
 VARIANT_KEYS_FORBIDDEN = ("name", "extends", "variants")
 """Keys a variant may not set."""
 BASE = "base"
@@ -118,6 +123,7 @@ def load_scenario(
                 issues.extend(_in_variant(i, name) for i in exc.issues if i not in base_issues)
     if issues:
         raise ScenarioError(issues)
+    _check_run_count(configs, documents[BASE][1], replicates)
     base = configs[BASE]
     return Scenario(Path(shown), base.name, base.description, configs, documents[BASE][0])
 
@@ -132,7 +138,11 @@ def _load_chain(
     """The document of ``path`` merged onto the files it extends, with origins."""
     data, src = read_document(path, shown)
     if not isinstance(data, dict):
-        message = f"the top level must be a mapping of scenario keys (name, vendors, ...), got {show(data)}"
+        # an extended file's content is not echoed: `extends: /etc/passwd.yaml` must not leak it
+        got = show(data) if not chain else _kind(data)
+        message = (
+            f"the top level must be a mapping of scenario keys (name, vendors, ...), got {got}"
+        )
         raise ScenarioError([Issue(shown, src.line, "", message)])
     if "extends" not in data:
         return data, src
@@ -154,10 +164,27 @@ def _load_chain(
     return merged, merged_src
 
 
+def _kind(value: Any) -> str:
+    """What a value is, without its content: ``a list``, ``text``, ``a number``."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool) or value is None:
+        return show(value)
+    return "a number"
+
+
 def _parent(target: Any, src: Src, path: Path, shown: str) -> tuple[Path, str]:
     if not isinstance(target, str) or not target.strip() or "\0" in target:
         message = (
             f"must be the path of another scenario file, relative to this one, got {show(target)}"
+        )
+        raise ScenarioError([src.issue((), message)])
+    if not target.lower().endswith(EXTENDS_SUFFIXES):
+        message = (
+            "must name a scenario file ending in .yaml or .yml, relative to this one, "
+            f"got {show(target)}"
         )
         raise ScenarioError([src.issue((), message)])
     parent_shown = os.path.normpath(os.path.join(os.path.dirname(shown), target))
@@ -207,11 +234,26 @@ def _split_variants(doc: dict[str, Any], src: Src) -> dict[str, tuple[dict[str, 
 def _variant_problem(name: str, override: Any) -> str | None:
     if name == BASE:
         return f"the name {BASE!r} is the file itself; give the variant another name"
-    if not re.match(NAME_PATTERN, name) or len(name) > 100:
-        return f"variant name {name!r} {NAME_HINT}"
+    problem = name_problem(name)
+    if problem:
+        return f"variant name {show(name)} {problem}"
     if not isinstance(override, dict):
         return f"must be a mapping of the keys this variant changes, got {show(override)}"
     return None
+
+
+def _check_run_count(configs: dict[str, ScenarioConfig], src: Src, flag: int | None) -> None:
+    """Every variant's replicates together stay within :data:`MAX_RUNS`."""
+    total = sum(config.replicates for config in configs.values())
+    if total <= MAX_RUNS:
+        return
+    message = (
+        f"{len(configs)} variants with these replicates make {total} runs, more than the limit of "
+        f"{MAX_RUNS} per scenario; use fewer replicates or variants"
+    )
+    if flag is not None:
+        raise ScenarioError([Issue("--replicates", None, "replicates", message)])
+    raise ScenarioError([src.issue(("replicates",), message)])
 
 
 def _in_variant(issue: Issue, name: str) -> Issue:

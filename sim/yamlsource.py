@@ -9,6 +9,7 @@ merge, everything else is replaced) and keeps each value's origin.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,6 +157,10 @@ def _syntax_issue(exc: yaml.MarkedYAMLError, shown: str, path: str) -> Issue:
     elif exc.context and exc.problem and exc.context_mark is not None:
         problem = f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
     message = f"invalid YAML: {problem}"
+    if "'\\t'" in problem:  # PyYAML writes the tab escaped
+        message += "; use spaces, not tabs"
+    elif "<block" in problem:
+        message += "; check the indentation"
     if mark is None:
         return Issue(shown, None, path, message)
     return Issue(shown, mark.line + 1, path, message, column=mark.column + 1)
@@ -217,6 +222,8 @@ class _Builder:
         except Exception:  # noqa: BLE001 - e.g. '!!int abc' or an int too long to read
             tag = node.tag.replace(_STD, "!!")
             return self.fail(line, path, f"cannot read {show(node.value)} as {tag}")
+        if isinstance(value, float) and math.isinf(value) and "inf" not in node.value.lower():
+            return self.fail(line, path, f"{node.value} is too large for a number")
         return value, Src(self.file, line, format_path(path))
 
     def _sequence(

@@ -1,14 +1,20 @@
 """Property: any YAML in gives a valid scenario or a clear ScenarioError, never a traceback.
 
 Documents are random nested mappings, lists and scalars (with scenario keys mixed in so the schema
-is reached), random text and bytes, and mutations of a valid scenario: a key dropped, a value of the
-wrong type, an unknown key, a number far out of range. ``--set`` strings and sweep overrides are
-fuzzed the same way.
+is reached), random text and bytes, YAML-looking text built from YAML's own punctuation, character
+and byte edits of a valid file, and mutations of a valid scenario: a key dropped, a value of the
+wrong type, an unknown key, a number far out of range, random unicode. ``--set`` strings, sweep
+overrides and ``extends`` chains are fuzzed the same way, and a few hundred documents go through
+``sim validate`` itself.
+
+Each property runs ``FUZZ_EXAMPLES`` examples (default 200, so the suite stays fast); for a long
+local run: ``FUZZ_EXAMPLES=5000 pytest tests/test_scenario_fuzz.py --hypothesis-show-statistics``.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +25,11 @@ from hypothesis import strategies as st
 
 from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+"""Examples per property test."""
+
 FUZZ = settings(
-    max_examples=200,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -235,3 +244,155 @@ def test_any_sweep_override(valid_config, values: dict[str, Any]) -> None:
         assert all(line.startswith("override: ") for line in str(exc).splitlines()), str(exc)
     else:
         assert changed.name == valid_config.name
+
+
+# ------------------------------------------------------------------------------ YAML-shaped text
+YAML_TOKENS = [
+    "name", "vendors", "partners", "count", "acme", "margin", "extends", "variants", "events",
+    ": ", ":", "- ", "-", " ", "  ", "\n", "\n  ", "\n    ", "\t", "\r\n", "[", "]", "{", "}", ",",
+    "&a ", "*a", "&b ", "*b", "<<: ", "!!python/object/apply:os.getcwd []", "!!str ", "!!int ",
+    "!!float ", "!!binary ", "!x ", "? ", "#", "'", '"', "|", ">", "---", "...", "%YAML 1.1",
+    "0.5", "-1", "1e400", "1_000", "0x1F", ".inf", ".nan", "~", "null", "true", "yes", "2024-01-01",
+    "\\", "\\0", "\x00", "\ufeff", "é", "🚀", "\u2028",
+]  # fmt: skip
+yaml_text = st.lists(st.sampled_from(YAML_TOKENS), max_size=60).map("".join)
+
+
+@FUZZ
+@given(text=yaml_text)
+def test_yaml_shaped_text(folder: Path, text: str) -> None:
+    """Text made of YAML's own punctuation reaches the parser's corners: anchors, tags, flow."""
+    path = folder / "shaped.yaml"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    check(path)
+
+
+VALID_TEXT = yaml.safe_dump(VALID, sort_keys=False)
+
+
+@FUZZ
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, len(VALID_TEXT)),
+            st.integers(0, 3),
+            st.one_of(st.sampled_from(YAML_TOKENS), st.text(max_size=3)),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_edited_valid_text(folder: Path, edits: list[tuple[int, int, str]]) -> None:
+    """A valid file with a few characters deleted or inserted: typos in a real file."""
+    text = VALID_TEXT
+    for at, delete, insert in edits:
+        at = min(at, len(text))
+        text = text[:at] + insert + text[at + delete :]
+    path = folder / "edited.yaml"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    check(path)
+
+
+@FUZZ
+@given(at=st.integers(0, len(VALID_TEXT)), junk=st.binary(min_size=1, max_size=8))
+def test_valid_text_with_junk_bytes(folder: Path, at: int, junk: bytes) -> None:
+    data = VALID_TEXT.encode()
+    path = folder / "junk.yaml"
+    path.write_bytes(data[:at] + junk + data[at:])
+    check(path)
+
+
+unicode_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
+
+
+@FUZZ
+@given(
+    mutations=st.lists(
+        st.tuples(st.sampled_from(ALL_PATHS), st.booleans(), unicode_text), min_size=1, max_size=3
+    )
+)
+def test_random_unicode_keys_and_values(folder: Path, mutations: list) -> None:
+    """Any unicode as a value, or as a key (holding the value that sat there) next to it."""
+    doc = copy.deepcopy(VALID)
+    for path, as_key, text in mutations:
+        parent = doc
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            if as_key and isinstance(parent, dict):
+                parent[text] = parent.get(path[-1])
+            else:
+                parent[path[-1]] = text
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed or retyped this path
+    path = folder / "unicode.yaml"
+    path.write_text(dump(doc), encoding="utf-8")
+    check(path)
+
+
+@FUZZ
+@given(
+    extremes=st.lists(
+        st.tuples(
+            st.sampled_from([p for p in ALL_PATHS if not isinstance(p[-1], int)]),
+            st.sampled_from(
+                [0, -0.0, 1, -1, 2**31, 2**63, -(2**63), 2**64, 10**19, 1e-320, 5e-324, 1e308,
+                 -1e308, 1.7976931348623157e308, float("inf"), float("nan"), "", " ", "0", True]
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)  # fmt: skip
+def test_value_extremes(folder: Path, extremes: list) -> None:
+    """Boundary and overflow values anywhere a number or flag sits."""
+    doc = VALID
+    for path, value in extremes:
+        try:
+            doc = _mutate(doc, path, "retype", value)
+        except (KeyError, IndexError, TypeError):
+            continue
+    path = folder / "extreme.yaml"
+    path.write_text(dump(doc), encoding="utf-8")
+    check(path)
+
+
+# ------------------------------------------------------------------------------ extends chains
+@FUZZ
+@given(parent=documents, child=st.dictionaries(keys, documents, max_size=3))
+def test_any_parent_under_a_valid_child(folder: Path, parent: Any, child: dict[str, Any]) -> None:
+    """A valid child extending a random parent (and random keys of its own)."""
+    (folder / "parent.yaml").write_text(dump(parent), encoding="utf-8")
+    doc = {**copy.deepcopy(VALID), **child, "extends": "parent.yaml"}
+    path = folder / "child.yaml"
+    path.write_text(dump(doc), encoding="utf-8")
+    check(path)
+
+
+# ------------------------------------------------------------------------------ through the CLI
+CLI = settings(FUZZ, max_examples=max(1, EXAMPLES // 4))
+
+
+@CLI
+@given(
+    content=st.one_of(
+        yaml_text.map(str.encode),
+        documents.map(lambda d: dump(d).encode()),
+        st.binary(max_size=100),
+    )
+)
+def test_sim_validate_never_shows_a_traceback(folder: Path, content: bytes) -> None:
+    """``sim validate`` on anything: exit 0 with OK, or exit 2 with messages on stderr."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    path = folder / "cli.yaml"
+    path.write_bytes(content)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output + result.stderr
+    if result.exit_code == 0:
+        assert result.stdout.startswith("OK: ")
+    else:
+        assert result.exit_code == 2 and result.stderr.strip() and result.stdout == ""
