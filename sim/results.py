@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim import journal
 from sim.layout import (
     FORMAT,
     LIBRARIES,
@@ -42,6 +43,7 @@ from sim.layout import (
     RESOLVED_FILE,
     RUNS_COLUMNS,
     RUNS_FILE,
+    SUMMARY_COLUMNS,
     SUMMARY_FILE,
     TIMESERIES_COLUMNS,
     TIMESERIES_FILE,
@@ -190,21 +192,26 @@ def _now() -> str:
 # ----------------------------------------------------------------------------- writer
 @dataclass
 class ResultWriter:
-    """Streams finished runs into a result folder, in plan order, whatever order they finish in.
+    """Saves finished runs into a result folder and assembles its files in plan order.
 
-    Runs may be added in any order; the writer holds a finished run only until every run planned
-    before it has been added, so files are identical for any worker count or executor. Timeseries
-    rows go straight to a temporary file; run-level values (a few numbers per vendor) stay in memory
-    for ``runs.csv`` and ``summary.csv``, written by :meth:`close`.
+    Runs may be added in any order. Each finished run is saved at once as a part of the folder's
+    journal (:mod:`sim.journal`), so nothing is held in memory and no finished run is lost to an
+    interruption; :meth:`close` streams the parts in plan order into ``timeseries.csv`` (and
+    Parquet), ``runs.csv`` and ``summary.csv``, so files are identical for any worker count,
+    executor, or number of interruptions and resumes. Only run-level values (a few numbers per
+    vendor and run) are kept in memory while closing.
 
     Args:
-        folder: an existing, empty folder (see :func:`create_result_folder`).
+        folder: an existing, empty folder (see :func:`create_result_folder`); with ``resume``, an
+            incomplete result folder.
         scenario_name: the scenario's name.
         plan: every planned run, in the order files list them.
-        resolved_yaml: text of ``scenario.resolved.yaml``.
+        resolved_yaml: text of ``scenario.resolved.yaml`` (not rewritten on resume).
         command_line: the command that made the folder.
         vendors: vendor names in scenario order (orders summary.csv).
-        info: extra keys for the manifest (description, ...).
+        info: extra keys for the manifest (description, sweep, ...).
+        resume: continue an interrupted folder: runs saved in its journal count as finished.
+        previous: the folder's manifest when resuming (keeps its start time and command line).
     """
 
     folder: Path
@@ -214,66 +221,78 @@ class ResultWriter:
     command_line: str | None = None
     vendors: Sequence[str] = ()
     info: dict[str, Any] = field(default_factory=dict)
+    resume: bool = False
+    previous: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
-        self.started = _now()
         self._index = {record.key: i for i, record in enumerate(self.plan)}
-        self._pending: dict[int, RunOutput | None] = {}
-        self._next = 0
-        self._values: list[pd.DataFrame] = []
-        self._runs: list[pd.DataFrame] = []
-        self._ts_tmp = self.folder / f".{TIMESERIES_FILE}.partial"
-        self._ts = open(self._ts_tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self._ts.write(",".join(TIMESERIES_COLUMNS) + "\n")
-        self._parquet = _ParquetStream(self.folder / PARQUET_FILE)
-        atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
+        self.summary = pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+        self.resumes: list[dict[str, Any]] = []
+        if self.resume:
+            previous = self.previous or {}
+            self.started = previous.get("started") or _now()
+            self.resumes = [*previous.get("resumed", []), {"at": _now(), "command_line": None}]
+            self.resumes[-1]["command_line"] = self.command_line
+            self.command_line = previous.get("command_line", self.command_line)
+            for i in sorted(journal.saved_indices(self.folder)):
+                payload = journal.read_part(self.folder, i) if i < len(self.plan) else None
+                if payload is not None:
+                    self.plan[i] = payload[0]
+        else:
+            self.started = _now()
+            atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
         self._write_manifest("incomplete", finished=None)
 
     @property
     def variants(self) -> list[str]:
         return list(dict.fromkeys(record.variant for record in self.plan))
 
-    def add(self, record: RunRecord, output: RunOutput | None) -> None:
-        """Record a finished run: ``output`` for an ``ok`` record, ``None`` for a failed one."""
-        i = self._index[record.key]
-        self.plan[i] = record
-        self._pending[i] = output
-        while self._next in self._pending:
-            self._flush(self._next)
-            self._next += 1
+    @property
+    def finished(self) -> set[tuple[str, int]]:
+        """Keys of runs that finished (``ok`` or ``failed``)."""
+        return {record.key for record in self.plan if record.status != "not-run"}
 
-    def _flush(self, i: int) -> None:
-        output = self._pending.pop(i)
-        record = self.plan[i]
-        if output is None or record.status != "ok":
-            return
-        keys = {"variant": record.variant, "replicate": record.replicate}
-        ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
-        ts.to_csv(self._ts, header=False, index=False, lineterminator="\n")
-        self._parquet.write(ts)
-        self._runs.append(output.runs.assign(**keys)[list(RUNS_COLUMNS)])
-        self._values.append(run_values(output).assign(**keys))
+    def add(self, record: RunRecord, output: RunOutput | None) -> None:
+        """Save a finished run: ``output`` for an ``ok`` record, ``None`` for a failed one."""
+        i = self._index[record.key]
+        journal.write_part(self.folder, i, (record, output if record.status == "ok" else None))
+        self.plan[i] = record
 
     def close(self) -> FolderStatus:
-        """Write every remaining file and the final manifest; return the folder status.
+        """Write every result file from the saved runs, in plan order, and the final manifest.
 
-        Runs still waiting for an earlier run that never finished (an interruption) are written
-        too, in plan order. The status is ``complete`` when every planned run is ``ok``,
-        ``failed-runs`` when every run finished but some failed, ``incomplete`` otherwise.
+        The status is ``complete`` when every planned run is ``ok``, ``failed-runs`` when every run
+        finished but some failed, ``incomplete`` otherwise (the journal is then kept for
+        ``--resume``).
         """
-        for i in sorted(self._pending):
-            self._flush(i)
-        self._ts.flush()
-        os.fsync(self._ts.fileno())
-        self._ts.close()
-        os.replace(self._ts_tmp, self.folder / TIMESERIES_FILE)
-        self._parquet.close()
-        runs = pd.concat(self._runs) if self._runs else pd.DataFrame(columns=list(RUNS_COLUMNS))
+        values: list[pd.DataFrame] = []
+        runs: list[pd.DataFrame] = []
+        parquet = _ParquetStream(self.folder / PARQUET_FILE)
+        saved = journal.saved_indices(self.folder)
+        with atomic_open(self.folder / TIMESERIES_FILE) as ts_handle:
+            ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
+            for i in range(len(self.plan)):
+                payload = journal.read_part(self.folder, i) if i in saved else None
+                if payload is None:
+                    continue
+                record, output = payload
+                self.plan[i] = record
+                if output is None or record.status != "ok":
+                    continue
+                keys = {"variant": record.variant, "replicate": record.replicate}
+                ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
+                ts.to_csv(ts_handle, header=False, index=False, lineterminator="\n")
+                parquet.write(ts)
+                runs.append(output.runs.assign(**keys)[list(RUNS_COLUMNS)])
+                values.append(run_values(output).assign(**keys))
+        parquet.close()
+        table = pd.concat(runs) if runs else pd.DataFrame(columns=list(RUNS_COLUMNS))
         with atomic_open(self.folder / RUNS_FILE) as handle:
-            runs.to_csv(handle, index=False, lineterminator="\n")
-        values = pd.concat(self._values) if self._values else pd.DataFrame()
-        self.summary = summarise(values, self.variants, self.vendors)
+            table.to_csv(handle, index=False, lineterminator="\n")
+        self.summary = summarise(
+            pd.concat(values) if values else pd.DataFrame(), self.variants, self.vendors
+        )
         with atomic_open(self.folder / SUMMARY_FILE) as handle:
             self.summary.to_csv(handle, index=False, lineterminator="\n")
         statuses = {record.status for record in self.plan}
@@ -282,12 +301,12 @@ class ResultWriter:
             else "complete"
         )  # fmt: skip
         self._write_manifest(status, finished=_now())
+        if status != "incomplete":
+            journal.remove_journal(self.folder)
         return status
 
     def abort(self) -> None:
-        """Close the temporary timeseries file without finishing the folder (it stays incomplete)."""
-        self._ts.close()
-        self._parquet.close()
+        """Leave the folder as it is: incomplete, its finished runs saved for ``--resume``."""
 
     def _write_manifest(self, status: FolderStatus, finished: str | None) -> None:
         counts = {s: sum(r.status == s for r in self.plan) for s in ("ok", "failed", "not-run")}
@@ -312,6 +331,7 @@ class ResultWriter:
             "command_line": self.command_line,
             "started": self.started,
             "finished": finished,
+            **({"resumed": self.resumes} if self.resumes else {}),
             **environment(),
             "variants": self.variants,
             "vendors": list(self.vendors),

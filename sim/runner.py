@@ -22,7 +22,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,29 @@ from sim.results import (
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
-EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interruption by :func:`sigterm_interrupts`."""
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While inside, SIGTERM raises :class:`Terminated` in the main thread (like Ctrl-C), so a
+    ``kill`` saves finished runs too. Does nothing outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class UnknownVariantError(ValueError):
@@ -92,7 +114,8 @@ class RunSummary:
         status: ``complete``, ``failed-runs`` or ``incomplete`` (as in the manifest).
         records: every planned run with its status, in plan order.
         summary: the rows of ``summary.csv``.
-        interrupted: the run was stopped by Ctrl-C (KeyboardInterrupt).
+        interrupted: the run was stopped by Ctrl-C (KeyboardInterrupt) or SIGTERM.
+        terminated: it was SIGTERM (:class:`Terminated`), not Ctrl-C.
     """
 
     folder: Path
@@ -100,6 +123,7 @@ class RunSummary:
     records: list[RunRecord]
     summary: pd.DataFrame
     interrupted: bool = False
+    terminated: bool = False
 
     def count(self, status: str) -> int:
         """Number of runs with ``status`` (``ok``, ``failed`` or ``not-run``)."""
@@ -111,9 +135,9 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 complete, 1 some runs failed, 130 interrupted."""
+        """0 complete, 1 some runs failed, 130 interrupted by Ctrl-C, 143 by SIGTERM."""
         if self.interrupted:
-            return EXIT_INTERRUPTED
+            return EXIT_TERMINATED if self.terminated else EXIT_INTERRUPTED
         return EXIT_OK if self.status == "complete" else EXIT_FAILED_RUNS
 
 
@@ -222,10 +246,39 @@ def run_scenario(
             "time_step": base.time.step,
         },
     )
+    return execute(
+        tasks,
+        writer,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        title=scenario.name,
+        max_in_flight=max_in_flight,
+    )
+
+
+def execute(
+    tasks: Iterable[RunTask],
+    writer: ResultWriter,
+    *,
+    workers: int = 1,
+    executor: cf.Executor | None = None,
+    progress: bool = True,
+    title: str = "",
+    max_in_flight: int | None = None,
+) -> RunSummary:
+    """Run ``tasks`` (runs of ``writer.plan`` not yet finished), save each as it finishes, close.
+
+    ``tasks`` may be a lazy iterable: at most ``max_in_flight`` are taken ahead of the results, so
+    a large sweep builds its configs as it goes. Failed runs and Ctrl-C/SIGTERM do not raise (see
+    :func:`run_scenario`).
+    """
     window = max_in_flight or max(8, 4 * workers)
     records = {record.key: record for record in writer.plan}
-    interrupted = False
-    with _Progress(len(tasks), enabled=progress, title=scenario.name) as bar:
+    interrupted = terminated = False
+    with _Progress(
+        len(writer.plan), enabled=progress, title=title, completed=len(writer.finished)
+    ) as bar:
 
         def accept(result: RunResult) -> None:
             key = (result.variant, result.replicate)
@@ -255,13 +308,15 @@ def run_scenario(
                 pool.shutdown()
             else:
                 _run_on(executor, tasks, accept, window)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as exc:
+            interrupted, terminated = True, isinstance(exc, Terminated)
         except BaseException:
             writer.abort()
             raise
     status = writer.close()
-    return RunSummary(folder, status, list(writer.plan), writer.summary, interrupted)
+    return RunSummary(
+        writer.folder, status, list(writer.plan), writer.summary, interrupted, terminated
+    )
 
 
 def process_pool(workers: int) -> cf.ProcessPoolExecutor:
@@ -354,7 +409,7 @@ def _result(future: cf.Future[RunResult], task: RunTask) -> RunResult:
 class _Progress:
     """A rich progress bar with ETA on stderr; silent when disabled or stderr is not a terminal."""
 
-    def __init__(self, total: int, *, enabled: bool, title: str) -> None:
+    def __init__(self, total: int, *, enabled: bool, title: str, completed: int = 0) -> None:
         from rich.console import Console
 
         console = Console(stderr=True)
@@ -381,7 +436,7 @@ class _Progress:
                 console=console,
                 transient=False,
             )
-            self.task = self.bar.add_task(title, total=total, failed="")
+            self.task = self.bar.add_task(title, total=total, completed=completed, failed="")
 
     def __enter__(self) -> _Progress:
         if self.bar is not None:
@@ -403,8 +458,11 @@ __all__ = [
     "RunResult",
     "RunSummary",
     "RunTask",
+    "Terminated",
     "UnknownVariantError",
+    "execute",
     "plan_runs",
     "run_one",
     "run_scenario",
+    "sigterm_interrupts",
 ]
