@@ -1,0 +1,95 @@
+"""Executors for the runner beyond the local process pool: a Dask ``distributed`` cluster.
+
+The runner takes any ``concurrent.futures.Executor``; :func:`dask_executor` connects to a running
+Dask scheduler and yields ``Client.get_executor()``. Every run is a pure function of its config and
+seed (both sent with the task), so a cluster writes the same files as the local pool. Workers need
+this package, at the same version, installed (docs/cluster.md).
+
+Example::
+
+    with dask_executor("tcp://10.0.0.5:8786") as executor:
+        summary = run_scenario(scenario, executor=executor)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+from collections.abc import Iterator
+
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""How long to try to reach the scheduler before giving up."""
+INSTALL_HINT = "pip install 'channel-sim[cluster]'  (or: pip install 'dask[distributed]')"
+
+
+class ExecutorError(Exception):
+    """The executor cannot be set up; ``str()`` is a one-line message for the user."""
+
+
+@contextlib.contextmanager
+def dask_executor(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> Iterator[cf.Executor]:
+    """A ``concurrent.futures`` executor on the Dask cluster whose scheduler is at ``address``.
+
+    Args:
+        address: the scheduler, e.g. ``tcp://10.0.0.5:8786``.
+        timeout: seconds to wait for the scheduler.
+
+    Raises:
+        ExecutorError: dask.distributed is not installed, or the scheduler cannot be reached.
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ExecutorError(f"--executor dask needs dask.distributed: {INSTALL_HINT}") from None
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ExecutorError(
+            f"--address {address}: cannot reach a Dask scheduler within {timeout:g} s "
+            f"({type(exc).__name__}: {exc}); start one with `dask scheduler` and check the "
+            "address (tcp://HOST:PORT, default port 8786)"
+        ) from None
+    try:
+        _wait_for_workers(client, address, timeout)
+        _check_versions(client)
+        yield client.get_executor()
+    finally:
+        client.close()
+
+
+def _wait_for_workers(client: object, address: str, timeout: float) -> None:
+    try:
+        client.wait_for_workers(1, timeout=timeout)  # type: ignore[attr-defined]
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorError(
+            f"--address {address}: the scheduler has no workers after {timeout:g} s "
+            f"({type(exc).__name__}); start some with `dask worker {address}`"
+        ) from None
+
+
+def _check_versions(client: object) -> None:
+    """Refuse workers whose channel-sim version differs from this one (results would differ)."""
+    import sim
+
+    def version() -> str:
+        import sim as worker_sim
+
+        return worker_sim.__version__
+
+    try:
+        found = client.run(version)  # type: ignore[attr-defined]
+    except Exception as exc:  # a worker without the package cannot import sim
+        raise ExecutorError(
+            f"the Dask workers cannot run channel-sim ({type(exc).__name__}: {exc}); install "
+            f"channel-sim {sim.__version__} on every worker"
+        ) from None
+    other = {worker: v for worker, v in found.items() if v != sim.__version__}
+    if other:
+        listed = ", ".join(f"{w} has {v}" for w, v in sorted(other.items()))
+        raise ExecutorError(
+            f"Dask workers run another channel-sim version than {sim.__version__}: {listed}; "
+            "install the same version everywhere"
+        )
+
+
+__all__ = ["CONNECT_TIMEOUT_SECONDS", "ExecutorError", "dask_executor"]
