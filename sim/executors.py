@@ -27,16 +27,17 @@ class ExecutorError(Exception):
 
 
 @contextlib.contextmanager
-def dask_executor(address: str, timeout: float = CONNECT_TIMEOUT_SECONDS) -> Iterator[cf.Executor]:
+def dask_executor(address: str, timeout: float | None = None) -> Iterator[cf.Executor]:
     """A ``concurrent.futures`` executor on the Dask cluster whose scheduler is at ``address``.
 
     Args:
         address: the scheduler, e.g. ``tcp://10.0.0.5:8786``.
-        timeout: seconds to wait for the scheduler.
+        timeout: seconds to wait for the scheduler (default :data:`CONNECT_TIMEOUT_SECONDS`).
 
     Raises:
         ExecutorError: dask.distributed is not installed, or the scheduler cannot be reached.
     """
+    timeout = CONNECT_TIMEOUT_SECONDS if timeout is None else timeout
     try:
         from distributed import Client
     except ImportError:

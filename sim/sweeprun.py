@@ -199,12 +199,8 @@ def run_sweep(
 
 def read_samples(path: Path) -> pd.DataFrame:
     """``samples.csv`` as written (floats read back exactly)."""
-    return pd.read_csv(
-        path,
-        dtype={"sample": str, "block": str},
-        keep_default_na=False,
-        float_precision="round_trip",
-    )
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+    return pd.read_csv(path, dtype={"sample": str, "block": str}, keep_default_na=False, **exact)
 
 
 __all__ = [
