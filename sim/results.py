@@ -13,7 +13,10 @@ A result folder (CONTRACT.md) holds::
     timeseries.parquet       a copy of timeseries.csv, only where pyarrow is installed
 
 Every file appears under its final name only when it is complete (written under a temporary name in
-the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. The manifest is
+the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. While runs go
+on, each finished run is saved in the folder's journal (``.parts/``, :mod:`sim.journal`); the files
+are assembled from it in plan order, so an interrupted folder can be finished by ``--resume``
+(:mod:`sim.resume`) into exactly the files of an uninterrupted run. The manifest is
 written first with status ``incomplete`` and rewritten at the end with ``complete``, ``failed-runs``
 or, after an interruption, ``incomplete`` again: a folder is complete only when its manifest says so.
 """

@@ -315,3 +315,29 @@ def test_resume_flag_with_out_is_the_contract_form(
     )
     assert result.exit_code == 0, result.output
     _same_files(folder, reference)
+
+
+SHIPPED_SWEEPS = [
+    path
+    for path in sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
+    if "\nsweep:" in path.read_text()
+]
+
+
+def test_a_sweep_scenario_is_shipped() -> None:
+    assert [p.stem for p in SHIPPED_SWEEPS] == ["sweep-margin-credit"]
+
+
+@pytest.mark.parametrize("path", SHIPPED_SWEEPS, ids=lambda p: p.stem)
+def test_shipped_sweep_runs_through_sim_sweep(path: Path, tmp_path: Path) -> None:
+    """Every shipped sweep runs end to end (2 samples, 1 replicate, 6 months, 150 partners)."""
+    out = tmp_path / "out"
+    result = _sim(
+        "sweep", path, "--out", out, "--samples", "2", "--replicates", "1", "--workers", "1",
+        "--no-progress", "--set", "time.horizon_months=6", "--set", "partners.count=150",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["sweep"]["runs"] == 2
+    samples = pd.read_csv(out / "samples.csv")
+    assert list(samples.columns[2:]) == list(load_scenario(path).variants["base"].sweep.parameters)
