@@ -105,12 +105,10 @@ def _executor(kind: str, address: str | None):
 
 
 def _execute(call, resume_hint: str):
-    """Run ``call()`` with SIGTERM handled like Ctrl-C; a Ctrl-C while saving also exits 130."""
-    from sim.runner import sigterm_interrupts
-
+    """Run ``call()`` (the runner saves finished runs on Ctrl-C/SIGTERM); a Ctrl-C outside the
+    runs (while creating the folder) exits 130 without a traceback."""
     try:
-        with sigterm_interrupts():
-            return call()
+        return call()
     except KeyboardInterrupt:
         click.echo(f"Interrupted while saving; finish with: {resume_hint}", err=True)
         raise click.exceptions.Exit(130) from None

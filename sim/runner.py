@@ -48,25 +48,32 @@ EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an interruption by :func:`sigterm_interrupts`."""
+    """SIGTERM, turned into an interruption while runs go on (see :func:`interrupts_once`)."""
 
 
 @contextlib.contextmanager
-def sigterm_interrupts() -> Iterator[None]:
-    """While inside, SIGTERM raises :class:`Terminated` in the main thread (like Ctrl-C), so a
-    ``kill`` saves finished runs too. Does nothing outside the main thread."""
+def interrupts_once() -> Iterator[None]:
+    """While inside, the first SIGINT raises KeyboardInterrupt and the first SIGTERM raises
+    :class:`Terminated` in the main thread; later ones are ignored, so a second signal (``timeout``
+    sends one to the process and one to its group; an impatient second Ctrl-C) cannot cut short the
+    saving of finished runs. Does nothing outside the main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    fired = []
 
     def handler(signum: int, frame: object) -> None:
-        raise Terminated()
+        if fired:
+            return
+        fired.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class UnknownVariantError(ValueError):
@@ -271,8 +278,22 @@ def execute(
 
     ``tasks`` may be a lazy iterable: at most ``max_in_flight`` are taken ahead of the results, so
     a large sweep builds its configs as it goes. Failed runs and Ctrl-C/SIGTERM do not raise (see
-    :func:`run_scenario`).
+    :func:`run_scenario`); in the main thread, SIGTERM is handled like Ctrl-C and a repeated signal
+    is ignored until the finished runs are saved (:func:`interrupts_once`).
     """
+    with interrupts_once():
+        return _execute(tasks, writer, workers, executor, progress, title, max_in_flight)
+
+
+def _execute(
+    tasks: Iterable[RunTask],
+    writer: ResultWriter,
+    workers: int,
+    executor: cf.Executor | None,
+    progress: bool,
+    title: str,
+    max_in_flight: int | None,
+) -> RunSummary:
     window = max_in_flight or max(8, 4 * workers)
     records = {record.key: record for record in writer.plan}
     interrupted = terminated = False
@@ -464,5 +485,5 @@ __all__ = [
     "plan_runs",
     "run_one",
     "run_scenario",
-    "sigterm_interrupts",
+    "interrupts_once",
 ]

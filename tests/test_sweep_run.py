@@ -235,7 +235,7 @@ def test_resume_after_kill_9_reruns_only_runs_without_a_whole_part(
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
-def test_sigterm_on_a_real_sweep_saves_finished_runs_then_resume_completes(
+def test_sigterm_then_sigint_on_a_real_sweep_saves_finished_runs_then_resume_completes(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "long.yaml"
@@ -253,6 +253,8 @@ def test_sigterm_on_a_real_sweep_saves_finished_runs_then_resume_completes(
             break
         time.sleep(0.02)
     process.send_signal(signal.SIGTERM)
+    time.sleep(0.01)
+    process.send_signal(signal.SIGINT)  # a second signal (as `timeout` sends) must not cut saving
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 143, stderr
     assert f"Resume with: sim sweep --resume {folder}" in stderr
