@@ -90,6 +90,44 @@ class RunRecord:
         return (self.variant, self.replicate)
 
 
+@dataclass
+class PreparedRun:
+    """A finished run's rows as they go into the result files (made in the worker, see
+    :func:`prepare_run`, so the process writing the folder only saves and concatenates).
+
+    Attributes:
+        timeseries_csv: its ``timeseries.csv`` rows as CSV text, no header.
+        runs: its ``runs.csv`` rows.
+        values: its run-level values (:func:`sim.summary.run_values`) with ``variant, replicate``.
+        timeseries: its timeseries rows as a table, only where pyarrow writes Parquet.
+    """
+
+    timeseries_csv: str
+    runs: pd.DataFrame
+    values: pd.DataFrame
+    timeseries: pd.DataFrame | None = None
+
+
+def prepare_run(variant: str, replicate: int, output: RunOutput) -> PreparedRun:
+    """The rows of one ``ok`` run for every result file."""
+    keys = {"variant": variant, "replicate": replicate}
+    ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
+    return PreparedRun(
+        timeseries_csv=ts.to_csv(header=False, index=False, lineterminator="\n"),
+        runs=output.runs.assign(**keys)[list(RUNS_COLUMNS)],
+        values=run_values(output).assign(**keys),
+        timeseries=ts if _parquet_available() else None,
+    )
+
+
+def _parquet_available() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 # ----------------------------------------------------------------------------- folders
 def create_result_folder(
     name: str,
@@ -256,10 +294,18 @@ class ResultWriter:
         """Keys of runs that finished (``ok`` or ``failed``)."""
         return {record.key for record in self.plan if record.status != "not-run"}
 
-    def add(self, record: RunRecord, output: RunOutput | None) -> None:
-        """Save a finished run: ``output`` for an ``ok`` record, ``None`` for a failed one."""
+    def add(
+        self, record: RunRecord, output: RunOutput | None, prepared: PreparedRun | None = None
+    ) -> None:
+        """Save a finished run: ``output`` for an ``ok`` record, ``None`` for a failed one.
+
+        ``prepared`` (:func:`prepare_run` of ``output``, e.g. made by the worker) saves the work
+        of preparing it here.
+        """
         i = self._index[record.key]
-        journal.write_part(self.folder, i, (record, output if record.status == "ok" else None))
+        if record.status == "ok" and output is not None and prepared is None:
+            prepared = prepare_run(record.variant, record.replicate, output)
+        journal.write_part(self.folder, i, (record, prepared if record.status == "ok" else None))
         self.plan[i] = record
 
     def close(self) -> FolderStatus:
@@ -279,16 +325,15 @@ class ResultWriter:
                 payload = journal.read_part(self.folder, i) if i in saved else None
                 if payload is None:
                     continue
-                record, output = payload
+                record, prepared = payload
                 self.plan[i] = record
-                if output is None or record.status != "ok":
+                if prepared is None or record.status != "ok":
                     continue
-                keys = {"variant": record.variant, "replicate": record.replicate}
-                ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
-                ts.to_csv(ts_handle, header=False, index=False, lineterminator="\n")
-                parquet.write(ts)
-                runs.append(output.runs.assign(**keys)[list(RUNS_COLUMNS)])
-                values.append(run_values(output).assign(**keys))
+                ts_handle.write(prepared.timeseries_csv)
+                if prepared.timeseries is not None:
+                    parquet.write(prepared.timeseries)
+                runs.append(prepared.runs)
+                values.append(prepared.values)
         parquet.close()
         table = pd.concat(runs) if runs else pd.DataFrame(columns=list(RUNS_COLUMNS))
         with atomic_open(self.folder / RUNS_FILE) as handle:
@@ -386,6 +431,7 @@ class _ParquetStream:
 
 
 __all__ = [
-    "ResultSet", "ResultWriter", "ResultsError", "RunRecord", "atomic_open", "atomic_write_text",
-    "create_result_folder", "load_results", "resolved_scenario_yaml", "run_values", "summarise",
+    "PreparedRun", "ResultSet", "ResultWriter", "ResultsError", "RunRecord", "atomic_open",
+    "atomic_write_text", "create_result_folder", "load_results", "prepare_run",
+    "resolved_scenario_yaml", "run_values", "summarise",
 ]  # fmt: skip

@@ -35,9 +35,11 @@ from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
 from sim.model import simulate
 from sim.results import (
     FolderStatus,
+    PreparedRun,
     ResultWriter,
     RunRecord,
     create_result_folder,
+    prepare_run,
     resolved_scenario_yaml,
 )
 
@@ -110,6 +112,7 @@ class RunResult:
     error: str | None
     traceback: str | None
     seconds: float
+    prepared: PreparedRun | None = None
 
 
 @dataclass
@@ -176,13 +179,15 @@ def run_one(task: RunTask) -> RunResult:
     try:
         output = simulate(task.config, task.seed)
         _check_output(output)
+        prepared = prepare_run(task.variant, task.replicate, output)
     except Exception as exc:  # a failed run is recorded and the others go on
         seconds = time.perf_counter() - start
         message = f"{type(exc).__name__}: {exc}"
         return RunResult(
             task.variant, task.replicate, None, message, traceback.format_exc(), seconds
         )
-    return RunResult(task.variant, task.replicate, output, None, None, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return RunResult(task.variant, task.replicate, output, None, None, seconds, prepared)
 
 
 def _check_output(output: RunOutput) -> None:
@@ -312,7 +317,7 @@ def _execute(
                 seconds=round(result.seconds, 3),
             )
             records[key] = record
-            writer.add(record, result.output)
+            writer.add(record, result.output, result.prepared)
             bar.advance(failed=status == "failed")
 
         try:
