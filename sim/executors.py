@@ -1,6 +1,7 @@
-"""Executors for the runner beyond the local process pool: a Dask ``distributed`` cluster.
+"""Executors for the runner: the local process pool and a Dask ``distributed`` cluster.
 
-The runner takes any ``concurrent.futures.Executor``; :func:`dask_executor` connects to a running
+The runner takes any ``concurrent.futures.Executor``. :func:`process_pool` is the default local
+pool; :func:`dask_executor` connects to a running
 Dask scheduler and yields ``Client.get_executor()``. Every run is a pure function of its config and
 seed (both sent with the task), so a cluster writes the same files as the local pool. Workers need
 this package, at the same version, installed (docs/cluster.md).
@@ -15,11 +16,48 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import multiprocessing
+import signal
+import threading
 from collections.abc import Iterator
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 """How long to try to reach the scheduler before giving up."""
 INSTALL_HINT = "pip install 'channel-sim[cluster]'  (or: pip install 'dask[distributed]')"
+
+
+def process_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """A process pool whose workers neither inherit this process's threads nor handle Ctrl-C.
+
+    Workers fork from a ``forkserver`` (``spawn`` where there is none), so a fork never copies a
+    lock held by another thread (progress bar, pyarrow); each worker imports the model on its first
+    run. (Preloading it in the forkserver would widen the window in which a Ctrl-C meets a worker
+    half-started.)
+    The forkserver is started with SIGINT ignored, so Ctrl-C reaches only this process, which
+    saves what finished and stops the workers. As with any ``spawn``/``forkserver`` pool, a script
+    that calls the runner with ``workers > 1`` needs the ``if __name__ == "__main__":`` guard.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    context = multiprocessing.get_context("forkserver")
+    if threading.current_thread() is threading.main_thread():
+        from multiprocessing import forkserver
+
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers now, without waiting for their runs."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    processes = getattr(pool, "_processes", None) or {}  # no public API before Python 3.14
+    for process in list(processes.values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
 
 
 class ExecutorError(Exception):
@@ -93,4 +131,10 @@ def _check_versions(client: object) -> None:
         )
 
 
-__all__ = ["CONNECT_TIMEOUT_SECONDS", "ExecutorError", "dask_executor"]
+__all__ = [
+    "CONNECT_TIMEOUT_SECONDS",
+    "ExecutorError",
+    "dask_executor",
+    "process_pool",
+    "stop_pool",
+]

@@ -27,7 +27,6 @@ import contextlib
 import datetime as dt
 import importlib.metadata
 import json
-import os
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,6 +57,7 @@ from sim.layout import (
 )
 from sim.metrics import RunOutput
 from sim.resultset import ResultSet, load_results
+from sim.rows import ParquetStream, PreparedRun, prepare_run
 from sim.summary import run_values, summarise
 
 
@@ -88,44 +88,6 @@ class RunRecord:
     @property
     def key(self) -> tuple[str, int]:
         return (self.variant, self.replicate)
-
-
-@dataclass
-class PreparedRun:
-    """A finished run's rows as they go into the result files (made in the worker, see
-    :func:`prepare_run`, so the process writing the folder only saves and concatenates).
-
-    Attributes:
-        timeseries_csv: its ``timeseries.csv`` rows as CSV text, no header.
-        runs: its ``runs.csv`` rows.
-        values: its run-level values (:func:`sim.summary.run_values`) with ``variant, replicate``.
-        timeseries: its timeseries rows as a table, only where pyarrow writes Parquet.
-    """
-
-    timeseries_csv: str
-    runs: pd.DataFrame
-    values: pd.DataFrame
-    timeseries: pd.DataFrame | None = None
-
-
-def prepare_run(variant: str, replicate: int, output: RunOutput) -> PreparedRun:
-    """The rows of one ``ok`` run for every result file."""
-    keys = {"variant": variant, "replicate": replicate}
-    ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
-    return PreparedRun(
-        timeseries_csv=ts.to_csv(header=False, index=False, lineterminator="\n"),
-        runs=output.runs.assign(**keys)[list(RUNS_COLUMNS)],
-        values=run_values(output).assign(**keys),
-        timeseries=ts if _parquet_available() else None,
-    )
-
-
-def _parquet_available() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 # ----------------------------------------------------------------------------- folders
@@ -317,7 +279,7 @@ class ResultWriter:
         """
         values: list[pd.DataFrame] = []
         runs: list[pd.DataFrame] = []
-        parquet = _ParquetStream(self.folder / PARQUET_FILE)
+        parquet = ParquetStream(self.folder / PARQUET_FILE)
         saved = journal.saved_indices(self.folder)
         with atomic_open(self.folder / TIMESERIES_FILE) as ts_handle:
             ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
@@ -388,46 +350,6 @@ class ResultWriter:
             "runs": runs,
         }
         atomic_write_text(self.folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
-
-
-class _ParquetStream:
-    """Append timeseries chunks to a Parquet file when pyarrow is importable; else do nothing."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.writer = path, None
-        self.tmp = path.with_name(f".{path.name}.partial")
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            self.pa = None
-            return
-        self.pa, self.pq = pa, pq
-        fields = [
-            (c, pa.string() if c in ("variant", "vendor") else pa.float64())
-            for c in TIMESERIES_COLUMNS
-        ]
-        fields[1], fields[2] = ("replicate", pa.int64()), ("step", pa.int64())
-        self.schema = pa.schema(fields)
-
-    def write(self, frame: pd.DataFrame) -> None:
-        if self.pa is None:
-            return
-        if self.writer is None:
-            self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
-        table = self.pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
-        self.writer.write_table(table)
-
-    def close(self) -> None:
-        if self.pa is None:
-            return
-        if self.writer is None:  # no run finished: an empty file with the schema
-            self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
-        self.writer.close()
-        with open(self.tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(self.tmp, self.path)
-        self.pa = None
 
 
 __all__ = [

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import multiprocessing
 import signal
 import threading
 import time
@@ -25,14 +24,16 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.config import ScenarioConfig
+from sim.executors import process_pool, stop_pool
 from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
 from sim.model import simulate
+from sim.progress import Progress
 from sim.results import (
     FolderStatus,
     PreparedRun,
@@ -302,7 +303,7 @@ def _execute(
     window = max_in_flight or max(8, 4 * workers)
     records = {record.key: record for record in writer.plan}
     interrupted = terminated = False
-    with _Progress(
+    with Progress(
         len(writer.plan), enabled=progress, title=title, completed=len(writer.finished)
     ) as bar:
 
@@ -329,7 +330,7 @@ def _execute(
                 try:
                     _run_on(pool, tasks, accept, window)
                 except BaseException:
-                    _stop(pool)
+                    stop_pool(pool)
                     raise
                 pool.shutdown()
             else:
@@ -343,40 +344,6 @@ def _execute(
     return RunSummary(
         writer.folder, status, list(writer.plan), writer.summary, interrupted, terminated
     )
-
-
-def process_pool(workers: int) -> cf.ProcessPoolExecutor:
-    """A process pool whose workers neither inherit this process's threads nor handle Ctrl-C.
-
-    Workers fork from a ``forkserver`` (``spawn`` where there is none), so a fork never copies a
-    lock held by another thread (progress bar, pyarrow); each worker imports the model on its first
-    run. (Preloading it in the forkserver would widen the window in which a Ctrl-C meets a worker
-    half-started.)
-    The forkserver is started with SIGINT ignored, so Ctrl-C reaches only this process, which
-    saves what finished and stops the workers. As with any ``spawn``/``forkserver`` pool, a script
-    that calls the runner with ``workers > 1`` needs the ``if __name__ == "__main__":`` guard.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    context = multiprocessing.get_context("forkserver")
-    if threading.current_thread() is threading.main_thread():
-        from multiprocessing import forkserver
-
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            forkserver.ensure_running()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-def _stop(pool: cf.ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now, without waiting for their runs."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    processes = getattr(pool, "_processes", None) or {}  # no public API before Python 3.14
-    for process in list(processes.values()):
-        with contextlib.suppress(Exception):
-            process.terminate()
 
 
 def _run_on(
@@ -430,54 +397,6 @@ def _result(future: cf.Future[RunResult], task: RunTask) -> RunResult:
         message = f"{type(exc).__name__}: {exc}"
         text = "".join(traceback.format_exception(exc))
         return RunResult(task.variant, task.replicate, None, message, text, 0.0)
-
-
-class _Progress:
-    """A rich progress bar with ETA on stderr; silent when disabled or stderr is not a terminal."""
-
-    def __init__(self, total: int, *, enabled: bool, title: str, completed: int = 0) -> None:
-        from rich.console import Console
-
-        console = Console(stderr=True)
-        self.total, self.failed, self.bar, self.task = total, 0, None, None
-        if enabled and console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("runs"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[failed]}"),
-                console=console,
-                transient=False,
-            )
-            self.task = self.bar.add_task(title, total=total, completed=completed, failed="")
-
-    def __enter__(self) -> _Progress:
-        if self.bar is not None:
-            self.bar.start()
-        return self
-
-    def advance(self, failed: bool = False) -> None:
-        self.failed += failed
-        if self.bar is not None and self.task is not None:
-            note = f"[red]{self.failed} failed" if self.failed else ""
-            self.bar.update(self.task, advance=1, failed=note)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 __all__ = [
