@@ -193,6 +193,27 @@ def _now() -> str:
 
 
 # ----------------------------------------------------------------------------- writer
+class _Frames:
+    """Many small tables appended one by one, kept as a few large ones (a DataFrame per run costs
+    more memory than its numbers)."""
+
+    CHUNK = 512
+
+    def __init__(self) -> None:
+        self.chunks: list[pd.DataFrame] = []
+        self.pending: list[pd.DataFrame] = []
+
+    def append(self, frame: pd.DataFrame) -> None:
+        self.pending.append(frame)
+        if len(self.pending) >= self.CHUNK:
+            self.chunks.append(pd.concat(self.pending, ignore_index=True))
+            self.pending = []
+
+    def frame(self) -> pd.DataFrame:
+        parts = [*self.chunks, *self.pending]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 @dataclass
 class ResultWriter:
     """Saves finished runs into a result folder and assembles its files in plan order.
@@ -277,12 +298,15 @@ class ResultWriter:
         finished but some failed, ``incomplete`` otherwise (the journal is then kept for
         ``--resume``).
         """
-        values: list[pd.DataFrame] = []
-        runs: list[pd.DataFrame] = []
+        values = _Frames()
         parquet = ParquetStream(self.folder / PARQUET_FILE)
         saved = journal.saved_indices(self.folder)
-        with atomic_open(self.folder / TIMESERIES_FILE) as ts_handle:
+        with (
+            atomic_open(self.folder / TIMESERIES_FILE) as ts_handle,
+            atomic_open(self.folder / RUNS_FILE) as runs_handle,
+        ):
             ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
+            runs_handle.write(",".join(RUNS_COLUMNS) + "\n")
             for i in range(len(self.plan)):
                 payload = journal.read_part(self.folder, i) if i in saved else None
                 if payload is None:
@@ -292,17 +316,12 @@ class ResultWriter:
                 if prepared is None or record.status != "ok":
                     continue
                 ts_handle.write(prepared.timeseries_csv)
+                runs_handle.write(prepared.runs_csv)
                 if prepared.timeseries is not None:
                     parquet.write(prepared.timeseries)
-                runs.append(prepared.runs)
                 values.append(prepared.values)
         parquet.close()
-        table = pd.concat(runs) if runs else pd.DataFrame(columns=list(RUNS_COLUMNS))
-        with atomic_open(self.folder / RUNS_FILE) as handle:
-            table.to_csv(handle, index=False, lineterminator="\n")
-        self.summary = summarise(
-            pd.concat(values) if values else pd.DataFrame(), self.variants, self.vendors
-        )
+        self.summary = summarise(values.frame(), self.variants, self.vendors)
         with atomic_open(self.folder / SUMMARY_FILE) as handle:
             self.summary.to_csv(handle, index=False, lineterminator="\n")
         statuses = {record.status for record in self.plan}

@@ -24,13 +24,13 @@ class PreparedRun:
 
     Attributes:
         timeseries_csv: its ``timeseries.csv`` rows as CSV text, no header.
-        runs: its ``runs.csv`` rows.
+        runs_csv: its ``runs.csv`` rows as CSV text, no header.
         values: its run-level values (:func:`sim.summary.run_values`) with ``variant, replicate``.
         timeseries: its timeseries rows as a table, only where pyarrow writes Parquet.
     """
 
     timeseries_csv: str
-    runs: pd.DataFrame
+    runs_csv: str
     values: pd.DataFrame
     timeseries: pd.DataFrame | None = None
 
@@ -41,7 +41,9 @@ def prepare_run(variant: str, replicate: int, output: RunOutput) -> PreparedRun:
     ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
     return PreparedRun(
         timeseries_csv=ts.to_csv(header=False, index=False, lineterminator="\n"),
-        runs=output.runs.assign(**keys)[list(RUNS_COLUMNS)],
+        runs_csv=output.runs.assign(**keys)[list(RUNS_COLUMNS)].to_csv(
+            header=False, index=False, lineterminator="\n"
+        ),
         values=run_values(output).assign(**keys),
         timeseries=ts if _parquet_available() else None,
     )
