@@ -164,7 +164,23 @@ def _resume(command: str, folder: Path, workers, executor, address, no_progress,
     click.echo(f"Resumed: {folder}")
     _print_outcome(summary)
     _print_next(command, folder)
-    raise click.exceptions.Exit(summary.exit_code)
+    exit_code = summary.exit_code
+    if command == "run" and summary.count("ok"):
+        exit_code = max(exit_code, _plot(folder))
+    raise click.exceptions.Exit(exit_code)
+
+
+def _plot(folder: Path) -> int:
+    """Write the plots of a run folder and say where; 1 if plotting failed (results are saved)."""
+    from analysis.plots import plot_results
+
+    try:
+        plots = plot_results(folder)
+    except Exception as exc:  # the results are saved; say what went wrong with the plots
+        click.echo(f"error: plots failed: {type(exc).__name__}: {exc}", err=True)
+        return 1
+    click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in plots)})")
+    return 0
 
 
 def _print_outcome(summary) -> None:
@@ -220,7 +236,6 @@ def run(
     Ctrl-C (exit 130) or SIGTERM (exit 143) saves the finished runs; `sim run --resume DIR`
     runs the rest.
     """
-    from analysis.plots import plot_results
     from sim.results import ResultsError
     from sim.runner import UnknownVariantError, plan_runs, run_scenario
 
@@ -271,13 +286,7 @@ def run(
     exit_code = summary.exit_code
     if summary.count("ok"):
         _print_revenue_table(summary.summary, scenario)
-        try:
-            plots = plot_results(folder)
-        except Exception as exc:  # the results are saved; say what went wrong with the plots
-            click.echo(f"error: plots failed: {type(exc).__name__}: {exc}", err=True)
-            exit_code = max(exit_code, 1)
-        else:
-            click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in plots)})")
+        exit_code = max(exit_code, _plot(folder))
     raise click.exceptions.Exit(exit_code)
 
 

@@ -298,6 +298,7 @@ def test_run_resume_after_ctrl_c_matches_a_run_in_one_go(
     assert first.exit_code == 130 and f"sim run --resume {folder}" in first.stderr
     second = _sim("run", "--resume", folder, "--no-progress", "--workers", "1")
     assert second.exit_code == 0, second.output
+    assert (folder / "plots" / "channel_revenue.png").is_file()
     for name in ("timeseries.csv", "runs.csv", "summary.csv", "scenario.resolved.yaml"):
         assert (folder / name).read_bytes() == (tiny_results / name).read_bytes(), name
 
