@@ -17,8 +17,10 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -34,11 +36,14 @@ def process_pool(workers: int) -> cf.ProcessPoolExecutor:
     run. (Preloading it in the forkserver would widen the window in which a Ctrl-C meets a worker
     half-started.)
     The forkserver is started with SIGINT ignored, so Ctrl-C reaches only this process, which
-    saves what finished and stops the workers. As with any ``spawn``/``forkserver`` pool, a script
-    that calls the runner with ``workers > 1`` needs the ``if __name__ == "__main__":`` guard.
+    saves what finished and stops the workers. Each worker ends itself when this process is gone
+    (killed with ``kill -9``), instead of lingering. As with any ``spawn``/``forkserver`` pool, a
+    script that calls the runner with ``workers > 1`` needs the ``if __name__ == "__main__":`` guard.
     """
+    watch = {"initializer": _exit_with, "initargs": (os.getpid(),)}
     if "forkserver" not in multiprocessing.get_all_start_methods():
-        return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        spawn = multiprocessing.get_context("spawn")
+        return cf.ProcessPoolExecutor(workers, mp_context=spawn, **watch)
     context = multiprocessing.get_context("forkserver")
     if threading.current_thread() is threading.main_thread():
         from multiprocessing import forkserver
@@ -48,7 +53,27 @@ def process_pool(workers: int) -> cf.ProcessPoolExecutor:
             forkserver.ensure_running()
         finally:
             signal.signal(signal.SIGINT, previous)
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, **watch)
+
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often a pool worker checks that the process that started it is still alive."""
+
+
+def _exit_with(parent: int) -> None:
+    """Worker initializer: a daemon thread ends this worker once process ``parent`` is gone."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, owned by someone else
+                continue
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def stop_pool(pool: cf.ProcessPoolExecutor) -> None:

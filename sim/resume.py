@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import sim
 from sim.layout import FORMAT, MANIFEST_FILE, RESOLVED_FILE, ResultsError
 from sim.results import ResultWriter, RunRecord
 from sim.runner import RunSummary, RunTask, execute
@@ -76,6 +77,12 @@ def check_resumable(folder: Path, manifest: dict[str, Any], kind: Literal["run",
         raise ResumeError(
             f"--resume {folder}: every run finished (some failed, see {MANIFEST_FILE}); "
             "nothing to resume. Fix the cause and start a new folder."
+        )
+    version = (manifest.get("package") or {}).get("version")
+    if version != sim.__version__:
+        raise ResumeError(
+            f"--resume {folder}: started by channel-sim {version}, this is {sim.__version__}; "
+            "resume with the version that started it (runs of two versions would mix)"
         )
     if is_sweep and not (folder / SAMPLES_FILE).is_file():
         raise ResumeError(f"--resume {folder}: sweep folder without {SAMPLES_FILE}")

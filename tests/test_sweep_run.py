@@ -316,6 +316,12 @@ def test_resume_refuses_finished_or_other_kinds_of_folders(
         (("sweep", "--resume", reference, "--samples", "4"), "cannot be combined with --samples"),
         (("sweep", "--resume"), "give the folder"),
     ]
+    other = tmp_path / "other-version"
+    other.mkdir()
+    manifest = json.loads((reference / "manifest.json").read_text())
+    manifest |= {"status": "incomplete", "package": {"name": "channel-sim", "version": "0.0.1"}}
+    (other / "manifest.json").write_text(json.dumps(manifest))
+    cases.append((("sweep", "--resume", other), "started by channel-sim 0.0.1"))
     for args, message in cases:
         result = _sim(*args)
         assert result.exit_code == 2, (args, result.output)
