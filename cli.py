@@ -2,13 +2,16 @@
 
 Exit codes (CONTRACT.md): 0 done; 1 some runs failed (the rest are saved); 2 bad input (scenario,
 option, path) with a one-line-per-error message on stderr and no traceback; 130 interrupted by
-Ctrl-C during ``sim run`` (finished runs saved, folder marked incomplete).
+Ctrl-C and 143 by SIGTERM during ``sim run`` or ``sim sweep`` (finished runs saved, folder marked
+incomplete, ``--resume DIR`` finishes it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -83,8 +86,149 @@ def main() -> None:
 
 
 # ----------------------------------------------------------------------------- run
+def _executor_options(command):
+    """``--workers``, ``--executor``, ``--address`` and ``--no-progress``, shared by run and sweep."""
+    options = [
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1, max=MAX_WORKERS),
+            help="Parallel processes (default: CPUs, up to runs).",
+        ),
+        click.option(
+            "--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True
+        ),
+        click.option(
+            "--address", metavar="ADDR", help="Dask scheduler, tcp://HOST:PORT (--executor dask)."
+        ),
+        click.option("--no-progress", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@contextlib.contextmanager
+def _executor(kind: str, address: str | None):
+    """The executor of ``--executor``: None for the local pool, or a Dask cluster's executor."""
+    if kind == "local":
+        if address:
+            _fail("--address: only used with --executor dask")
+        yield None
+        return
+    if not address:
+        _fail("--executor dask: give the scheduler with --address tcp://HOST:PORT")
+    from sim.executors import ExecutorError, dask_executor
+
+    try:
+        manager = dask_executor(address)
+        executor = manager.__enter__()
+    except ExecutorError as exc:
+        _fail(str(exc))
+    try:
+        yield executor
+    except BaseException:
+        if not manager.__exit__(*sys.exc_info()):
+            raise
+    else:
+        manager.__exit__(None, None, None)
+
+
+def _execute(call, resume_hint: str):
+    """Run ``call()`` (the runner saves finished runs on Ctrl-C/SIGTERM); a Ctrl-C outside the
+    runs (while creating the folder) exits 130 without a traceback."""
+    try:
+        return call()
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted while saving; finish with: {resume_hint}", err=True)
+        raise click.exceptions.Exit(130) from None
+
+
+def _report_interrupted(summary, resume_command: str) -> NoReturn:
+    how = "SIGTERM" if summary.terminated else "Ctrl-C"
+    click.echo(
+        f"Interrupted: {summary.count('ok')} of {len(summary.records)} runs finished and are "
+        f"saved in {summary.folder} (manifest status: incomplete; stopped by {how}).",
+        err=True,
+    )
+    click.echo(f"Resume with: {resume_command}", err=True)
+    raise click.exceptions.Exit(summary.exit_code)
+
+
+def _resume_command(command: str, folder: Path, executor: str, address: str | None) -> str:
+    words = ["sim", command, "--resume", str(folder)]
+    if executor == "dask" and address:
+        words += ["--executor", "dask", "--address", address]
+    return shlex.join(words)
+
+
+def _resume(command: str, folder: Path, workers, executor, address, no_progress, given) -> None:
+    """``sim run/sweep --resume DIR``: finish an interrupted folder, print the outcome, exit."""
+    from sim.resume import ResumeError, resume_folder
+    from sim.scenario import ScenarioError
+
+    clashes = [flag for flag, value in given.items() if value]
+    if clashes:
+        _fail(
+            f"--resume: cannot be combined with {', '.join(clashes)}; the scenario, design and "
+            f"seeds are read from {folder}"
+        )
+    hint = _resume_command(command, folder, executor, address)
+    with _executor(executor, address) as pool:
+        try:
+            summary = _execute(
+                lambda: resume_folder(
+                    folder,
+                    command,
+                    workers=workers or (os.cpu_count() or 1),
+                    executor=pool,
+                    progress=not no_progress,
+                    command_line=hint,
+                ),
+                hint,
+            )
+        except (ResumeError, ScenarioError) as exc:
+            _fail(str(exc))
+    if summary.interrupted:
+        _report_interrupted(summary, hint)
+    click.echo(f"Resumed: {folder}")
+    _print_outcome(summary)
+    _print_next(command, folder)
+    exit_code = summary.exit_code
+    if command == "run" and summary.count("ok"):
+        exit_code = max(exit_code, _plot(folder))
+    raise click.exceptions.Exit(exit_code)
+
+
+def _plot(folder: Path) -> int:
+    """Write the plots of a run folder and say where; 1 if plotting failed (results are saved)."""
+    from analysis.plots import plot_results
+
+    try:
+        plots = plot_results(folder)
+    except Exception as exc:  # the results are saved; say what went wrong with the plots
+        click.echo(f"error: plots failed: {type(exc).__name__}: {exc}", err=True)
+        return 1
+    click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in plots)})")
+    return 0
+
+
+def _print_outcome(summary) -> None:
+    click.echo(
+        f"  {summary.count('ok')} runs ok, {summary.count('failed')} failed "
+        f"(status: {summary.status})"
+    )
+    _print_failures(summary.failed, summary.folder)
+
+
+def _print_next(command: str, folder: Path) -> None:
+    if command == "sweep":
+        click.echo(f"Next: sim sensitivity {folder}   and   sim report {folder}")
+
+
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--replicates", type=click.IntRange(min=1), help="Replicates per variant.")
 @click.option("--seed", type=click.IntRange(min=0), help="Scenario seed (entropy of every run).")
 @click.option(
@@ -95,16 +239,13 @@ def main() -> None:
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Result folder (new or empty).")
 @click.option(
-    "--workers",
-    type=click.IntRange(min=1, max=MAX_WORKERS),
-    help="Parallel processes (default: CPUs, up to runs).",
+    "--resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Finish the interrupted result folder DIR (no FILE).",
 )
-@click.option(
-    "--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True
-)
-@click.option("--address", metavar="ADDR", help="Dask scheduler address (with --executor dask).")
+@_executor_options
 @plugin_option
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option(
     "--engine",
     type=click.Choice(["population", "per-agent"]),  # sim.engines.ENGINES, without importing mesa
@@ -113,26 +254,34 @@ def main() -> None:
     help="Run behaviour rules on arrays (population) or agent by agent (per-agent, slower).",
 )
 def run(
-    file: Path,
+    file: Path | None,
     replicates: int | None,
     seed: int | None,
     variants: tuple[str, ...],
     overrides: tuple[str, ...],
     out: Path | None,
+    resume: Path | None,
     workers: int | None,
     executor: str,
     address: str | None,
     no_progress: bool,
     engine: str,
 ) -> None:
-    """Run every variant x replicate of FILE, write a result folder and its plots."""
-    from analysis.plots import plot_results
+    """Run every variant x replicate of FILE, write a result folder and its plots.
+
+    Ctrl-C (exit 130) or SIGTERM (exit 143) saves the finished runs; `sim run --resume DIR`
+    runs the rest.
+    """
     from sim.runner import UnknownVariantError, plan_runs, run_scenario
 
-    if executor == "dask":
-        _fail("--executor dask: the dask executor is not available yet; use --executor local")
-    if address:
-        _fail("--address: only used with --executor dask")
+    if resume is not None:
+        given = {
+            "FILE": file, "--replicates": replicates, "--seed": seed, "--variant": variants,
+            "--set": overrides, "--out": out,
+        }  # fmt: skip
+        _resume("run", resume, workers, executor, address, no_progress, given)
+    if file is None:
+        _fail("Missing argument FILE (or --resume DIR to finish an interrupted folder)")
     scenario = _load(file, overrides, seed=seed, replicates=replicates)
     try:
         n_runs = len(plan_runs(scenario, variants))
@@ -145,40 +294,30 @@ def run(
     command += [x for v in variants for x in ("--variant", v)]
     command += [x for o in overrides for x in ("--set", o)] + plugin_args()
     command += ["--engine", engine] if engine != "population" else []
-    summary = run_scenario(  # a folder or write problem is reported by _Sim.invoke
-        scenario,
-        variants=variants or None,
-        workers=workers,
-        progress=not no_progress,
-        out_dir=out,
-        command_line=shlex.join(command),
-        engine=engine,
-    )
+    with _executor(executor, address) as pool:
+        summary = _execute(  # a folder or write problem is reported by _Sim.invoke
+            lambda: run_scenario(
+                scenario,
+                variants=variants or None,
+                workers=workers,
+                executor=pool,
+                progress=not no_progress,
+                out_dir=out,
+                command_line=shlex.join(command),
+                engine=engine,
+            ),
+            "sim run --resume <folder>",
+        )
 
     folder = summary.folder
     if summary.interrupted:
-        click.echo(
-            f"Interrupted: {summary.count('ok')} of {len(summary.records)} runs finished and are "
-            f"saved in {folder} (manifest status: incomplete).",
-            err=True,
-        )
-        raise click.exceptions.Exit(summary.exit_code)
+        _report_interrupted(summary, _resume_command("run", folder, executor, address))
     click.echo(f"Results: {folder}")
-    click.echo(
-        f"  {summary.count('ok')} runs ok, {summary.count('failed')} failed "
-        f"(status: {summary.status})"
-    )
-    _print_failures(summary.failed, folder)
+    _print_outcome(summary)
     exit_code = summary.exit_code
     if summary.count("ok"):
         _print_revenue_table(summary.summary, scenario)
-        try:
-            plots = plot_results(folder)
-        except Exception as exc:  # the results are saved; say what went wrong with the plots
-            click.echo(f"error: plots failed: {type(exc).__name__}: {exc}", err=True)
-            exit_code = max(exit_code, 1)
-        else:
-            click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in plots)})")
+        exit_code = max(exit_code, _plot(folder))
     raise click.exceptions.Exit(exit_code)
 
 
@@ -355,16 +494,108 @@ def compare(sources: tuple[str, ...], metric: str | None, out: Path | None) -> N
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--method", metavar="M")
-@click.option("--samples", type=int)
-@click.option("--out", type=click.Path(path_type=Path))
-@click.option("--resume", is_flag=True)
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--method",
+    type=click.Choice(["grid", "random", "lhs", "sobol", "morris"]),
+    help="Sampling method (default: the file's sweep.method).",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    help="N (default: the file's sweep.samples); sobol runs N*(D+2) rows, morris N*(D+1).",
+)
+@click.option("--replicates", type=click.IntRange(min=1), help="Replicates per sample.")
+@click.option("--seed", type=click.IntRange(min=0), help="Scenario seed (design and runs).")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key (repeat)."
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Sweep folder (new or empty).")
+@click.option(
+    "--resume",
+    metavar="DIR",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Finish the interrupted sweep folder DIR (alone: the folder of --out).",
+)
+@_executor_options
+@plugin_option
 def sweep(
-    file: Path, method: str | None, samples: int | None, out: Path | None, resume: bool
+    file: Path | None,
+    method: str | None,
+    samples: int | None,
+    replicates: int | None,
+    seed: int | None,
+    overrides: tuple[str, ...],
+    out: Path | None,
+    resume: str | None,
+    workers: int | None,
+    executor: str,
+    address: str | None,
+    no_progress: bool,
 ) -> None:
-    """Run the scenario's parameter sweep."""
-    _not_yet("sweep", "Meanwhile use sim run with --set PATH=VALUE for single points.")
+    """Run the scenario's parameter sweep: every sample x replicate, one sweep folder.
+
+    Each sample is a variant s0000, s0001, ... (values in samples.csv). Ctrl-C (exit 130) or
+    SIGTERM (exit 143) saves the finished runs; `sim sweep --resume DIR` runs the rest.
+    """
+    from sim.sweeprun import NoSweepError, plan_sweep, run_sweep
+
+    if resume is not None:
+        if resume == "" and out is None:
+            _fail("--resume: give the folder, --resume DIR")
+        folder = Path(resume) if resume else out
+        given = {
+            "--method": method, "--samples": samples, "--replicates": replicates, "--seed": seed,
+            "--set": overrides, "--out": out if resume else None,
+        }  # fmt: skip
+        _resume("sweep", folder, workers, executor, address, no_progress, given)
+    if file is None:
+        _fail("Missing argument FILE (or --resume DIR to finish an interrupted sweep)")
+    scenario = _load(file, overrides, seed=seed, replicates=replicates)
+    try:
+        plan = plan_sweep(scenario, method=method, samples=samples)
+    except NoSweepError as exc:
+        _fail(str(exc))
+    for warning in plan.design.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    others = [name for name in scenario.variants if name != "base"]
+    if others:
+        click.echo(f"note: a sweep runs the base scenario; variants not swept: {', '.join(others)}")
+    d = len(plan.design.names)
+    click.echo(
+        f"Sweep: {plan.design.method}, {len(plan.samples)} samples of {d} parameters x "
+        f"{plan.replicates} replicates = {plan.runs} runs"
+    )
+    workers = max(1, min(workers or os.cpu_count() or 1, plan.runs))
+    command = ["sim", "sweep", str(file)]
+    for flag, value in (
+        ("--method", method), ("--samples", samples), ("--replicates", replicates),
+        ("--seed", seed), ("--out", out),
+    ):  # fmt: skip
+        command += [flag, str(value)] if value is not None else []
+    command += [x for o in overrides for x in ("--set", o)] + plugin_args()
+    with _executor(executor, address) as pool:
+        summary = _execute(  # a folder or write problem is reported by _Sim.invoke
+            lambda: run_sweep(
+                plan,
+                workers=workers,
+                executor=pool,
+                progress=not no_progress,
+                out_dir=out,
+                command_line=shlex.join(command),
+            ),
+            "sim sweep --resume <folder>",
+        )
+    if summary.interrupted:
+        _report_interrupted(summary, _resume_command("sweep", summary.folder, executor, address))
+    click.echo(f"Results: {summary.folder}  (samples.csv: the values of each sample)")
+    _print_outcome(summary)
+    _print_next("sweep", summary.folder)
+    raise click.exceptions.Exit(summary.exit_code)
 
 
 @main.command()

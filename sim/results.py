@@ -13,7 +13,10 @@ A result folder (CONTRACT.md) holds::
     timeseries.parquet       a copy of timeseries.csv, only where pyarrow is installed
 
 Every file appears under its final name only when it is complete (written under a temporary name in
-the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. The manifest is
+the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. While runs go
+on, each finished run is saved in the folder's journal (``.parts/``, :mod:`sim.journal`); the files
+are assembled from it in plan order, so an interrupted folder can be finished by ``--resume``
+(:mod:`sim.resume`) into exactly the files of an uninterrupted run. The manifest is
 written first with status ``incomplete`` and rewritten at the end with ``complete``, ``failed-runs``
 or, after an interruption, ``incomplete`` again: a folder is complete only when its manifest says so.
 """
@@ -24,8 +27,8 @@ import contextlib
 import datetime as dt
 import importlib.metadata
 import json
-import os
 import platform
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 import sim
+from sim import journal
 from sim.behaviours import discovery
 from sim.layout import (
     FORMAT,
@@ -43,6 +47,7 @@ from sim.layout import (
     RESOLVED_FILE,
     RUNS_COLUMNS,
     RUNS_FILE,
+    SUMMARY_COLUMNS,
     SUMMARY_FILE,
     TIMESERIES_COLUMNS,
     TIMESERIES_FILE,
@@ -56,6 +61,7 @@ from sim.layout import (
 from sim.metrics import RunOutput
 from sim.names import name_problem
 from sim.resultset import ResultSet, load_results
+from sim.rows import ParquetStream, PreparedRun, prepare_run
 from sim.summary import run_values, summarise
 
 
@@ -154,6 +160,18 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
+def _failed_file(exc: OSError, default: Path) -> Path:
+    """The result file an OSError is about: the target of a failed rename (also when the error
+    names the temporary file ``.NAME.PID.tmp``), else ``default``."""
+    for name in (exc.filename2, exc.filename):
+        if name is None:
+            continue
+        path = Path(name)
+        match = re.fullmatch(r"\.(.+)\.\d+\.tmp", path.name)
+        return path.with_name(match.group(1)) if match else path
+    return default
+
+
 def resolved_scenario_yaml(scenario: Any, ran: Sequence[str] | None = None) -> str:
     """The scenario as one re-runnable YAML file with every default filled in.
 
@@ -211,23 +229,49 @@ def _now() -> str:
 
 
 # ----------------------------------------------------------------------------- writer
+class _Frames:
+    """Many small tables appended one by one, kept as a few large ones (a DataFrame per run costs
+    more memory than its numbers)."""
+
+    CHUNK = 512
+
+    def __init__(self) -> None:
+        self.chunks: list[pd.DataFrame] = []
+        self.pending: list[pd.DataFrame] = []
+
+    def append(self, frame: pd.DataFrame) -> None:
+        self.pending.append(frame)
+        if len(self.pending) >= self.CHUNK:
+            self.chunks.append(pd.concat(self.pending, ignore_index=True))
+            self.pending = []
+
+    def frame(self) -> pd.DataFrame:
+        parts = [*self.chunks, *self.pending]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 @dataclass
 class ResultWriter:
-    """Streams finished runs into a result folder, in plan order, whatever order they finish in.
+    """Saves finished runs into a result folder and assembles its files in plan order.
 
-    Runs may be added in any order; the writer holds a finished run only until every run planned
-    before it has been added, so files are identical for any worker count or executor. Timeseries
-    rows go straight to a temporary file; run-level values (a few numbers per vendor) stay in memory
-    for ``runs.csv`` and ``summary.csv``, written by :meth:`close`.
+    Runs may be added in any order. Each finished run is saved at once as a part of the folder's
+    journal (:mod:`sim.journal`), so nothing is held in memory and no finished run is lost to an
+    interruption; :meth:`close` streams the parts in plan order into ``timeseries.csv`` (and
+    Parquet), ``runs.csv`` and ``summary.csv``, so files are identical for any worker count,
+    executor, or number of interruptions and resumes. Only run-level values (a few numbers per
+    vendor and run) are kept in memory while closing.
 
     Args:
-        folder: an existing, empty folder (see :func:`create_result_folder`).
+        folder: an existing, empty folder (see :func:`create_result_folder`); with ``resume``, an
+            incomplete result folder.
         scenario_name: the scenario's name.
         plan: every planned run, in the order files list them.
-        resolved_yaml: text of ``scenario.resolved.yaml``.
+        resolved_yaml: text of ``scenario.resolved.yaml`` (not rewritten on resume).
         command_line: the command that made the folder.
         vendors: vendor names in scenario order (orders summary.csv).
-        info: extra keys for the manifest (description, ...).
+        info: extra keys for the manifest (description, sweep, ...).
+        resume: continue an interrupted folder: runs saved in its journal count as finished.
+        previous: the folder's manifest when resuming (keeps its start time and command line).
     """
 
     folder: Path
@@ -237,27 +281,31 @@ class ResultWriter:
     command_line: str | None = None
     vendors: Sequence[str] = ()
     info: dict[str, Any] = field(default_factory=dict)
+    resume: bool = False
+    previous: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
-        self.started = _now()
         self._index = {record.key: i for i, record in enumerate(self.plan)}
-        self._pending: dict[int, RunOutput | None] = {}
-        self._next = 0
-        self._values: list[pd.DataFrame] = []
-        self._runs: list[pd.DataFrame] = []
-        self._ts_tmp = self.folder / f".{TIMESERIES_FILE}.partial"
-        self._ts: Any = None
-        self._parquet = _ParquetStream(self.folder / PARQUET_FILE)
+        self.summary = pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+        self.resumes: list[dict[str, Any]] = []
+        if self.resume:
+            previous = self.previous or {}
+            self.started = previous.get("started") or _now()
+            self.resumes = [*previous.get("resumed", []), {"at": _now(), "command_line": None}]
+            self.resumes[-1]["command_line"] = self.command_line
+            self.command_line = previous.get("command_line", self.command_line)
+            for i in sorted(journal.saved_indices(self.folder)):
+                payload = journal.read_part(self.folder, i) if i < len(self.plan) else None
+                if payload is not None:
+                    self.plan[i] = payload[0]
+        else:
+            self.started = _now()
         try:  # nothing has run yet: a failure here is a problem with the folder (exit 2)
-            self._ts = open(self._ts_tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self._ts.write(",".join(TIMESERIES_COLUMNS) + "\n")
-            atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
+            if not self.resume:
+                atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
             self._write_manifest("incomplete", finished=None)
         except OSError as exc:
-            self.abort()
-            with contextlib.suppress(OSError):
-                self._ts_tmp.unlink(missing_ok=True)
             message = f"{self.folder}: cannot write into the result folder: {_reason(exc)}"
             raise ResultsError(message) from exc
 
@@ -265,49 +313,61 @@ class ResultWriter:
     def variants(self) -> list[str]:
         return list(dict.fromkeys(record.variant for record in self.plan))
 
-    def add(self, record: RunRecord, output: RunOutput | None) -> None:
-        """Record a finished run: ``output`` for an ``ok`` record, ``None`` for a failed one."""
-        i = self._index[record.key]
-        self.plan[i] = record
-        self._pending[i] = output
-        with self._writing(self.folder / TIMESERIES_FILE):
-            while self._next in self._pending:
-                self._flush(self._next)
-                self._next += 1
+    @property
+    def finished(self) -> set[tuple[str, int]]:
+        """Keys of runs that finished (``ok`` or ``failed``)."""
+        return {record.key for record in self.plan if record.status != "not-run"}
 
-    def _flush(self, i: int) -> None:
-        output = self._pending.pop(i)
-        record = self.plan[i]
-        if output is None or record.status != "ok":
-            return
-        keys = {"variant": record.variant, "replicate": record.replicate}
-        ts = output.timeseries.assign(**keys)[list(TIMESERIES_COLUMNS)]
-        ts.to_csv(self._ts, header=False, index=False, lineterminator="\n")
-        self._parquet.write(ts)
-        self._runs.append(output.runs.assign(**keys)[list(RUNS_COLUMNS)])
-        self._values.append(run_values(output).assign(**keys))
+    def add(
+        self, record: RunRecord, output: RunOutput | None, prepared: PreparedRun | None = None
+    ) -> None:
+        """Save a finished run: ``output`` for an ``ok`` record, ``None`` for a failed one.
+
+        ``prepared`` (:func:`prepare_run` of ``output``, e.g. made by the worker) saves the work
+        of preparing it here.
+        """
+        i = self._index[record.key]
+        if record.status == "ok" and output is not None and prepared is None:
+            prepared = prepare_run(record.variant, record.replicate, output)
+        with self._writing(journal.part_path(self.folder, i)):
+            journal.write_part(
+                self.folder, i, (record, prepared if record.status == "ok" else None)
+            )
+        self.plan[i] = record
 
     def close(self) -> FolderStatus:
-        """Write every remaining file and the final manifest; return the folder status.
+        """Write every result file from the saved runs, in plan order, and the final manifest.
 
-        Runs still waiting for an earlier run that never finished (an interruption) are written
-        too, in plan order. The status is ``complete`` when every planned run is ``ok``,
-        ``failed-runs`` when every run finished but some failed, ``incomplete`` otherwise.
+        The status is ``complete`` when every planned run is ``ok``, ``failed-runs`` when every run
+        finished but some failed, ``incomplete`` otherwise (the journal is then kept for
+        ``--resume``).
         """
-        with self._writing(self.folder / TIMESERIES_FILE):
-            for i in sorted(self._pending):
-                self._flush(i)
-            self._ts.flush()
-            os.fsync(self._ts.fileno())
-            self._ts.close()
-            os.replace(self._ts_tmp, self.folder / TIMESERIES_FILE)
-        with self._writing(self._parquet.path):
-            self._parquet.close()
-        runs = pd.concat(self._runs) if self._runs else pd.DataFrame(columns=list(RUNS_COLUMNS))
-        with self._writing(self.folder / RUNS_FILE), atomic_open(self.folder / RUNS_FILE) as handle:
-            runs.to_csv(handle, index=False, lineterminator="\n")
-        values = pd.concat(self._values) if self._values else pd.DataFrame()
-        self.summary = summarise(values, self.variants, self.vendors)
+        values = _Frames()
+        parquet = ParquetStream(self.folder / PARQUET_FILE)
+        saved = journal.saved_indices(self.folder)
+        with (
+            self._writing(self.folder / TIMESERIES_FILE),
+            atomic_open(self.folder / TIMESERIES_FILE) as ts_handle,
+            atomic_open(self.folder / RUNS_FILE) as runs_handle,
+        ):
+            ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
+            runs_handle.write(",".join(RUNS_COLUMNS) + "\n")
+            for i in range(len(self.plan)):
+                payload = journal.read_part(self.folder, i) if i in saved else None
+                if payload is None:
+                    continue
+                record, prepared = payload
+                self.plan[i] = record
+                if prepared is None or record.status != "ok":
+                    continue
+                ts_handle.write(prepared.timeseries_csv)
+                runs_handle.write(prepared.runs_csv)
+                if prepared.timeseries is not None:
+                    parquet.write(prepared.timeseries)
+                values.append(prepared.values)
+        with self._writing(parquet.path):
+            parquet.close()
+        self.summary = summarise(values.frame(), self.variants, self.vendors)
         with (
             self._writing(self.folder / SUMMARY_FILE),
             atomic_open(self.folder / SUMMARY_FILE) as handle,
@@ -320,17 +380,15 @@ class ResultWriter:
         )  # fmt: skip
         with self._writing(self.folder / MANIFEST_FILE):
             self._write_manifest(status, finished=_now())
+        if status != "incomplete":
+            journal.remove_journal(self.folder)
         return status
 
     def abort(self) -> None:
-        """Close the temporary timeseries file without finishing the folder (it stays incomplete).
+        """Leave the folder as it is: incomplete, its finished runs saved for ``--resume``.
 
         Never raises: it runs while another error is on its way to the user.
         """
-        for close in (getattr(self._ts, "close", None), self._parquet.abort):
-            with contextlib.suppress(Exception):
-                if close is not None:
-                    close()
 
     @contextlib.contextmanager
     def _writing(self, path: Path) -> Iterator[None]:
@@ -341,7 +399,7 @@ class ResultWriter:
         except ResultsWriteError:
             raise
         except OSError as exc:
-            error = ResultsWriteError(self.folder, path, _reason(exc))
+            error = ResultsWriteError(self.folder, _failed_file(exc, path), _reason(exc))
             self.info = {**self.info, "write_error": str(error)}
             with contextlib.suppress(OSError):  # the disk may well still be full
                 self._write_manifest("incomplete", finished=_now())
@@ -370,6 +428,7 @@ class ResultWriter:
             "command_line": self.command_line,
             "started": self.started,
             "finished": finished,
+            **({"resumed": self.resumes} if self.resumes else {}),
             **environment(),
             "variants": self.variants,
             "vendors": list(self.vendors),
@@ -380,53 +439,8 @@ class ResultWriter:
         atomic_write_text(self.folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
 
 
-class _ParquetStream:
-    """Append timeseries chunks to a Parquet file when pyarrow is importable; else do nothing."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.writer = path, None
-        self.tmp = path.with_name(f".{path.name}.partial")
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            self.pa = None
-            return
-        self.pa, self.pq = pa, pq
-        fields = [
-            (c, pa.string() if c in ("variant", "vendor") else pa.float64())
-            for c in TIMESERIES_COLUMNS
-        ]
-        fields[1], fields[2] = ("replicate", pa.int64()), ("step", pa.int64())
-        self.schema = pa.schema(fields)
-
-    def write(self, frame: pd.DataFrame) -> None:
-        if self.pa is None:
-            return
-        if self.writer is None:
-            self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
-        table = self.pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
-        self.writer.write_table(table)
-
-    def abort(self) -> None:
-        """Close the temporary file without presenting it as complete."""
-        if self.writer is not None:
-            self.writer.close()
-        self.pa = None
-
-    def close(self) -> None:
-        if self.pa is None:
-            return
-        if self.writer is None:  # no run finished: an empty file with the schema
-            self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
-        self.writer.close()
-        with open(self.tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(self.tmp, self.path)
-        self.pa = None
-
-
 __all__ = [
-    "ResultSet", "ResultWriter", "ResultsError", "RunRecord", "atomic_open", "atomic_write_text",
-    "create_result_folder", "load_results", "resolved_scenario_yaml", "run_values", "summarise",
+    "PreparedRun", "ResultSet", "ResultWriter", "ResultsError", "RunRecord", "atomic_open",
+    "atomic_write_text", "create_result_folder", "load_results", "prepare_run",
+    "resolved_scenario_yaml", "run_values", "summarise",
 ]  # fmt: skip

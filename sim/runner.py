@@ -17,35 +17,67 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import multiprocessing
 import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.behaviours.discovery import load_plugin_files, loaded_plugin_files
 from sim.config import ScenarioConfig
+from sim.executors import process_pool, stop_pool
 from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
 from sim.model import simulate
+from sim.progress import Progress
 from sim.results import (
     FolderStatus,
+    PreparedRun,
     ResultWriter,
     RunRecord,
     create_result_folder,
+    prepare_run,
     resolved_scenario_yaml,
 )
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
-EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interruption while runs go on (see :func:`interrupts_once`)."""
+
+
+@contextlib.contextmanager
+def interrupts_once() -> Iterator[None]:
+    """While inside, the first SIGINT raises KeyboardInterrupt and the first SIGTERM raises
+    :class:`Terminated` in the main thread; later ones are ignored, so a second signal (``timeout``
+    sends one to the process and one to its group; an impatient second Ctrl-C) cannot cut short the
+    saving of finished runs. Does nothing outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = []
+
+    def handler(signum: int, frame: object) -> None:
+        if fired:
+            return
+        fired.append(signum)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class UnknownVariantError(ValueError):
@@ -88,6 +120,7 @@ class RunResult:
     error: str | None
     traceback: str | None
     seconds: float
+    prepared: PreparedRun | None = None
 
 
 @dataclass
@@ -99,7 +132,8 @@ class RunSummary:
         status: ``complete``, ``failed-runs`` or ``incomplete`` (as in the manifest).
         records: every planned run with its status, in plan order.
         summary: the rows of ``summary.csv``.
-        interrupted: the run was stopped by Ctrl-C (KeyboardInterrupt).
+        interrupted: the run was stopped by Ctrl-C (KeyboardInterrupt) or SIGTERM.
+        terminated: it was SIGTERM (:class:`Terminated`), not Ctrl-C.
     """
 
     folder: Path
@@ -107,6 +141,7 @@ class RunSummary:
     records: list[RunRecord]
     summary: pd.DataFrame
     interrupted: bool = False
+    terminated: bool = False
 
     def count(self, status: str) -> int:
         """Number of runs with ``status`` (``ok``, ``failed`` or ``not-run``)."""
@@ -118,9 +153,9 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 complete, 1 some runs failed, 130 interrupted."""
+        """0 complete, 1 some runs failed, 130 interrupted by Ctrl-C, 143 by SIGTERM."""
         if self.interrupted:
-            return EXIT_INTERRUPTED
+            return EXIT_TERMINATED if self.terminated else EXIT_INTERRUPTED
         return EXIT_OK if self.status == "complete" else EXIT_FAILED_RUNS
 
 
@@ -155,13 +190,15 @@ def run_one(task: RunTask) -> RunResult:
         options = {"engine": task.engine} if task.engine != "population" else {}
         output = simulate(task.config, task.seed, **options)
         _check_output(output)
+        prepared = prepare_run(task.variant, task.replicate, output)
     except Exception as exc:  # a failed run is recorded and the others go on
         seconds = time.perf_counter() - start
         message = f"{type(exc).__name__}: {exc}"
         return RunResult(
             task.variant, task.replicate, None, message, traceback.format_exc(), seconds
         )
-    return RunResult(task.variant, task.replicate, output, None, None, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return RunResult(task.variant, task.replicate, output, None, None, seconds, prepared)
 
 
 def _check_output(output: RunOutput) -> None:
@@ -235,10 +272,53 @@ def run_scenario(
             "engine": engine,
         },
     )
+    return execute(
+        tasks,
+        writer,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        title=scenario.name,
+        max_in_flight=max_in_flight,
+    )
+
+
+def execute(
+    tasks: Iterable[RunTask],
+    writer: ResultWriter,
+    *,
+    workers: int = 1,
+    executor: cf.Executor | None = None,
+    progress: bool = True,
+    title: str = "",
+    max_in_flight: int | None = None,
+) -> RunSummary:
+    """Run ``tasks`` (runs of ``writer.plan`` not yet finished), save each as it finishes, close.
+
+    ``tasks`` may be a lazy iterable: at most ``max_in_flight`` are taken ahead of the results, so
+    a large sweep builds its configs as it goes. Failed runs and Ctrl-C/SIGTERM do not raise (see
+    :func:`run_scenario`); in the main thread, SIGTERM is handled like Ctrl-C and a repeated signal
+    is ignored until the finished runs are saved (:func:`interrupts_once`).
+    """
+    with interrupts_once():
+        return _execute(tasks, writer, workers, executor, progress, title, max_in_flight)
+
+
+def _execute(
+    tasks: Iterable[RunTask],
+    writer: ResultWriter,
+    workers: int,
+    executor: cf.Executor | None,
+    progress: bool,
+    title: str,
+    max_in_flight: int | None,
+) -> RunSummary:
     window = max_in_flight or max(8, 4 * workers)
     records = {record.key: record for record in writer.plan}
-    interrupted = False
-    with _Progress(len(tasks), enabled=progress, title=scenario.name) as bar:
+    interrupted = terminated = False
+    with Progress(
+        len(writer.plan), enabled=progress, title=title, completed=len(writer.finished)
+    ) as bar:
 
         def accept(result: RunResult) -> None:
             key = (result.variant, result.replicate)
@@ -251,7 +331,7 @@ def run_scenario(
                 seconds=round(result.seconds, 3),
             )
             records[key] = record
-            writer.add(record, result.output)
+            writer.add(record, result.output, result.prepared)
             bar.advance(failed=status == "failed")
 
         try:
@@ -263,52 +343,20 @@ def run_scenario(
                 try:
                     _run_on(pool, tasks, accept, window)
                 except BaseException:
-                    _stop(pool)
+                    stop_pool(pool)
                     raise
                 pool.shutdown()
             else:
                 _run_on(executor, tasks, accept, window)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as exc:
+            interrupted, terminated = True, isinstance(exc, Terminated)
         except BaseException:
             writer.abort()
             raise
     status = writer.close()
-    return RunSummary(folder, status, list(writer.plan), writer.summary, interrupted)
-
-
-def process_pool(workers: int) -> cf.ProcessPoolExecutor:
-    """A process pool whose workers neither inherit this process's threads nor handle Ctrl-C.
-
-    Workers fork from a ``forkserver`` (``spawn`` where there is none), so a fork never copies a
-    lock held by another thread (progress bar, pyarrow); each worker imports the model on its first
-    run. (Preloading it in the forkserver would widen the window in which a Ctrl-C meets a worker
-    half-started.)
-    The forkserver is started with SIGINT ignored, so Ctrl-C reaches only this process, which
-    saves what finished and stops the workers. As with any ``spawn``/``forkserver`` pool, a script
-    that calls the runner with ``workers > 1`` needs the ``if __name__ == "__main__":`` guard.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    context = multiprocessing.get_context("forkserver")
-    if threading.current_thread() is threading.main_thread():
-        from multiprocessing import forkserver
-
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            forkserver.ensure_running()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-def _stop(pool: cf.ProcessPoolExecutor) -> None:
-    """Cancel what has not started and end the workers now, without waiting for their runs."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    processes = getattr(pool, "_processes", None) or {}  # no public API before Python 3.14
-    for process in list(processes.values()):
-        with contextlib.suppress(Exception):
-            process.terminate()
+    return RunSummary(
+        writer.folder, status, list(writer.plan), writer.summary, interrupted, terminated
+    )
 
 
 def _run_on(
@@ -364,60 +412,15 @@ def _result(future: cf.Future[RunResult], task: RunTask) -> RunResult:
         return RunResult(task.variant, task.replicate, None, message, text, 0.0)
 
 
-class _Progress:
-    """A rich progress bar with ETA on stderr; silent when disabled or stderr is not a terminal."""
-
-    def __init__(self, total: int, *, enabled: bool, title: str) -> None:
-        from rich.console import Console
-
-        console = Console(stderr=True)
-        self.total, self.failed, self.bar, self.task = total, 0, None, None
-        if enabled and console.is_terminal:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self.bar = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("runs"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[failed]}"),
-                console=console,
-                transient=False,
-            )
-            self.task = self.bar.add_task(title, total=total, failed="")
-
-    def __enter__(self) -> _Progress:
-        if self.bar is not None:
-            self.bar.start()
-        return self
-
-    def advance(self, failed: bool = False) -> None:
-        self.failed += failed
-        if self.bar is not None and self.task is not None:
-            note = f"[red]{self.failed} failed" if self.failed else ""
-            self.bar.update(self.task, advance=1, failed=note)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 __all__ = [
     "RunResult",
     "RunSummary",
     "RunTask",
+    "Terminated",
     "UnknownVariantError",
+    "execute",
     "plan_runs",
     "run_one",
     "run_scenario",
+    "interrupts_once",
 ]

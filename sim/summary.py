@@ -69,15 +69,19 @@ def summarise(
     """
     rows = []
     if not values.empty:
-        groups = dict(list(values.groupby(["variant", "vendor"], sort=False)))
+        groups: dict[tuple[str, str], list[int]] = {}  # (variant, vendor) -> row positions
+        for i, key in enumerate(zip(values["variant"], values["vendor"], strict=True)):
+            groups.setdefault(key, []).append(i)
+        columns = {metric: values[metric].to_numpy(dtype=float) for metric in SUMMARY_METRICS}
         seen = list(dict.fromkeys([*vendors, *values["vendor"]]))
         for variant in dict.fromkeys([*variants, *values["variant"]]):
             for vendor in seen:
-                group = groups.get((variant, vendor))
-                if group is None:
+                positions = groups.get((variant, vendor))
+                if positions is None:
                     continue
+                where = np.asarray(positions)
                 for metric in SUMMARY_METRICS:
-                    stats = _stats(group[metric].to_numpy(dtype=float))
+                    stats = _stats(columns[metric][where])
                     rows.append(
                         {"variant": variant, "vendor": vendor, "metric": metric, **stats}
                         | {"kind": _kind(metric)}

@@ -96,7 +96,9 @@ def test_bad_options_and_paths_exit_2(tiny_yaml: Path, tmp_path: Path) -> None:
         (("run", tmp_path / "missing.yaml"), "missing.yaml"),
         (("run", tiny_yaml, "--out", used), "not empty"),
         (("run", tiny_yaml, "--variant", "nope"), "unknown variant"),
-        (("run", tiny_yaml, "--executor", "dask"), "not available yet"),
+        (("run", tiny_yaml, "--executor", "dask"), "--address tcp://HOST:PORT"),
+        (("run", tiny_yaml, "--address", "tcp://x:1"), "only used with --executor dask"),
+        (("run",), "Missing argument FILE"),
         (("run", tiny_yaml, "--plugin", "x.py"), "--plugin x.py: no such file"),
         (("run", tiny_yaml, "--workers", "0"), "--workers"),
         (("run", tiny_yaml, "--set", "vendors.nobody.program.margin=0.1"), "nobody"),
@@ -143,7 +145,7 @@ def test_behaviours_lists_every_rule_with_its_parameters() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("compare", "a", "b"), ("sweep", "x.yaml"), ("sensitivity", "dir"), ("report", "dir")],
+    [("compare", "a", "b"), ("sensitivity", "dir"), ("report", "dir")],
 )
 def test_later_commands_say_not_implemented_yet(args: tuple[str, ...]) -> None:
     assert "not implemented yet" in _clean_failure(_sim(*args))

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import sim.journal
 import sim.layout
 import sim.results
 from cli import main
@@ -75,16 +76,37 @@ class _FillingFile:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._handle, name)
 
+    def __enter__(self) -> _FillingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+
+def _disk_fills_while_saving_runs(monkeypatch: pytest.MonkeyPatch, room: int) -> None:
+    """Every run saved into the folder's journal (:mod:`sim.journal`) after ``room`` bytes fails."""
+    real_open, left = open, [room]
+
+    def fake_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        handle = real_open(path, *args, **kwargs)
+        if ".parts" not in str(path):
+            return handle
+        filling = _FillingFile(handle, left[0])
+        left[0] = 0  # the first part gets the room, every later part finds the disk full
+        return filling
+
+    monkeypatch.setattr(sim.journal, "open", fake_open, raising=False)
+
 
 def _disk_fills_while_streaming(monkeypatch: pytest.MonkeyPatch, room: int) -> None:
-    """The timeseries stream of every new ResultWriter runs out of space after ``room`` chars."""
+    """Assembling ``timeseries.csv`` from the saved runs runs out of space after ``room`` chars."""
     real_open = open
 
     def fake_open(path: Any, *args: Any, **kwargs: Any) -> Any:
         handle = real_open(path, *args, **kwargs)
-        return _FillingFile(handle, room) if str(path).endswith(".partial") else handle
+        return _FillingFile(handle, room) if f".{TIMESERIES_FILE}." in str(path) else handle
 
-    monkeypatch.setattr(sim.results, "open", fake_open, raising=False)
+    monkeypatch.setattr(sim.layout, "open", fake_open, raising=False)
 
 
 def _no_file_presented_as_complete(folder: Path) -> None:
@@ -111,16 +133,36 @@ def test_disk_full_while_streaming_timeseries(
         assert not (out / name).exists(), name
 
 
-def test_disk_full_while_streaming_with_a_process_pool(
+def test_disk_full_while_saving_finished_runs(
+    tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC while a finished run is saved: exit 1, one line naming the file, folder incomplete."""
+    _disk_fills_while_saving_runs(monkeypatch, room=10**9)
+    out = tmp_path / "out"
+    line = _one_clean_line(
+        _sim("run", tiny_yaml, "--out", out, "--no-progress", "--workers", "1"), 1
+    )
+    assert line.startswith(f"error: {out / '.parts'}")
+    assert line.endswith(
+        f": cannot write: No space left on device; the result folder {out} is incomplete "
+        "(manifest status: incomplete)"
+    )
+    _no_file_presented_as_complete(out)
+    for name in (TIMESERIES_FILE, RUNS_FILE, SUMMARY_FILE):
+        assert not (out / name).exists(), name
+
+
+def test_disk_full_while_saving_runs_from_a_process_pool(
     tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same with worker processes: the pool is stopped and the message is the same."""
-    _disk_fills_while_streaming(monkeypatch, room=5_000)
+    _disk_fills_while_saving_runs(monkeypatch, room=10**9)
     out = tmp_path / "out"
     line = _one_clean_line(
         _sim("run", tiny_yaml, "--out", out, "--no-progress", "--workers", "2"), 1
     )
-    assert line.startswith(f"error: {out / TIMESERIES_FILE}: cannot write: No space left on device")
+    assert line.startswith(f"error: {out / '.parts'}")
+    assert "No space left on device" in line
     _no_file_presented_as_complete(out)
 
 
@@ -202,8 +244,9 @@ def test_read_only_out_folder_for_a_normal_user(tiny_yaml: Path, tmp_path: Path)
     assert line.startswith(f"{out}") and "Permission denied" in line
 
 
-def test_abort_never_raises(tmp_path: Path, tiny_scenario) -> None:
-    """``abort`` runs while another error is on its way; a full disk must not replace that error."""
+def test_abort_leaves_the_folder_incomplete_and_resumable(tmp_path: Path) -> None:
+    """``abort`` runs while another error is on its way: it touches nothing (so it cannot fail
+    and replace that error), and the folder stays incomplete with its saved runs kept."""
     from sim.results import ResultWriter, RunRecord
 
     writer = ResultWriter(
@@ -212,14 +255,9 @@ def test_abort_never_raises(tmp_path: Path, tiny_scenario) -> None:
         plan=[RunRecord("base", 0, 1, (0,))],
         resolved_yaml="x: 1\n",
     )
-    writer._ts.close()
-
-    def no_room(*args: Any) -> None:
-        raise OSError(FULL, os.strerror(FULL))
-
-    writer._ts = type("Full", (), {"close": no_room})()
-    writer._parquet.abort = no_room
-    writer.abort()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert writer.abort() is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert _manifest(tmp_path)["status"] == "incomplete"
 
 

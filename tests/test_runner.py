@@ -152,7 +152,12 @@ def test_ctrl_c_saves_finished_runs_and_marks_the_folder_incomplete(
     assert manifest["finished"] is not None
     ts = pd.read_csv(summary.folder / "timeseries.csv")
     assert set(ts["variant"]) == {"base"} and set(ts["replicate"]) == {0, 1}
-    assert not [p for p in summary.folder.iterdir() if p.name.startswith(".")]
+    hidden = [p.name for p in summary.folder.iterdir() if p.name.startswith(".")]
+    assert hidden == [".parts"]  # the journal of finished runs, kept for --resume
+    assert sorted(p.name for p in (summary.folder / ".parts").iterdir()) == [
+        "0000000.pkl",
+        "0000001.pkl",
+    ]
 
 
 def test_result_is_independent_of_the_executor_window(tiny_scenario, tmp_path: Path) -> None:

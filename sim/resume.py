@@ -1,0 +1,186 @@
+"""Finishing an interrupted result folder (``sim run --resume DIR``, ``sim sweep --resume DIR``).
+
+Everything is read from the folder, never from the original scenario file and never resampled: the
+configs from ``scenario.resolved.yaml``, the plan (every variant x replicate and its seed) from
+``manifest.json``, a sweep's sample values from ``samples.csv``. Runs saved in the folder's journal
+(:mod:`sim.journal`) count as finished; every other planned run is run, and the result files are
+rebuilt in plan order, identical to a folder that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import sim
+from sim.layout import FORMAT, MANIFEST_FILE, RESOLVED_FILE, ResultsError
+from sim.results import ResultWriter, RunRecord
+from sim.runner import RunSummary, RunTask, execute
+from sim.sweep import SAMPLES_FILE
+from sim.sweeprun import read_samples, sweep_tasks
+
+WRITER_KEYS = frozenset(
+    "format status scenario package command_line started finished resumed python implementation "
+    "platform libraries variants vendors seeding counts runs".split()
+)
+"""Manifest keys the writer makes itself; the others (description, sweep, ...) are carried over."""
+
+
+class ResumeError(ResultsError):
+    """The folder cannot be resumed; ``str()`` says why and what to do instead."""
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a result folder.
+
+    Raises:
+        ResumeError: no folder, no manifest, or not a sim manifest.
+    """
+    if not folder.is_dir():
+        raise ResumeError(f"--resume {folder}: no such result folder")
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResumeError(f"--resume {folder}: not a result folder (no {MANIFEST_FILE})") from None
+    except json.JSONDecodeError as exc:
+        raise ResumeError(
+            f"--resume {folder / MANIFEST_FILE}: not valid JSON ({exc.msg})"
+        ) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ResumeError(f"--resume {folder}: not a result folder (not a sim manifest)")
+    return manifest
+
+
+def check_resumable(folder: Path, manifest: dict[str, Any], kind: Literal["run", "sweep"]) -> None:
+    """Refuse a finished folder, or a run folder given to ``sim sweep`` and the other way round.
+
+    Raises:
+        ResumeError: with the reason and the command to use instead.
+    """
+    is_sweep = "sweep" in manifest
+    if kind == "sweep" and not is_sweep:
+        raise ResumeError(
+            f"--resume {folder}: not a sweep folder (no sweep in {MANIFEST_FILE}); "
+            f"resume it with: sim run --resume {folder}"
+        )
+    if kind == "run" and is_sweep:
+        raise ResumeError(
+            f"--resume {folder}: a sweep folder; resume it with: sim sweep --resume {folder}"
+        )
+    status = manifest.get("status")
+    if status == "complete":
+        raise ResumeError(f"--resume {folder}: already complete; nothing to resume")
+    if status == "failed-runs":
+        raise ResumeError(
+            f"--resume {folder}: every run finished (some failed, see {MANIFEST_FILE}); "
+            "nothing to resume. Fix the cause and start a new folder."
+        )
+    version = (manifest.get("package") or {}).get("version")
+    if version != sim.__version__:
+        raise ResumeError(
+            f"--resume {folder}: started by channel-sim {version}, this is {sim.__version__}; "
+            "resume with the version that started it (runs of two versions would mix)"
+        )
+    if is_sweep and not (folder / SAMPLES_FILE).is_file():
+        raise ResumeError(f"--resume {folder}: sweep folder without {SAMPLES_FILE}")
+
+
+def _plan(manifest: dict[str, Any], folder: Path) -> list[RunRecord]:
+    try:
+        return [
+            RunRecord(
+                str(run["variant"]),
+                int(run["replicate"]),
+                int(run["seed"]["entropy"]),
+                tuple(int(k) for k in run["seed"]["spawn_key"]),
+            )
+            for run in manifest["runs"]
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ResumeError(f"--resume {folder}: {MANIFEST_FILE} has no readable run plan") from exc
+
+
+def _clean(folder: Path) -> None:
+    """Remove temporary files a killed process left beside the result files."""
+    for path in folder.glob(".*.tmp"):
+        path.unlink(missing_ok=True)
+    for path in folder.glob(".*.partial"):
+        path.unlink(missing_ok=True)
+
+
+def resume_folder(
+    folder: Path | str,
+    kind: Literal["run", "sweep"],
+    *,
+    workers: int = 1,
+    executor: cf.Executor | None = None,
+    progress: bool = True,
+    command_line: str | None = None,
+    max_in_flight: int | None = None,
+) -> RunSummary:
+    """Run the planned runs of an incomplete folder that have not finished, then rebuild its files.
+
+    Args:
+        folder: a result folder whose manifest status is ``incomplete``.
+        kind: ``run`` for a ``sim run`` folder, ``sweep`` for a sweep folder.
+        workers, executor, progress, max_in_flight: as :func:`sim.runner.run_scenario`.
+        command_line: recorded in the manifest's ``resumed`` list.
+
+    Raises:
+        ResumeError: the folder cannot be resumed (finished, wrong kind, unreadable).
+        sim.scenario.ScenarioError: its ``scenario.resolved.yaml`` no longer loads.
+    """
+    from sim.scenario import load_scenario
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    check_resumable(folder, manifest, kind)
+    plan = _plan(manifest, folder)
+    _clean(folder)
+    scenario = load_scenario(folder / RESOLVED_FILE)
+    writer = ResultWriter(
+        folder=folder,
+        scenario_name=str(manifest.get("scenario", scenario.name)),
+        plan=plan,
+        resolved_yaml="",
+        command_line=command_line,
+        vendors=list(manifest.get("vendors", [])),
+        info={k: v for k, v in manifest.items() if k not in WRITER_KEYS},
+        resume=True,
+        previous=manifest,
+    )
+    done = writer.finished
+    if kind == "sweep":
+        base = scenario.variants["base"]
+        sweep = manifest["sweep"]
+        samples = read_samples(folder / SAMPLES_FILE)
+        tasks: Iterator[RunTask] = sweep_tasks(
+            base, samples, list(sweep["parameters"]), int(sweep["replicates"]), done
+        )
+    else:
+        engine = str(manifest.get("engine", "population"))  # the engine the folder was started with
+        unknown = sorted({r.variant for r in plan} - set(scenario.variants))
+        if unknown:
+            raise ResumeError(
+                f"--resume {folder}: {RESOLVED_FILE} has no variant {', '.join(unknown)}"
+            )
+        tasks = (
+            RunTask(r.variant, r.replicate, scenario.variants[r.variant], engine=engine)
+            for r in plan
+            if r.key not in done
+        )
+    return execute(
+        tasks,
+        writer,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        title=f"{writer.scenario_name} (resume)",
+        max_in_flight=max_in_flight,
+    )
+
+
+__all__ = ["ResumeError", "check_resumable", "read_manifest", "resume_folder"]
