@@ -250,11 +250,54 @@ def behaviours() -> None:
 # ----------------------------------------------------------------------------- later issues
 @main.command()
 @click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_FILE...")
-@click.option("--metric", "-m", metavar="M")
-@click.option("--out", type=click.Path(path_type=Path))
-def compare(sources: tuple[str, ...], metric: str | None, out: Path | None) -> None:
-    """Overlay variants or result folders (fan charts, difference table)."""
-    _not_yet("compare", "Meanwhile the plots of one result folder overlay its variants.")
+@click.option(
+    "--metric",
+    "-m",
+    "metrics",
+    multiple=True,
+    metavar="M",
+    help="Metric to compare (repeat). Default: channel_revenue, vendor_net_revenue, "
+    "attention_share, mean_trust.",
+)
+@click.option("--months", metavar="A:B", help="Only months A to B (inclusive), e.g. 24:48.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Output folder (default: FIRST_DIR/compare)."
+)
+def compare(
+    sources: tuple[str, ...], metrics: tuple[str, ...], months: str | None, out: Path | None
+) -> None:
+    """Compare the variants of one result folder, or several result folders.
+
+    One folder: each variant against base. Several (e.g. an old and a new run): each folder's
+    variants against the same variant of the first folder. A scenario FILE stands for its newest
+    folder under results/. Writes fan charts, difference plots and comparison.csv (means and
+    paired differences with 90% confidence intervals) and prints the table.
+    """
+    from analysis.compare import (
+        DEFAULT_METRICS,
+        CompareError,
+        build_comparison,
+        output_folder,
+        parse_window,
+    )
+    from analysis.compare_plots import write_comparison
+    from analysis.console import print_comparison
+    from analysis.sources import open_source
+    from sim.results import ResultsError
+
+    try:
+        window = parse_window(months)
+        results = [open_source(source) for source in sources]
+        comparison = build_comparison(results, metrics or DEFAULT_METRICS, window)
+        folder = output_folder(results[0].path, out)
+    except (CompareError, ResultsError) as exc:
+        _fail(str(exc))
+    table, files = write_comparison(comparison, folder)
+    print_comparison(comparison, table)
+    for result in results:
+        if result.status != "complete":
+            click.echo(f"note: {result.path} is {result.status}; only its finished runs count")
+    click.echo(f"Comparison: {folder} ({', '.join(p.name for p in files)})")
 
 
 @main.command()
