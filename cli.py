@@ -315,9 +315,45 @@ def sweep(
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
-def sensitivity(folder: Path) -> None:
-    """Sobol or Morris indices from a sweep folder."""
-    _not_yet("sensitivity", "It needs sim sweep, which also arrives later.")
+@click.option(
+    "--outcome",
+    "outcomes",
+    multiple=True,
+    metavar="NAME",
+    help="Outcome to explain (repeat): channel_revenue (default), vendor_net_revenue, "
+    "total_revenue, mean_trust, attention_share, conflicts, ...",
+)
+@click.option("--vendor", "vendors", multiple=True, metavar="V", help="Only this vendor (repeat).")
+@click.option(
+    "--colour-by", "colour_by", metavar="PARAM", help="Colour the trade-off plot by this parameter."
+)
+def sensitivity(
+    folder: Path, outcomes: tuple[str, ...], vendors: tuple[str, ...], colour_by: str | None
+) -> None:
+    """Sensitivity indices of a sweep folder: Sobol (sobol sweeps), Morris (morris sweeps) or
+    Borgonovo delta (lhs, random, grid), with 90% intervals.
+
+    Writes DIR/sensitivity/: sensitivity.csv, sensitivity.png, outcomes.csv, tradeoff.png.
+    """
+    from analysis.console import print_indices
+    from analysis.sensitivity import DESCRIPTION, METHOD_OF
+    from analysis.sensitivity_plots import write_sensitivity
+    from analysis.sweeps import load_sweep
+    from sim.results import ResultsError
+
+    try:
+        sweep = load_sweep(folder)
+        table, files = write_sensitivity(
+            sweep, outcomes or ("channel_revenue",), vendors, colour_by
+        )
+    except ResultsError as exc:
+        _fail(str(exc))
+    method = METHOD_OF[sweep.method]
+    click.echo(f"{sweep.method} sweep, {len(sweep.samples)} samples: {DESCRIPTION[method]}")
+    if sweep.results.status != "complete":
+        click.echo(f"note: {folder} is {sweep.results.status}; only its finished runs count")
+    print_indices(table, method)
+    click.echo(f"Sensitivity: {files[0].parent} ({', '.join(p.name for p in files)})")
 
 
 @main.command()

@@ -84,41 +84,40 @@ def write_sweep(
     method: str,
     problem: dict,
     X: np.ndarray,
-    outcome: Callable[[np.ndarray, int], dict[str, float]],
+    outcome: Callable[[np.ndarray, int], dict[str, np.ndarray]],
     *,
     replicates: int = 2,
     vendors: Sequence[str] = ("acme", "rival"),
     blocks: Sequence[str] | None = None,
     options: dict | None = None,
 ) -> Path:
-    """A sweep folder: sample ``i`` (variant ``s0000``...) has parameter row ``X[i]``; its
-    replicate ``r`` has run-level values ``outcome(X[i], r)`` (column -> value, same for every
-    vendor unless the column is ``vendor:column``).
+    """A sweep folder: sample ``i`` (variant ``s0000``...) has parameter row ``X[i]``; replicate
+    ``r`` of every sample has run-level values ``outcome(X, r)`` (column -> one value per sample;
+    the same for every vendor unless the column is written ``vendor:column``; columns not given
+    are 1.0).
 
-    Only ``runs.csv``, ``samples.csv``, ``manifest.json`` and a minimal ``timeseries.csv`` are
-    meaningful; the time series holds one step per run with the final values.
+    Only ``runs.csv``, ``samples.csv`` and ``manifest.json`` are meaningful; ``timeseries.csv``
+    holds one step per run whose metrics equal the run's values.
     """
     path.mkdir(parents=True)
-    names = [f"s{i:04d}" for i in range(len(X))]
-    runs, ts, records = [], [], []
-    for i, name in enumerate(names):
-        for r in range(replicates):
-            values = outcome(X[i], r)
-            records.append(
-                {"variant": name, "replicate": r, "seed": {"entropy": 5, "spawn_key": [r]},
-                 "status": "ok", "seconds": 0.0, "error": None, "traceback": None}
-            )  # fmt: skip
-            for vendor in vendors:
-                row = {"variant": name, "replicate": r, "vendor": vendor}
-                row |= {c: 1.0 for c in RUN_COLUMNS}
-                row |= {k: v for k, v in values.items() if ":" not in k}
-                row |= {k.split(":")[1]: v for k, v in values.items() if k.startswith(vendor + ":")}
-                runs.append(row)
-                step = {"variant": name, "replicate": r, "step": 0, "month": 1.0, "vendor": vendor}
-                step |= {m: row.get(m, 1.0) for m in METRICS}
-                ts.append(step)
-    pd.DataFrame(runs).to_csv(path / "runs.csv", index=False)
-    pd.DataFrame(ts).to_csv(path / "timeseries.csv", index=False)
+    names = np.array([f"s{i:04d}" for i in range(len(X))])
+    frames = []
+    for r in range(replicates):
+        values = outcome(X, r)
+        for vendor in vendors:
+            frame = pd.DataFrame({"variant": names, "replicate": r, "vendor": vendor})
+            for column in dict.fromkeys([*RUN_COLUMNS, *METRICS]):
+                frame[column] = 1.0
+            for key, value in values.items():
+                owner, _, column = key.rpartition(":")
+                if owner in ("", vendor):
+                    frame[column] = np.asarray(value, float)
+            frames.append(frame)
+    table = pd.concat(frames).sort_values(["variant", "replicate"], kind="stable")
+    table[["variant", "replicate", "vendor", *RUN_COLUMNS]].to_csv(path / "runs.csv", index=False)
+    table.assign(step=0, month=1.0)[
+        ["variant", "replicate", "step", "month", "vendor", *METRICS]
+    ].to_csv(path / "timeseries.csv", index=False)
     pd.DataFrame(columns=["variant", "vendor", "metric", "mean"]).to_csv(
         path / "summary.csv", index=False
     )
@@ -128,12 +127,17 @@ def write_sweep(
     if blocks is not None:
         samples["block"] = list(blocks)
     samples.to_csv(path / "samples.csv", index=False)
+    records = [
+        {"variant": name, "replicate": r, "seed": {"entropy": 5, "spawn_key": [r]},
+         "status": "ok", "seconds": 0.0, "error": None, "traceback": None}
+        for name in names for r in range(replicates)
+    ]  # fmt: skip
     parameters = dict(zip(problem["names"], problem["bounds"], strict=True))
     manifest = {
         "format": "channel-sim-results/1", "status": "complete", "scenario": "swept",
         "description": "A hand-made sweep.", "horizon_months": 1,
         "package": {"name": "channel-sim", "version": "0.1.0"},
-        "command_line": f"sim sweep swept.yaml --method {method}", "variants": names,
+        "command_line": f"sim sweep swept.yaml --method {method}", "variants": names.tolist(),
         "vendors": list(vendors), "counts": {"planned": len(records), "ok": len(records),
                                              "failed": 0, "not-run": 0},
         "runs": records,
