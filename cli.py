@@ -358,9 +358,25 @@ def sensitivity(
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
-def report(folder: Path) -> None:
-    """One self-contained HTML report of a result folder."""
-    _not_yet("report", "Meanwhile see DIR/plots/*.png and DIR/summary.csv.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: DIR/report.html."
+)
+def report(folder: Path, out: Path | None) -> None:
+    """One self-contained HTML report of a result or sweep folder (plots embedded; no network).
+
+    Headline, levers, plots, the comparison table with 90% intervals, run status and how to
+    reproduce; for a sweep, sensitivity indices and the trade-off scatter.
+    """
+    from analysis.report import write_report
+    from sim.results import ResultsError
+
+    if out is not None and out.parent and not out.parent.is_dir():
+        _fail(f"--out {out}: folder {out.parent} does not exist")
+    try:
+        path = write_report(folder, out)
+    except ResultsError as exc:
+        _fail(str(exc))
+    click.echo(f"Report: {path}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ def comparison_rows(table: pd.DataFrame, metric: str) -> list[list[str]]:
     interval, relative difference, agreeing pairs, method."""
     rows = []
     for _, row in table[table["metric"] == metric].iterrows():
-        compared = bool(row["reference"])
+        compared = isinstance(row["reference"], str) and bool(row["reference"])
+        method = row["method"] if isinstance(row["method"], str) else ""
         rows.append(
             [
                 row["vendor"], row["arm"], row["stat"], str(int(row["n"])),
@@ -37,7 +38,7 @@ def comparison_rows(table: pd.DataFrame, metric: str) -> list[list[str]]:
                 format_interval(metric, row["diff_low"], row["diff_high"], signed=True)
                 if compared else "",
                 format_percent(row["relative"]) if compared else "",
-                agree_text(row) if compared else "", row["method"],
+                agree_text(row) if compared else "", method,
             ]
         )  # fmt: skip
     return rows
