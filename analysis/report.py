@@ -180,7 +180,7 @@ def _sweep_sections(results: ResultSet) -> tuple[str, str, str, str]:
     trade = tradeoff_table(sweep, vendor)
     best = trade.loc[trade["vendor_net_revenue"].idxmax()]
     worst = trade.loc[trade["vendor_net_revenue"].idxmin()]
-    setting = ", ".join(f"{short_name(p)} = {best[p]:.3g}" for p in sweep.parameters)
+    setting = ", ".join(f"{short_name(p)} = {best[p]:.4g}" for p in sweep.parameters)
     headline = (
         f"<p>Across {len(trade)} samples, {escape(vendor)}'s cumulative net revenue ranges from "
         f"<b>{format_value('vendor_net_revenue', worst['vendor_net_revenue'])}</b> to "

@@ -82,6 +82,12 @@ def report(tiny_results: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     return build_report(tiny_results), out / "comparison.csv"
 
 
+@pytest.fixture
+def fast_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer bootstrap resamples for SALib's delta (slow); the estimates themselves are unchanged."""
+    monkeypatch.setattr("analysis.sensitivity.DELTA_RESAMPLES", 20)
+
+
 def test_report_has_every_section_and_is_self_contained(report: tuple[str, Path]) -> None:
     html, _ = report
     page = Page(html)
@@ -135,7 +141,7 @@ def test_comparison_tables_show_the_numbers_of_comparison_csv(
     assert re.fullmatch(r"\[\$[\d.]+[kMB]?, \$[\d.]+[kMB]?\]", first[5])
 
 
-def test_sweep_report_has_sensitivity_and_tradeoff(tmp_path: Path) -> None:
+def test_sweep_report_has_sensitivity_and_tradeoff(tmp_path: Path, fast_delta: None) -> None:
     problem = {"num_vars": 2, "names": ["vendors.acme.program.margin", "vendors.acme.x"],
                "bounds": [[0.05, 0.3], [0.0, 1.0]]}  # fmt: skip
     X = latin.sample(problem, 80, seed=5)

@@ -42,6 +42,12 @@ def ishigami(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
 
 
+@pytest.fixture
+def fast_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer bootstrap resamples for SALib's delta (slow); the estimates themselves are unchanged."""
+    monkeypatch.setattr("analysis.sensitivity.DELTA_RESAMPLES", 20)
+
+
 def _indices(table: pd.DataFrame, vendor: str, index: str) -> np.ndarray:
     part = table[(table["vendor"] == vendor) & (table["index"] == index)]
     return part.set_index("parameter").loc[ISHIGAMI["names"], "value"].to_numpy()
@@ -102,7 +108,9 @@ def test_morris_ranks_parameters_and_measures_linear_effects_exactly(tmp_path: P
     assert list(rank["parameter"]) == ["a.x1", "a.x2", "a.x3"]
 
 
-def test_lhs_sweeps_use_delta_and_find_the_only_active_parameter(tmp_path: Path) -> None:
+def test_lhs_sweeps_use_delta_and_find_the_only_active_parameter(
+    tmp_path: Path, fast_delta: None
+) -> None:
     problem = {"num_vars": 2, "names": ["p", "q"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
     X = latin.sample(problem, 300, seed=2)
     folder = write_sweep(tmp_path / "l", "lhs", problem, X,
@@ -144,7 +152,7 @@ def test_tradeoff_table_has_one_point_per_sample_with_intervals(tmp_path: Path) 
 
 
 # ----------------------------------------------------------------------------- command
-def test_sensitivity_command_writes_csv_and_charts(tmp_path: Path) -> None:
+def test_sensitivity_command_writes_csv_and_charts(tmp_path: Path, fast_delta: None) -> None:
     problem = {"num_vars": 2, "names": ["vendors.acme.program.margin", "b"],
                "bounds": [[0.0, 1.0], [0.0, 1.0]]}  # fmt: skip
     X = latin.sample(problem, 64, seed=4)
