@@ -159,6 +159,10 @@ def build_comparison(
         raise CompareError(
             f"--metric {unknown[0]}: unknown metric; choose from {', '.join(METRICS)}"
         )
+    paths = [r.path.resolve() for r in results]
+    twice = next((p for i, p in enumerate(paths) if p in paths[:i]), None)
+    if twice is not None:
+        raise CompareError(f"{twice}: the same result folder is given twice")
     arms, reference = _arms(results)
     by_source = {(a.source, a.variant): a.label for a in arms}
     frames, step_months, vendors = [], {}, []

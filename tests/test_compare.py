@@ -198,6 +198,7 @@ def test_compare_finds_a_scenarios_newest_folder(
         (["compare", "{hand}", "--metric", "revenue"], "--metric revenue: unknown metric"),
         (["compare", "{hand}", "--months", "40:50"], "no month of the runs"),
         (["compare", "{hand}", "--out", "{hand}"], "not an empty folder"),
+        (["compare", "{hand}", "{hand}/runs.csv"], "the same result folder is given twice"),
     ],
 )
 def test_compare_bad_input_exits_2_with_a_message(
