@@ -143,14 +143,6 @@ def test_behaviours_lists_every_rule_with_its_parameters() -> None:
             assert name in result.stdout
 
 
-@pytest.mark.parametrize(
-    "args",
-    [("compare", "a", "b"), ("sensitivity", "dir"), ("report", "dir")],
-)
-def test_later_commands_say_not_implemented_yet(args: tuple[str, ...]) -> None:
-    assert "not implemented yet" in _clean_failure(_sim(*args))
-
-
 def test_help_lists_every_contract_command() -> None:
     result = _sim("--help")
     for command in ("run", "compare", "sweep", "sensitivity", "report", "validate", "new"):

@@ -1,0 +1,58 @@
+"""Numbers as a strategist reads them: currency, shares, trust and counts, with their intervals."""
+
+from __future__ import annotations
+
+import math
+
+from analysis.plots import format_currency
+from sim.metrics import METRIC_BY_NAME
+
+
+def unit_of(metric: str) -> str:
+    """The unit of a metric (``currency``, ``share``, ``0..1``, ``deals``, ``partners``...)."""
+    if metric in METRIC_BY_NAME:
+        return METRIC_BY_NAME[metric].unit
+    extra = {"partners": "partners", "productive_partners": "partners", "gini": "0..1"}
+    return {"top_decile_share": "share", **extra}.get(metric, "number")
+
+
+def format_value(metric: str, value: float, *, signed: bool = False) -> str:
+    """``value`` of ``metric`` in its unit: ``$1.23M``, ``23.4%``, ``0.512``, ``171``.
+
+    Args:
+        metric: metric name (gives the unit).
+        value: the number.
+        signed: a difference: shown with an explicit ``+`` and shares in percentage points.
+    """
+    if value is None or not math.isfinite(value):
+        return "-"
+    unit = unit_of(metric)
+    plus = "+" if signed and value > 0 else ""
+    if unit == "currency":
+        return plus + format_currency(value, digits=3)
+    if unit == "share":
+        return f"{plus}{value * 100:.1f} pp" if signed else f"{value * 100:.1f}%"
+    if unit == "0..1":
+        return f"{plus}{value:.3f}"
+    if abs(value) >= 100:
+        return f"{plus}{value:,.0f}"
+    return f"{plus}{value:.3g}"
+
+
+def format_interval(metric: str, low: float, high: float, *, signed: bool = False) -> str:
+    """``[low, high]`` in the metric's unit, or ``-`` when the interval is undefined."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "-"
+    return (
+        f"[{format_value(metric, low, signed=signed)}, {format_value(metric, high, signed=signed)}]"
+    )
+
+
+def format_percent(value: float, *, signed: bool = True) -> str:
+    """A relative change: ``-35.2%`` (``-`` when undefined)."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+
+
+__all__ = ["format_interval", "format_percent", "format_value", "unit_of"]

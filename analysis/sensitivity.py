@@ -1,0 +1,172 @@
+"""Global sensitivity indices of a sweep folder's outcomes, with SALib.
+
+The method follows the sweep's design (:data:`METHOD_OF`):
+
+- ``sobol`` (Saltelli design): ``SALib.analyze.sobol`` first-order ``S1`` and total ``ST`` indices
+  (``calc_second_order=False``), bootstrap confidence intervals.
+- ``morris`` (trajectories): ``SALib.analyze.morris`` ``mu_star`` (mean absolute elementary effect,
+  per unit of the parameter's range as a share of that range, i.e. in outcome units), its bootstrap
+  interval ``mu_star_conf``, and ``sigma`` (spread of the effects: interactions or non-linearity).
+- ``lhs``, ``random`` and ``grid`` (any sample): ``SALib.analyze.delta``, Borgonovo's
+  moment-independent ``delta`` and a first-order ``S1`` estimated from the same points, bootstrap
+  intervals.
+
+The outcome of a sample is the mean over its replicates (:func:`analysis.sweeps.sample_means`).
+Every interval is 90% (``conf_level=0.9``); ``conf`` is its half-width. Bootstrap draws are seeded
+from the scenario seed, so the numbers are reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.intervals import LEVEL
+from analysis.sweeps import Sweep, SweepError, sample_means
+
+METHOD_OF = {
+    "sobol": "sobol",
+    "morris": "morris",
+    "lhs": "delta",
+    "random": "delta",
+    "grid": "delta",
+}
+"""Sweep design -> analysis method."""
+DESCRIPTION = {
+    "sobol": "Sobol indices (SALib sobol.analyze, Saltelli design): S1 first-order, ST total",
+    "morris": "Morris elementary effects (SALib morris.analyze): mu* mean absolute effect, sigma",
+    "delta": "Borgonovo delta and first-order S1 (SALib delta.analyze; valid for any sample)",
+}
+INDICES = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma"), "delta": ("delta", "S1")}
+"""Indices reported per method."""
+RANK_BY = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}
+COLUMNS = ["outcome", "vendor", "method", "parameter", "index", "value", "conf", "low", "high"]
+NUM_RESAMPLES = 200
+DELTA_RESAMPLES = 100
+"""SALib's default; delta's bootstrap is far slower than Sobol's or Morris's."""
+MIN_SAMPLES = 64
+"""Fewest samples of an lhs, random or grid sweep for which delta indices are worth reading."""
+
+
+def _seed(sweep: Sweep) -> int:
+    """An integer seed for SALib's bootstrap, derived from the scenario seed."""
+    try:
+        doc = yaml.safe_load(sweep.results.resolved_yaml)
+        entropy = int(doc.get("seed", 0))
+    except (OSError, ValueError, TypeError, AttributeError, yaml.YAMLError):
+        entropy = 0
+    return int(np.random.SeedSequence(entropy, spawn_key=(0x5A11B,)).generate_state(1)[0])
+
+
+def _complete(sweep: Sweep, means: pd.DataFrame) -> pd.Series:
+    """Samples with at least one finished run; Sobol and Morris designs need every sample."""
+    done = means["sample"].unique()
+    have = sweep.samples["sample"].isin(done)
+    if not have.all() and METHOD_OF[sweep.method] in ("sobol", "morris"):
+        missing = sweep.samples.loc[~have, "sample"].tolist()
+        raise SweepError(
+            f"{sweep.results.path}: {len(missing)} of {len(have)} samples have no finished run "
+            f"(first {missing[0]}); a {sweep.method} design needs all of them: finish the sweep "
+            "with sim sweep --resume"
+        )
+    return have
+
+
+def _analyse(sweep: Sweep, method: str, X: np.ndarray, Y: np.ndarray, seed: int) -> dict:
+    from SALib.analyze import delta, morris, sobol
+
+    problem = {k: sweep.problem[k] for k in ("num_vars", "names", "bounds")}
+    with warnings.catch_warnings(record=True):  # SALib resets filters; record keeps it quiet
+        warnings.simplefilter("ignore")
+        if method == "sobol":
+            d = problem["num_vars"]
+            if Y.size % (d + 2):
+                raise SweepError(
+                    f"{sweep.results.path}: {Y.size} samples is not a Saltelli design for {d} "
+                    f"parameters (needs a multiple of {d + 2})"
+                )
+            return sobol.analyze(problem, Y, calc_second_order=False, num_resamples=NUM_RESAMPLES,
+                                 conf_level=LEVEL, seed=seed)  # fmt: skip
+        if method == "morris":
+            levels = int(sweep.options.get("num_levels", 4))
+            return morris.analyze(problem, X, Y, num_resamples=NUM_RESAMPLES, conf_level=LEVEL,
+                                  num_levels=levels, seed=seed)  # fmt: skip
+        result = dict(delta.analyze(problem, X, Y, num_resamples=DELTA_RESAMPLES,
+                                    conf_level=LEVEL, seed=seed))  # fmt: skip
+        if "delta" not in result:  # SALib >= 1.6 names the classic estimate delta_raw
+            result["delta"], result["delta_conf"] = result["delta_raw"], result["delta_raw_conf"]
+        return result
+
+
+def _constant(sweep: Sweep, method: str) -> dict:
+    zeros = np.zeros(len(sweep.parameters))
+    if method == "morris":
+        return {"mu_star": zeros, "mu_star_conf": zeros, "sigma": zeros}
+    first, second = INDICES[method]
+    return {first: zeros, f"{first}_conf": zeros, second: zeros, f"{second}_conf": zeros}
+
+
+def sensitivity_table(
+    sweep: Sweep, outcomes: Sequence[str] = ("channel_revenue",), vendors: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Indices per outcome, vendor and parameter (columns :data:`COLUMNS`).
+
+    ``conf`` is the half-width of the 90% bootstrap interval (NaN for Morris ``sigma``, which
+    SALib gives no interval for); ``low``/``high`` are ``value -+ conf``. An outcome that does not
+    vary over the samples gets zero indices.
+
+    Raises:
+        SweepError: an unknown vendor or outcome, or a Sobol/Morris design with missing samples.
+    """
+    vendors = list(vendors) or sweep.results.vendors
+    unknown = [v for v in vendors if v not in sweep.results.vendors]
+    if unknown:
+        raise SweepError(
+            f"--vendor {unknown[0]}: not in this sweep (vendors: {', '.join(sweep.results.vendors)})"
+        )
+    method = METHOD_OF[sweep.method]
+    means = sample_means(sweep, outcomes)
+    have = _complete(sweep, means)
+    X = sweep.X[have.to_numpy()]
+    order = sweep.samples.loc[have, "sample"]
+    seed = _seed(sweep)
+    rows = []
+    for outcome in outcomes:
+        for vendor in vendors:
+            part = means[(means["outcome"] == outcome) & (means["vendor"] == vendor)]
+            Y = part.set_index("sample")["mean"].reindex(order).to_numpy(float)
+            if np.isnan(Y).any():
+                raise SweepError(f"{sweep.results.path}: {outcome} is undefined for some samples")
+            flat = np.ptp(Y) <= 1e-12 * max(1.0, float(np.abs(Y).max()))
+            result = _constant(sweep, method) if flat else _analyse(sweep, method, X, Y, seed)
+            if np.isnan(np.asarray(result[INDICES[method][0]], float)).all():
+                raise SweepError(
+                    f"{sweep.results.path}: {len(Y)} samples are too few for {method} indices of "
+                    f"{outcome}; sweep at least {MIN_SAMPLES} samples"
+                )
+            for index in INDICES[method]:
+                values = np.asarray(result[index], float)
+                confs = np.asarray(result.get(f"{index}_conf", np.full(values.shape, math.nan)))
+                for parameter, value, conf in zip(sweep.parameters, values, confs, strict=True):
+                    rows.append(
+                        {
+                            "outcome": outcome,
+                            "vendor": vendor,
+                            "method": method,
+                            "parameter": parameter,
+                            "index": index,
+                            "value": float(value),
+                            "conf": float(conf),
+                            "low": float(value - conf),
+                            "high": float(value + conf),
+                        }  # fmt: skip
+                    )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+__all__ = ["COLUMNS", "DESCRIPTION", "INDICES", "METHOD_OF", "RANK_BY", "sensitivity_table"]

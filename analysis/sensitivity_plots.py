@@ -1,0 +1,124 @@
+"""Bar chart of sensitivity indices with their 90% intervals, and writing ``DIR/sensitivity/``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.intervals import LEVEL
+from analysis.plots import DPI, PALETTE, STYLE
+from analysis.sensitivity import DESCRIPTION, INDICES, RANK_BY, sensitivity_table
+from analysis.sweeps import OUTCOMES, Sweep, sample_means
+from analysis.tradeoff import resolve_parameter, tradeoff_figure
+from sim.layout import atomic_open
+
+INDEX_LABEL = {
+    "S1": "S1 (first-order)",
+    "ST": "ST (total)",
+    "mu_star": "mu* (mean |effect|)",
+    "sigma": "sigma (spread of effects)",
+    "delta": "delta (Borgonovo)",
+}
+
+
+def short_name(parameter: str) -> str:
+    """``vendors.acme.program.margin`` -> ``acme margin``: vendor and key, the rest dropped."""
+    parts = parameter.split(".")
+    if len(parts) > 2 and parts[0] == "vendors":
+        return f"{parts[1]} {parts[-1]}"
+    return ".".join(parts[-2:]) if len(parts) > 1 else parameter
+
+
+def sensitivity_figure(table: pd.DataFrame, title: str) -> Figure:
+    """Horizontal bars per parameter, one panel per outcome and vendor, ranked by the method's
+    main index (ST, mu* or delta), with the 90% intervals as error bars."""
+    method = table["method"].iloc[0]
+    indices = INDICES[method]
+    panels = list(dict.fromkeys(zip(table["outcome"], table["vendor"], strict=True)))
+    parameters = list(dict.fromkeys(table["parameter"]))
+    cols = min(len(panels), 2)
+    rows = math.ceil(len(panels) / cols)
+    height = 0.5 + 0.45 * len(parameters) * len(indices)
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            rows, cols, figsize=(6.4 * cols, height * rows + 1.6), squeeze=False,
+            layout="constrained",
+        )  # fmt: skip
+        for ax in axes.flat[len(panels) :]:
+            ax.set_visible(False)
+        for ax, (outcome, vendor) in zip(axes.flat, panels, strict=False):
+            part = table[(table["outcome"] == outcome) & (table["vendor"] == vendor)]
+            rank = part[part["index"] == RANK_BY[method]].set_index("parameter")["value"]
+            order = rank.sort_values().index.tolist()
+            y = np.arange(len(order))
+            width = 0.8 / len(indices)
+            for k, index in enumerate(indices):
+                values = part[part["index"] == index].set_index("parameter").reindex(order)
+                err = values["conf"].to_numpy(float)
+                ax.barh(
+                    y + (len(indices) - 1 - k) * width - 0.4 + width / 2, values["value"], width,
+                    xerr=np.where(np.isnan(err), 0, err), color=PALETTE[k], capsize=3,
+                    label=INDEX_LABEL.get(index, index), error_kw={"lw": 1},
+                )  # fmt: skip
+            ax.set_yticks(y, [short_name(p) for p in order])
+            ax.axvline(0, color="#3b3b3b", lw=0.8)
+            ax.grid(axis="y", visible=False)
+            ax.set_title(f"{vendor}: {OUTCOMES.get(outcome, outcome)}", fontweight="bold")
+            if method != "morris":
+                ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
+            else:
+                ax.set_xlabel("Outcome units per full range of the parameter")
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(
+            handles, labels, loc="outside lower center", ncol=len(labels), frameon=False,
+            title=f"{DESCRIPTION[method]}; error bars: {LEVEL:.0%} bootstrap intervals",
+        )  # fmt: skip
+        fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=DPI, facecolor="white")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def write_sensitivity(
+    sweep: Sweep,
+    outcomes: Sequence[str] = ("channel_revenue",),
+    vendors: Sequence[str] = (),
+    colour_by: str | None = None,
+) -> tuple[pd.DataFrame, list[Path]]:
+    """Write ``sensitivity.csv``, ``sensitivity.png``, ``outcomes.csv`` (per-sample means with
+    90% intervals) and ``tradeoff.png`` into ``DIR/sensitivity/`` (replacing earlier ones).
+
+    Returns:
+        The indices table and the files written.
+    """
+    colour_by = resolve_parameter(sweep, colour_by)
+    table = sensitivity_table(sweep, outcomes, vendors)
+    folder = sweep.results.path / "sensitivity"
+    folder.mkdir(exist_ok=True)
+    written = []
+    for name, frame in (
+        ("sensitivity.csv", table),
+        ("outcomes.csv", sample_means(sweep, list(dict.fromkeys(outcomes)))),
+    ):
+        with atomic_open(folder / name) as handle:
+            frame.to_csv(handle, index=False, lineterminator="\n")
+        written.append(folder / name)
+    title = f"{sweep.results.name}: sensitivity over {len(sweep.samples)} samples ({sweep.method})"
+    written.append(_save(sensitivity_figure(table, title), folder / "sensitivity.png"))
+    written.append(_save(tradeoff_figure(sweep, colour_by=colour_by), folder / "tradeoff.png"))
+    return table, written
+
+
+__all__ = ["sensitivity_figure", "short_name", "write_sensitivity"]

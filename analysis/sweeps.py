@@ -1,0 +1,169 @@
+"""Sweep folders (see the sweep-format spec in docs/experiments.md): the design, and outcomes per
+sample averaged over replicates.
+
+A sweep folder is a result folder whose variants are the samples ``s0000, s0001, ...``; it adds
+``samples.csv`` (one row per sample, one column per swept parameter) and ``manifest["sweep"]``
+(method, SALib problem, options).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.intervals import LEVEL
+from sim.layout import ResultsError
+from sim.metrics import METRIC_BY_NAME, METRICS, RUN_COLUMNS
+from sim.resultset import ResultSet, load_results
+
+SAMPLES_FILE = "samples.csv"
+METHODS = ("grid", "random", "lhs", "sobol", "morris")
+OUTCOMES: dict[str, str] = {
+    "channel_revenue": "cumulative channel revenue",
+    "vendor_net_revenue": "cumulative vendor net revenue",
+    "direct_revenue": "cumulative direct revenue",
+    "total_revenue": "cumulative channel + direct revenue",
+    "conflicts": "conflicts, whole run",
+    "partners": "partners linked at the end",
+    "productive_partners": "partners with a win in the last 12 months",
+    "top_decile_share": "channel revenue share of the top 10% of partners",
+    "gini": "Gini of channel revenue over partners",
+    **{
+        m: ("cumulative " if METRIC_BY_NAME[m].kind == "flow" else "final ")
+        + METRIC_BY_NAME[m].label[0].lower()
+        + METRIC_BY_NAME[m].label[1:]
+        for m in METRICS
+        if m not in RUN_COLUMNS
+    },
+}
+"""Outcome name -> what it is (per run and vendor; averaged over replicates per sample)."""
+
+
+class SweepError(ResultsError):
+    """A folder is not a usable sweep folder; ``str()`` is a one-line message for the user."""
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A sweep folder opened for analysis.
+
+    Attributes:
+        results: the result folder.
+        method: ``grid``, ``random``, ``lhs``, ``sobol`` or ``morris``.
+        problem: SALib problem: ``num_vars``, ``names`` (parameter paths), ``bounds``.
+        samples: ``samples.csv`` in sample order.
+        options: method options (``num_levels``, ``base_samples``...).
+    """
+
+    results: ResultSet
+    method: str
+    problem: dict[str, Any]
+    samples: pd.DataFrame
+    options: dict[str, Any]
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.problem["names"])
+
+    @property
+    def X(self) -> np.ndarray:  # noqa: N802 - SALib's name for the design matrix
+        return self.samples[self.parameters].to_numpy(float)
+
+
+def load_sweep(folder: Path | str) -> Sweep:
+    """Open a sweep folder.
+
+    Raises:
+        SweepError: not a result folder, or a result folder that ``sim sweep`` did not make.
+    """
+    results = load_results(folder)
+    info = results.manifest.get("sweep")
+    if not isinstance(info, dict):
+        raise SweepError(
+            f'{results.path}: not a sweep folder (its manifest.json has no "sweep"; it was made '
+            "by sim run). Run sim sweep FILE first, or use sim compare for variants"
+        )
+    method = info.get("method")
+    if method not in METHODS:
+        raise SweepError(f"{results.path}: sweep method {method!r} is not one of {METHODS}")
+    try:
+        samples = pd.read_csv(results.path / SAMPLES_FILE, dtype={"sample": str})
+    except FileNotFoundError:
+        raise SweepError(f"{results.path}: sweep folder misses {SAMPLES_FILE}") from None
+    problem = dict(info.get("problem") or {})
+    if not problem.get("names"):
+        parameters = info.get("parameters") or {}
+        problem = {"num_vars": len(parameters), "names": list(parameters),
+                   "bounds": [list(b) for b in parameters.values()]}  # fmt: skip
+    missing = [p for p in problem["names"] if p not in samples.columns]
+    if missing:
+        raise SweepError(f"{results.path / SAMPLES_FILE}: no column for parameter {missing[0]}")
+    return Sweep(results, method, problem, samples, dict(info.get("options") or {}))
+
+
+def default_vendor(sweep: Sweep) -> str:
+    """The vendor the first swept parameter names (``vendors.acme....``), else the first vendor."""
+    for name in sweep.parameters:
+        parts = name.split(".")
+        if len(parts) > 2 and parts[0] == "vendors" and parts[1] in sweep.results.vendors:
+            return parts[1]
+    return sweep.results.vendors[0]
+
+
+def run_outcomes(sweep: Sweep, outcomes: Sequence[str]) -> pd.DataFrame:
+    """One row per sample, replicate and vendor; one column per outcome.
+
+    Columns of ``runs.csv`` are taken as they are; other metrics come from the time series (flows
+    summed, stocks at the last step, rates averaged); ``total_revenue`` is channel + direct.
+
+    Raises:
+        SweepError: an unknown outcome.
+    """
+    unknown = [o for o in outcomes if o not in OUTCOMES]
+    if unknown:
+        raise SweepError(f"--outcome {unknown[0]}: unknown; choose from {', '.join(OUTCOMES)}")
+    keys = ["variant", "replicate", "vendor"]
+    runs = sweep.results.runs.copy()
+    runs["total_revenue"] = runs["channel_revenue"] + runs["direct_revenue"]
+    wanted = [o for o in outcomes if o in runs.columns]
+    out = runs[keys + wanted].set_index(keys)
+    series = [o for o in outcomes if o not in runs.columns]
+    if series:
+        ts = sweep.results.read_timeseries(series).sort_values("step", kind="stable")
+        grouped = ts.groupby(keys, sort=False)
+        for metric in series:
+            kind = METRIC_BY_NAME[metric].kind
+            agg = {"flow": "sum", "stock": "last", "rate": "mean"}[kind]
+            out[metric] = grouped[metric].agg(agg)
+    return out.reset_index().rename(columns={"variant": "sample"})
+
+
+def sample_means(sweep: Sweep, outcomes: Sequence[str]) -> pd.DataFrame:
+    """Per sample, vendor and outcome: mean over replicates with its 90% t-interval.
+
+    Columns ``sample, vendor, outcome, mean, low, high, n``; samples in ``samples.csv`` order.
+    """
+    values = run_outcomes(sweep, outcomes)
+    long = values.melt(["sample", "replicate", "vendor"], var_name="outcome", value_name="value")
+    grouped = long.groupby(["sample", "vendor", "outcome"], sort=False)["value"]
+    table = grouped.agg(["mean", "std", "count"]).reset_index()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + LEVEL / 2, table["count"] - 1) * table["std"]
+        half = half / np.sqrt(table["count"])
+    table["low"], table["high"] = table["mean"] - half, table["mean"] + half
+    order = {name: i for i, name in enumerate(sweep.samples["sample"])}
+    table = table.assign(order=table["sample"].map(order)).sort_values(["order"], kind="stable")
+    table = table.rename(columns={"count": "n"})
+    return table[["sample", "vendor", "outcome", "mean", "low", "high", "n"]].reset_index(drop=True)
+
+
+__all__ = [
+    "METHODS", "OUTCOMES", "SAMPLES_FILE", "Sweep", "SweepError", "default_vendor", "load_sweep",
+    "run_outcomes", "sample_means",
+]  # fmt: skip

@@ -1,0 +1,122 @@
+"""Trade-off view of a sweep: does a program pay for itself?
+
+One point per sample (mean over its replicates, error bars = 90% t-interval of that mean): vendor
+net revenue (revenue minus partner payouts and program spend) against channel revenue, and against
+final mean partner trust, coloured by a swept parameter. Points up and to the right earn more
+channel revenue *and* more net revenue; points to the right but lower buy channel revenue at a loss.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from analysis.intervals import LEVEL
+from analysis.plots import STYLE, format_currency
+from analysis.sweeps import Sweep, SweepError, default_vendor, sample_means
+
+AXES = ("channel_revenue", "vendor_net_revenue", "mean_trust")
+LABELS = {
+    "channel_revenue": "Cumulative channel revenue",
+    "vendor_net_revenue": "Cumulative vendor net revenue",
+    "mean_trust": "Final mean partner trust (0 to 1)",
+}
+
+
+def resolve_parameter(sweep: Sweep, name: str | None) -> str:
+    """A swept parameter by path or by its last key(s) (``margin``); default the first one.
+
+    Raises:
+        SweepError: no swept parameter matches ``name`` (or several do).
+    """
+    if name is None:
+        return sweep.parameters[0]
+    if name in sweep.parameters:
+        return name
+    matches = [p for p in sweep.parameters if p.endswith("." + name)]
+    if len(matches) != 1:
+        what = "matches several" if matches else "is not swept"
+        raise SweepError(f"--colour-by {name}: {what}; choose from {', '.join(sweep.parameters)}")
+    return matches[0]
+
+
+def tradeoff_table(sweep: Sweep, vendor: str | None = None) -> pd.DataFrame:
+    """Per sample: the swept parameters, then ``<axis>``, ``<axis>_low``, ``<axis>_high`` for
+    channel revenue, vendor net revenue and final trust of ``vendor`` (default
+    :func:`analysis.sweeps.default_vendor`)."""
+    vendor = vendor or default_vendor(sweep)
+    if vendor not in sweep.results.vendors:
+        raise SweepError(f"--vendor {vendor}: not in this sweep")
+    means = sample_means(sweep, AXES)
+    means = means[means["vendor"] == vendor]
+    wide = means.pivot(index="sample", columns="outcome", values=["mean", "low", "high"])
+    table = sweep.samples[["sample", *sweep.parameters]].set_index("sample")
+    for axis in AXES:
+        table[axis] = wide[("mean", axis)]
+        table[f"{axis}_low"] = wide[("low", axis)]
+        table[f"{axis}_high"] = wide[("high", axis)]
+    return table.dropna(subset=[AXES[0]]).reset_index()
+
+
+def _errors(table: pd.DataFrame, axis: str) -> np.ndarray | None:
+    low = (table[axis] - table[f"{axis}_low"]).to_numpy(float)
+    high = (table[f"{axis}_high"] - table[axis]).to_numpy(float)
+    if np.isnan(low).all():
+        return None
+    return np.vstack([np.nan_to_num(low), np.nan_to_num(high)])
+
+
+def tradeoff_figure(
+    sweep: Sweep, vendor: str | None = None, colour_by: str | None = None, label_top: int = 3
+) -> Figure:
+    """Net revenue against channel revenue (left) and against final trust (right), one point
+    per sample, coloured by ``colour_by``; the ``label_top`` samples with the highest net revenue
+    are labelled."""
+    vendor = vendor or default_vendor(sweep)
+    parameter = resolve_parameter(sweep, colour_by)
+    table = tradeoff_table(sweep, vendor)
+    colour = table[parameter].to_numpy(float)
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(12.5, 5.4), sharey=True, layout="constrained")
+        points = None
+        for ax, x in zip(axes, ("channel_revenue", "mean_trust"), strict=True):
+            ax.errorbar(
+                table[x], table["vendor_net_revenue"], xerr=_errors(table, x),
+                yerr=_errors(table, "vendor_net_revenue"), fmt="none", ecolor="#9a9a9a",
+                elinewidth=0.8, alpha=0.7, zorder=1,
+            )  # fmt: skip
+            points = ax.scatter(
+                table[x], table["vendor_net_revenue"], c=colour, cmap="viridis", s=34,
+                edgecolors="white", linewidths=0.6, zorder=2,
+            )  # fmt: skip
+            top = table.nlargest(label_top, "vendor_net_revenue")
+            for k, (_, row) in enumerate(top.iterrows()):
+                ax.annotate(
+                    row["sample"], (row[x], row["vendor_net_revenue"]), xytext=(6, 4 - 12 * k),
+                    textcoords="offset points", fontsize=9, color="#3b3b3b",
+                )  # fmt: skip
+            ax.set_xlabel(LABELS[x])
+            if x == "channel_revenue":
+                ax.xaxis.set_major_formatter(FuncFormatter(format_currency))
+        axes[0].set_ylabel(LABELS["vendor_net_revenue"])
+        axes[0].yaxis.set_major_formatter(FuncFormatter(format_currency))
+        bar = fig.colorbar(points, ax=axes, shrink=0.9, pad=0.01)
+        bar.set_label(parameter)
+        fig.suptitle(
+            f"{sweep.results.name}: {vendor}'s net revenue against channel revenue and trust, "
+            f"per sample",
+            fontweight="bold",
+        )
+        reps = int(sweep.results.manifest.get("sweep", {}).get("replicates", 0)) or "all"
+        fig.supxlabel(
+            f"Point: mean of {reps} replicates; bars: {LEVEL:.0%} confidence interval of that "
+            f"mean. Labelled: the {label_top} samples with the highest net revenue.",
+            fontsize=10, color="#3b3b3b",
+        )  # fmt: skip
+    return fig
+
+
+__all__ = ["AXES", "resolve_parameter", "tradeoff_figure", "tradeoff_table"]
