@@ -17,6 +17,7 @@ from sim.behaviours import SLOTS, build
 from sim.behaviours.attention import AttentionInputs
 from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
+from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
 from sim.config import ScenarioConfig
 from sim.events import Schedule, VendorTerms
@@ -244,7 +245,7 @@ class ChannelModel(mesa.Model):
         """Phase 7: learned win rates, expectations, conflict memory, trust and capability."""
         ps, cfg, ledger = self.partners, self.config.partners, self.ledger
         closed, wins = ledger.link("closed"), ledger.link("wins")
-        weight = 1.0 - (1.0 - cfg.win_rate_learning) ** closed
+        weight = 1.0 - power(1.0 - cfg.win_rate_learning, closed)
         ps.win_rate += weight * (
             np.divide(wins, closed, out=ps.win_rate.copy(), where=closed > 0) - ps.win_rate
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field
 
+from sim.behaviours.numerics import exp_times, power
 from sim.behaviours.registry import Rule, RuleParams, register
 
 
@@ -155,25 +156,41 @@ class AsymmetricTrust(Rule):
 
     def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
         p = self.params
-        invites = np.maximum(s.invitations, 1e-12)
-        mean_stage = np.where(s.invitations > 0, s.invitation_stage_sum / invites, p.fair_stage)
-        early = s.invitations * np.clip((p.fair_stage - mean_stage) / p.fair_stage, 0.0, 1.0)
-        late = s.invitations * np.clip((mean_stage - p.fair_stage) / (1 - p.fair_stage), 0.0, 1.0)
-
+        early, late = self._invitation_stages(s)
         gain = 1.0 - (
-            (1.0 - p.gain_per_win) ** s.wins
-            * (1.0 - p.gain_per_early_invite) ** early
+            power(1.0 - p.gain_per_win, s.wins)
+            * power(1.0 - p.gain_per_early_invite, early)
             * (1.0 - p.gain_communication * s.communication) ** s.dt
-            * np.exp(-p.gain_per_surprise * s.surprise_gain)
+            * exp_times(-p.gain_per_surprise, s.surprise_gain)
         )
         keep = (
-            (1.0 - p.loss_per_lost_conflict) ** s.conflicts_lost
-            * (1.0 - p.loss_per_contest) ** s.conflicts_kept
-            * (1.0 - p.loss_per_late_invite) ** late
+            power(1.0 - p.loss_per_lost_conflict, s.conflicts_lost)
+            * power(1.0 - p.loss_per_contest, s.conflicts_kept)
+            * power(1.0 - p.loss_per_late_invite, late)
             * (1.0 - np.minimum(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
-            * np.exp(-p.loss_per_surprise * s.surprise_loss)
+            * exp_times(-p.loss_per_surprise, s.surprise_loss)
         )
         new = trust * keep + (1.0 - trust) * gain
         recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
         new = new + recovery * (s.anchor - new)
         return np.clip(new, 0.0, 1.0)
+
+    def _invitation_stages(self, s: TrustSignals) -> tuple[np.ndarray, np.ndarray]:
+        """Invitations weighted by how early and how late (past ``fair_stage``) they came.
+
+        Both are 0 on a link without invitations, so only links with some are computed.
+        """
+        p = self.params
+        invitations = np.asarray(s.invitations, dtype=float)
+        early, late = np.zeros(invitations.shape), np.zeros(invitations.shape)
+        some = np.flatnonzero(invitations.reshape(-1) > 0)
+        count = invitations.reshape(-1)[some]
+        stage_sum = np.asarray(s.invitation_stage_sum, dtype=float).reshape(-1)[some]
+        mean_stage = stage_sum / np.maximum(count, 1e-12)
+        early.reshape(-1)[some] = count * np.clip(
+            (p.fair_stage - mean_stage) / p.fair_stage, 0.0, 1.0
+        )
+        late.reshape(-1)[some] = count * np.clip(
+            (mean_stage - p.fair_stage) / (1 - p.fair_stage), 0.0, 1.0
+        )
+        return early, late
