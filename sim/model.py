@@ -166,32 +166,35 @@ class ChannelModel(mesa.Model):
             )
         )
 
-    def _attention_inputs(self) -> AttentionInputs:
-        """Expected profit per deal worked (fraction of the mean deal) and the other utility terms."""
+    def _attention_inputs(self, rows: slice = slice(None)) -> AttentionInputs:
+        """Expected profit per deal worked (fraction of the mean deal) and the other utility terms.
+
+        Args:
+            rows: the partners to plan for (default all); a partner's allocation depends only on
+                its own row.
+        """
         ps, cfg, terms = self.partners, self.config.partners, self.terms
-        v = ps.vendor
+        v, win_rate = ps.vendor[rows], ps.win_rate[rows]
         services = cfg.services_attach * cfg.services_margin
         effort = cfg.effort_cost_per_deal / self.mean_deal
-        mdf_per_deal = terms.mdf_per_partner_month[v] / ps.capacity[:, None] / self.mean_deal
+        mdf_per_deal = terms.mdf_per_partner_month[v] / ps.capacity[rows, None] / self.mean_deal
         profit = (
-            ps.win_rate * (terms.margin[v] + terms.rebate[v] + services)
-            + ps.win_rate * terms.spiff_per_deal[v] / self.mean_deal
+            win_rate * (terms.margin[v] + terms.rebate[v] + services)
+            + win_rate * terms.spiff_per_deal[v] / self.mean_deal
             + mdf_per_deal
             - effort
         )
-        outside = np.full(
-            ps.count, self.outside_win_rate * (cfg.outside_margin + services) - effort
-        )
+        outside = np.full(len(v), self.outside_win_rate * (cfg.outside_margin + services) - effort)
         return AttentionInputs(
             profit=profit,
-            trust=ps.trust,
-            capability=ps.capability,
-            conflict=ps.conflict_memory,
-            active=ps.active,
+            trust=ps.trust[rows],
+            capability=ps.capability[rows],
+            conflict=ps.conflict_memory[rows],
+            active=ps.active[rows],
             outside_profit=outside,
             outside_trust=cfg.initial_trust,
             outside_capability=cfg.initial_capability,
-            shares=ps.shares,
+            shares=ps.shares[rows],
             dt=self.dt,
         )
 
@@ -327,8 +330,10 @@ class ChannelModel(mesa.Model):
         first = self.partners.count
         self.partners.append(recruits)
         # A recruit plans its attention like the founding partners did: the rule's target.
-        target = self.attention_rule.allocate(self._attention_inputs(), initial=True)
-        self.partners.shares[first:] = target[first:]
+        recruited = slice(first, None)
+        self.partners.shares[recruited] = self.attention_rule.allocate(
+            self._attention_inputs(recruited), initial=True
+        )
         self.partner_agents += [Partner(self, i) for i in range(first, self.partners.count)]
 
     # ------------------------------------------------------------------ run summary
