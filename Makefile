@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean bench
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,6 +17,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# `make bench` times sizes M, L, XL, the 2-worker ensemble and the growth sweep (see
+# docs/performance.md); `make bench SIZES=M,L BENCH_FLAGS=` for a quick subset.
+SIZES ?= M,L,XL
+BENCH_FLAGS ?= --ensemble --growth
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --sizes "$(SIZES)" $(BENCH_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
