@@ -105,6 +105,7 @@ def run(
         _fail(f"--variant: {exc}")
     if workers is None:
         workers = max(1, min(os.cpu_count() or 1, n_runs))
+    _check_memory(scenario, min(workers, n_runs))
     command = ["sim", "run", str(file)]
     for flag, value in (("--replicates", replicates), ("--seed", seed), ("--out", out)):
         command += [flag, str(value)] if value is not None else []
@@ -147,6 +148,16 @@ def run(
         else:
             click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in plots)})")
     raise click.exceptions.Exit(exit_code)
+
+
+def _check_memory(scenario, workers: int) -> None:
+    """Exit 2 when the run's estimated memory exceeds the memory available (sim.memory)."""
+    from sim.memory import MemoryLimitError, check_memory
+
+    try:
+        check_memory(list(scenario.variants.values()), workers)
+    except MemoryLimitError as exc:
+        _fail(f"sim run: {exc}")
 
 
 def _print_failures(failed: Sequence, folder: Path, limit: int = 5) -> None:
