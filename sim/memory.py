@@ -31,13 +31,14 @@ from dataclasses import dataclass
 from sim.config import ScenarioConfig
 
 GB = 1024**3
-BASE = 200 * 1024**2
-"""Bytes of an interpreter with numpy, pandas and mesa imported and an empty model (measured)."""
-LINK = 330
+BASE = 140 * 1024**2
+"""Bytes of an interpreter with numpy, pandas and mesa imported and a small model (133 MB measured
+at 1,000 partners)."""
+LINK = 280
 """Bytes per partner-vendor link: 13 state arrays, the step ledger and rule temporaries."""
-PARTNER = 1_100
+PARTNER = 700
 """Bytes per partner beyond its links: its Mesa agent handle, capacity and attention row."""
-DEAL = 250
+DEAL = 170
 """Bytes per open deal: 13 columns, plus the deals found and closed in a step."""
 METRIC = 1_000
 """Bytes per step and vendor: 14 metric arrays and the timeseries table built from them."""

@@ -25,11 +25,7 @@ def sparse_counts(rng: np.random.Generator, shape: tuple[int, ...], share: float
 
 
 # ----------------------------------------------------------------------------- fast paths
-@pytest.mark.parametrize("sort_below", [10**9, 0], ids=["sort", "partition"])
-def test_grouped_percentile_is_numpy_percentile_bit_for_bit(
-    sort_below: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(metrics, "SORT_BELOW", sort_below)
+def test_grouped_percentile_is_numpy_percentile_bit_for_bit() -> None:
     rng = np.random.default_rng(3)
     for trial in range(60):
         counts = rng.integers(0, [3, 40, 3000][trial % 3], rng.integers(1, 9))

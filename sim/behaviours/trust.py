@@ -219,7 +219,10 @@ class AsymmetricTrust(Rule):
 
 def _flat(values: np.ndarray | float, shape: tuple[int, ...]) -> np.ndarray:
     """``values`` broadcast to ``shape``, as a flat float array (a view when it already fits)."""
-    return np.broadcast_to(np.asarray(values, dtype=float), shape).reshape(-1)
+    values = np.asarray(values, dtype=float)
+    if values.shape == shape:
+        return values.reshape(-1)
+    return np.broadcast_to(values, shape).reshape(-1)
 
 
 def _writable(fresh: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
