@@ -54,9 +54,11 @@ def child_size(name: str, replicates: int, engine: str | None) -> dict[str, Any]
     """Load, validate and run one size; report times and peak memory of this process."""
     import numpy as np
 
+    from sim.memory import tune_allocator
     from sim.model import ChannelModel
     from sim.scenario import load_scenario
 
+    tune_allocator()  # as sim.model.simulate does
     start = time.perf_counter()
     config = load_scenario(SCENARIO_DIR / f"{name.lower()}.yaml").variants["base"]
     validate = time.perf_counter() - start
@@ -81,8 +83,10 @@ def child_growth(partners: int) -> dict[str, Any]:
     import numpy as np
 
     from sim.config import ScenarioConfig
+    from sim.memory import tune_allocator
     from sim.model import ChannelModel
 
+    tune_allocator()
     size = SIZES["XL"]
     doc = document(size, partners=partners)
     doc["time"]["horizon_months"] = GROWTH_MONTHS
@@ -195,7 +199,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="M,L,XL", help="comma-separated sizes, or empty")
     parser.add_argument("--ensemble", action="store_true", help="ensemble and worker scaling")
     parser.add_argument("--ensemble-replicates", type=int, default=1000)
-    parser.add_argument("--scaling-replicates", type=int, default=100)
+    parser.add_argument("--scaling-replicates", type=int, default=40)
     parser.add_argument("--growth", action="store_true", help="growth sweep and its plot")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     parser.add_argument("--child", help=argparse.SUPPRESS)

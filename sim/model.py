@@ -22,6 +22,7 @@ from sim.behaviours.trust import TrustSignals
 from sim.config import ScenarioConfig
 from sim.events import Schedule, VendorTerms
 from sim.ledger import StepLedger
+from sim.memory import tune_allocator
 from sim.metrics import MetricRecorder, RunOutput
 from sim.population import draw_portfolios, new_partners
 from sim.state import DealBook, PartnerState, RepState
@@ -345,6 +346,7 @@ class ChannelModel(mesa.Model):
 
 def simulate(config: ScenarioConfig, seed: np.random.SeedSequence | int) -> RunOutput:
     """Run one replicate of ``config`` from ``seed``: a pure function of its arguments."""
+    tune_allocator()  # reuse freed large arrays across steps (docs/performance.md)
     return ChannelModel(config, seed).run()
 
 

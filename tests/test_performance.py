@@ -225,3 +225,16 @@ def test_sim_run_refuses_a_run_that_does_not_fit(
     assert "Traceback" not in result.output
     assert "memory is available" in result.stderr and "docs/performance.md" in result.stderr
     assert not out.exists()
+
+
+def test_tune_allocator_is_idempotent_and_keeps_runs_identical() -> None:
+    from sim.model import ChannelModel, simulate
+
+    tuned = memory.tune_allocator()
+    assert memory.tune_allocator() is tuned
+    run = config(60).model_copy(
+        update={"time": config(60).time.model_copy(update={"horizon_months": 3})}
+    )
+    a = simulate(run, 5).timeseries
+    b = ChannelModel(run, 5).run().timeseries
+    assert a.equals(b)
