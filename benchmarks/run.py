@@ -285,12 +285,12 @@ def main() -> None:
                 "near linear (exponent <= 1.1)", slope_t <= 1.1 and slope_m <= 1.1,
                 f"log-log slopes end to end; plot {plot.relative_to(ROOT)}")
         )  # fmt: skip
+    report["machine"]["load_average"] = os.getloadavg()
     load = ", ".join(f"{x:.1f}" for x in report["machine"]["load_average"])
     header = (
         f"Benchmarks on {report['machine']['cpus']} CPUs, Python {report['machine']['python']}, "
         f"load average {load} at the end ({time.strftime('%Y-%m-%d %H:%M')})."
     )
-    report["machine"]["load_average"] = os.getloadavg()
     report["rows"] = rows
     text = markdown(rows, header)
     (args.out / "bench.md").write_text(text)

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from sim.config import ScenarioConfig
 
 GB = 1024**3
-BASE = 140 * 1024**2
-"""Bytes of an interpreter with numpy, pandas and mesa imported and a small model (133 MB measured
-at 1,000 partners)."""
+BASE = 180 * 1024**2
+"""Bytes of an interpreter with numpy, pandas and mesa imported and a small model (178 MB measured
+at 1,000 partners with the allocator tuned)."""
 LINK = 280
 """Bytes per partner-vendor link: 13 state arrays, the step ledger and rule temporaries."""
 PARTNER = 700
