@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean validate
+.PHONY: run test lint clean validate bench
 
 $(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,13 @@ test: $(STAMP)
 # Stylized facts on the shipped scenarios and over 20 parameter draws; writes docs/validation.md.
 validate: $(STAMP)
 	$(BIN)/sim check-facts --workers 2
+
+# `make bench` times sizes M, L, XL, the 2-worker ensemble and the growth sweep (see
+# docs/performance.md); `make bench SIZES=M,L BENCH_FLAGS=` for a quick subset.
+SIZES ?= M,L,XL
+BENCH_FLAGS ?= --ensemble --growth
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --sizes "$(SIZES)" $(BENCH_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

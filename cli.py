@@ -283,6 +283,8 @@ def run(
     except UnknownVariantError as exc:
         _fail(f"--variant: {exc}")
     workers = max(1, min(workers or os.cpu_count() or 1, n_runs))
+    if executor == "local":  # a cluster's workers have their own memory
+        _check_memory("sim run", list(scenario.variants.values()), workers)
     command = ["sim", "run", str(file)]
     for flag, value in (("--replicates", replicates), ("--seed", seed), ("--out", out)):
         command += [flag, str(value)] if value is not None else []
@@ -314,6 +316,16 @@ def run(
         _print_revenue_table(summary.summary, scenario)
         exit_code = max(exit_code, _plot(folder))
     raise click.exceptions.Exit(exit_code)
+
+
+def _check_memory(command: str, configs: list, workers: int) -> None:
+    """Exit 2 when the runs' estimated memory exceeds the memory available (sim.memory)."""
+    from sim.memory import MemoryLimitError, check_memory
+
+    try:
+        check_memory(configs, workers)
+    except MemoryLimitError as exc:
+        _fail(f"{command}: {exc}")
 
 
 def _print_failures(failed: Sequence, folder: Path, limit: int = 5) -> None:
@@ -609,6 +621,8 @@ def sweep(
         f"{plan.replicates} replicates = {plan.runs} runs"
     )
     workers = max(1, min(workers or os.cpu_count() or 1, plan.runs))
+    if executor == "local":  # a sample's sizes are the base's, unless the sweep changes them
+        _check_memory("sim sweep", [scenario.variants["base"]], workers)
     command = ["sim", "sweep", str(file)]
     for flag, value in (
         ("--method", method), ("--samples", samples), ("--replicates", replicates),

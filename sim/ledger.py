@@ -39,4 +39,7 @@ class StepLedger:
     ) -> None:
         index = partner * self.slots + slot
         counts = np.bincount(index, weights, minlength=self.partners * self.slots)
-        self.link(name)[:] += counts.reshape(self.partners, self.slots)
+        if name in self.links:
+            self.links[name] += counts.reshape(self.partners, self.slots)
+        else:  # the first addition is the sums themselves (0.0 + x == x): no zeros to add to
+            self.links[name] = counts.reshape(self.partners, self.slots).astype(float, copy=False)

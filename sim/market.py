@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
+from sim.state import VendorGroups
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
@@ -52,6 +53,8 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
     """Phase 3: Poisson demand split by coverage among partner links, direct teams, competitors."""
     ps, slots = model.partners, model.slots
     link_w = link_weights(model)
+    # Phase 4 picks co-sell partners by the same coverage; nothing it depends on moves in between.
+    model._sourcing_coverage = (model.step_index, ps.count, link_w)
     direct_w = direct_weights(model)
     total = link_w.sum() + direct_w.sum() + model.competitor_weight
     # With no competitors and no seller free to take a deal, the month's demand is lost.
@@ -91,20 +94,24 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
 def _covering_reps(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
     """A rep of each deal's vendor, uniformly at random (-1 if the vendor has none)."""
     out = np.full(len(vendor), -1, dtype=np.int64)
-    for v in np.unique(vendor):
-        reps = np.flatnonzero(model.reps.vendor == v)
-        if len(reps):
-            rows = vendor == v
-            out[rows] = reps[model.rng.integers(len(reps), size=int(rows.sum()))]
+    if len(vendor) == 0:
+        return out
+    deals = VendorGroups(vendor, model.n_vendors)
+    reps = model.reps.groups(model.n_vendors)
+    for v in np.flatnonzero(deals.counts):
+        mine = reps.members(v)
+        if len(mine):
+            out[deals.members(v)] = mine[model.rng.integers(len(mine), size=int(deals.counts[v]))]
     return out
 
 
 def _assign_direct(model: ChannelModel, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Give rep-found deals to free rep slots, without replacement; deals beyond them are lost."""
     free = free_rep_slots(model).astype(np.int64)
+    groups = model.reps.groups(model.n_vendors)
     vendors, reps = [], []
     for v in np.flatnonzero(counts):
-        mine = np.flatnonzero(model.reps.vendor == v)
+        mine = groups.members(v)
         slots = np.repeat(mine, free[mine])
         n = min(int(counts[v]), len(slots))
         vendors.append(np.full(n, v))
@@ -168,16 +175,21 @@ def _pick_links(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
     out = np.full(len(vendor), -1, dtype=np.int64)
     if len(vendor) == 0:
         return out
-    weights = link_weights(model).reshape(-1)
-    link_vendor = model.partners.vendor.reshape(-1)
-    for v in np.unique(vendor):
-        links = np.flatnonzero((link_vendor == v) & (weights > 0))
+    cached = getattr(model, "_sourcing_coverage", None)
+    if cached is not None and cached[:2] == (model.step_index, model.partners.count):
+        weights = cached[2].reshape(-1)
+    else:
+        weights = link_weights(model).reshape(-1)
+    groups = model.partners.groups(model.n_vendors)
+    deals = VendorGroups(vendor, model.n_vendors)
+    for v in np.flatnonzero(deals.counts):
+        members = groups.members(v)
+        links = members[weights[members] > 0]
         if len(links) == 0:
             continue
-        rows = vendor == v
         cumulative = np.cumsum(weights[links])
-        draws = model.rng.random(int(rows.sum())) * cumulative[-1]
-        out[rows] = links[
+        draws = model.rng.random(int(deals.counts[v])) * cumulative[-1]
+        out[deals.members(v)] = links[
             np.minimum(np.searchsorted(cumulative, draws, side="right"), len(links) - 1)
         ]
     return out

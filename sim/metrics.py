@@ -120,6 +120,35 @@ def gini(values: np.ndarray) -> float:
     return float((2 * np.sum(ranks * values) / (n * total)) - (n + 1) / n)
 
 
+def grouped_percentile(grouped: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    """``np.percentile(group, q)`` of each group, bit for bit, with a third of its overhead.
+
+    Args:
+        grouped: values, one group after another (any order within a group).
+        counts: size of each group; an empty group gives NaN, as does a group holding a NaN.
+        q: percentile, 0..100 (numpy's default ``linear`` method).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    filled = counts > 0
+    # numpy's linear method: virtual index (n - 1) q, neighbours floor and floor + 1.
+    virtual = (np.maximum(counts, 1) - 1) * (q / 100)
+    low = np.floor(virtual)
+    gamma = virtual - low
+    low = low.astype(np.int64)
+    high = np.minimum(low + 1, np.maximum(counts, 1) - 1)
+    a, b, nan = np.zeros(len(counts)), np.zeros(len(counts)), ~filled
+    for g in np.flatnonzero(filled):  # a partial sort (select) per group beats any full sort
+        # The last position holds the largest, NaN if there is one (numpy's check too).
+        kth = [low[g], high[g], counts[g] - 1]
+        part = np.partition(grouped[starts[g] : starts[g] + counts[g]], kth)
+        a[g], b[g], nan[g] = part[low[g]], part[high[g]], np.isnan(part[-1])
+    diff = b - a  # numpy's _lerp, including its form for gamma >= 0.5
+    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    out[nan] = np.nan
+    return out
+
+
 @dataclass
 class RunOutput:
     """What one run (one variant, one replicate) produces.
@@ -139,12 +168,13 @@ def record_step(model: ChannelModel) -> None:
     v, active = ps.vendor, ps.active
     cap_share = ps.capacity[:, None] * ps.shares[:, : model.slots]
     attention = np.bincount(v.reshape(-1), cap_share.reshape(-1), minlength=n) / ps.capacity.sum()
-    links = np.bincount(v[active], minlength=n)
-    mean_trust = np.bincount(v[active], ps.trust[active], minlength=n) / np.maximum(links, 1)
-    mean_cap = np.bincount(v[active], ps.capability[active], minlength=n) / np.maximum(links, 1)
-    p10 = np.array(
-        [np.percentile(ps.trust[active & (v == i)], 10) if links[i] else np.nan for i in range(n)]
-    )
+    linked = v[active]
+    links = np.bincount(linked, minlength=n)
+    mean_trust = np.bincount(linked, ps.trust[active], minlength=n) / np.maximum(links, 1)
+    mean_cap = np.bincount(linked, ps.capability[active], minlength=n) / np.maximum(links, 1)
+    order = ps.groups(n).order
+    by_vendor = order[active.reshape(-1)[order]]  # active links, grouped by vendor
+    p10 = grouped_percentile(ps.trust.reshape(-1)[by_vendor], links, 10.0)
     recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
     program_spend = (
         (model.terms.mdf_per_partner_month + model.terms.enablement_per_partner_month)
@@ -176,12 +206,14 @@ def record_step(model: ChannelModel) -> None:
 def run_summary(model: ChannelModel) -> pd.DataFrame:
     """One row per vendor: cumulative flows, partner counts and revenue concentration."""
     ps, values = model.partners, model.recorder.values
+    groups = ps.groups(model.n_vendors)
+    active, since_win = ps.active.reshape(-1), ps.months_since_win.reshape(-1)
     rows = []
     for i, name in enumerate(model.vendor_names):
-        mine = ps.vendor == i
-        linked = mine & ps.active
-        productive = linked & (ps.months_since_win < PRODUCTIVE_MONTHS - 1e-9)
-        revenue = ps.revenue[mine]
+        mine = groups.members(i)  # the vendor's links, in the order of a boolean mask
+        linked = active[mine]
+        productive = linked & (since_win[mine] < PRODUCTIVE_MONTHS - 1e-9)
+        revenue = ps.revenue.reshape(-1)[mine]
         rows.append(
             {
                 "vendor": name,

@@ -18,11 +18,13 @@ from sim.behaviours import SLOTS, build
 from sim.behaviours.attention import AttentionInputs
 from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
+from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
 from sim.config import ScenarioConfig
 from sim.engines import make_engine
 from sim.events import Schedule, VendorTerms
 from sim.ledger import StepLedger
+from sim.memory import tune_allocator
 from sim.metrics import MetricRecorder, RunOutput
 from sim.population import draw_portfolios, new_partners
 from sim.state import DealBook, PartnerState, RepState
@@ -176,32 +178,35 @@ class ChannelModel(mesa.Model):
             )
         )
 
-    def _attention_inputs(self) -> AttentionInputs:
-        """Expected profit per deal worked (fraction of the mean deal) and the other utility terms."""
+    def _attention_inputs(self, rows: slice = slice(None)) -> AttentionInputs:
+        """Expected profit per deal worked (fraction of the mean deal) and the other utility terms.
+
+        Args:
+            rows: the partners to plan for (default all); a partner's allocation depends only on
+                its own row.
+        """
         ps, cfg, terms = self.partners, self.config.partners, self.terms
-        v = ps.vendor
+        v, win_rate = ps.vendor[rows], ps.win_rate[rows]
         services = cfg.services_attach * cfg.services_margin
         effort = cfg.effort_cost_per_deal / self.mean_deal
-        mdf_per_deal = terms.mdf_per_partner_month[v] / ps.capacity[:, None] / self.mean_deal
+        mdf_per_deal = terms.mdf_per_partner_month[v] / ps.capacity[rows, None] / self.mean_deal
         profit = (
-            ps.win_rate * (terms.margin[v] + terms.rebate[v] + services)
-            + ps.win_rate * terms.spiff_per_deal[v] / self.mean_deal
+            win_rate * (terms.margin[v] + terms.rebate[v] + services)
+            + win_rate * terms.spiff_per_deal[v] / self.mean_deal
             + mdf_per_deal
             - effort
         )
-        outside = np.full(
-            ps.count, self.outside_win_rate * (cfg.outside_margin + services) - effort
-        )
+        outside = np.full(len(v), self.outside_win_rate * (cfg.outside_margin + services) - effort)
         return AttentionInputs(
             profit=profit,
-            trust=ps.trust,
-            capability=ps.capability,
-            conflict=ps.conflict_memory,
-            active=ps.active,
+            trust=ps.trust[rows],
+            capability=ps.capability[rows],
+            conflict=ps.conflict_memory[rows],
+            active=ps.active[rows],
             outside_profit=outside,
             outside_trust=cfg.initial_trust,
             outside_capability=cfg.initial_capability,
-            shares=ps.shares,
+            shares=ps.shares[rows],
             dt=self.dt,
         )
 
@@ -256,7 +261,7 @@ class ChannelModel(mesa.Model):
         """Phase 7: learned win rates, expectations, conflict memory, trust and capability."""
         ps, cfg, ledger = self.partners, self.config.partners, self.ledger
         closed, wins = ledger.link("closed"), ledger.link("wins")
-        weight = 1.0 - (1.0 - cfg.win_rate_learning) ** closed
+        weight = 1.0 - power(1.0 - cfg.win_rate_learning, closed)
         ps.win_rate += weight * (
             np.divide(wins, closed, out=ps.win_rate.copy(), where=closed > 0) - ps.win_rate
         )
@@ -352,6 +357,7 @@ def simulate(
     config: ScenarioConfig, seed: np.random.SeedSequence | int, engine: str = "population"
 ) -> RunOutput:
     """Run one replicate of ``config`` from ``seed``: a pure function of its arguments."""
+    tune_allocator()  # reuse freed large arrays across steps (docs/performance.md)
     return ChannelModel(config, seed, engine=engine).run()
 
 

@@ -69,8 +69,63 @@ class PartnerState:
 
     def append(self, other: PartnerState) -> None:
         """Add the partners of ``other`` as new rows."""
+        first = self.vendor.size
         for f in fields(self):
             setattr(self, f.name, np.concatenate([getattr(self, f.name), getattr(other, f.name)]))
+        groups = getattr(self, "_groups", None)
+        if groups is not None:
+            groups.extend(other.vendor.reshape(-1), first)
+
+    def groups(self, vendors: int) -> VendorGroups:
+        """The links grouped by vendor (kept up to date as partners are appended)."""
+        groups = getattr(self, "_groups", None)
+        if groups is None or groups.vendors != vendors or groups.size != self.vendor.size:
+            groups = VendorGroups(self.vendor.reshape(-1), vendors)
+            self._groups = groups
+        return groups
+
+
+class VendorGroups:
+    """Flat link (or any item) indices grouped by vendor, ascending index within each vendor.
+
+    ``order[bounds[v]:bounds[v + 1]]`` are the items of vendor ``v`` in ascending order, the same
+    items and order as ``np.flatnonzero(vendor == v)``, so a loop over vendors can slice instead of
+    scanning every item once per vendor.
+
+    Args:
+        vendor: vendor index of each item, ``(N,)``.
+        vendors: number of vendors.
+    """
+
+    def __init__(self, vendor: np.ndarray, vendors: int) -> None:
+        self.vendors = vendors
+        # A stable sort keeps ascending item order within a vendor; small ints sort by radix.
+        self.order = np.argsort(_small_ints(vendor, vendors), kind="stable")
+        self.counts = np.bincount(vendor, minlength=vendors)
+        self.bounds = np.concatenate([[0], np.cumsum(self.counts)])
+
+    @property
+    def size(self) -> int:
+        return len(self.order)
+
+    def members(self, v: int) -> np.ndarray:
+        """Indices of vendor ``v``'s items, ascending."""
+        return self.order[self.bounds[v] : self.bounds[v + 1]]
+
+    def extend(self, vendor: np.ndarray, first: int) -> None:
+        """Add items ``first, first + 1, ...`` with vendors ``vendor`` (all above existing items)."""
+        if len(vendor) == 0:
+            return
+        new = np.argsort(_small_ints(vendor, self.vendors), kind="stable")
+        # New items go at the end of their vendor's group, in ascending order.
+        self.order = np.insert(self.order, self.bounds[1:][vendor[new]], first + new)
+        self.counts += np.bincount(vendor, minlength=self.vendors)
+        self.bounds = np.concatenate([[0], np.cumsum(self.counts)])
+
+
+def _small_ints(values: np.ndarray, bound: int) -> np.ndarray:
+    """``values`` (``0 <= values < bound``) in the smallest int type, so a stable sort is a radix sort."""
+    return values.astype(np.int16 if bound <= np.iinfo(np.int16).max else np.int64, copy=False)
 
 
 @dataclass
@@ -90,6 +145,14 @@ class RepState:
     @property
     def count(self) -> int:
         return len(self.vendor)
+
+    def groups(self, vendors: int) -> VendorGroups:
+        """The reps grouped by vendor."""
+        groups = getattr(self, "_groups", None)
+        if groups is None or groups.vendors != vendors or groups.size != self.count:
+            groups = VendorGroups(self.vendor, vendors)
+            self._groups = groups
+        return groups
 
 
 DEAL_FIELDS = {
@@ -134,8 +197,10 @@ class DealBook:
             )
 
     def take(self, mask: np.ndarray) -> dict[str, np.ndarray]:
-        """Remove the deals where ``mask`` is true and return them."""
-        taken = {name: column[mask] for name, column in self.columns.items()}
-        keep = ~mask
-        self.columns = {name: column[keep] for name, column in self.columns.items()}
-        return taken
+        """Remove the deals where ``mask`` is true and return them (both keep their order)."""
+        # Integer indices gather several times faster than a boolean mask when the deals due are
+        # scattered through the book (an unpredictable branch per deal otherwise).
+        taken, kept = np.flatnonzero(mask), np.flatnonzero(~mask)
+        out = {name: column.take(taken) for name, column in self.columns.items()}
+        self.columns = {name: column.take(kept) for name, column in self.columns.items()}
+        return out

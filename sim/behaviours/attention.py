@@ -106,9 +106,13 @@ class AttentionForms:
 
 def softmax_rows(utility: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Row-wise softmax of ``utility`` over entries where ``mask`` is true; others get 0."""
-    masked = np.where(mask, utility, -np.inf)
+    everywhere = bool(mask.all())
+    masked = utility if everywhere else np.where(mask, utility, -np.inf)
     peak = masked.max(axis=1, keepdims=True)
-    weights = np.where(mask, np.exp(masked - peak), 0.0)
+    weights = np.exp(masked - peak)
+    # exp(-inf - peak) is already 0 where masked out, unless a row's peak is not finite.
+    if not (everywhere or np.isfinite(peak).all()):
+        weights = np.where(mask, weights, 0.0)
     return weights / weights.sum(axis=1, keepdims=True)
 
 

@@ -110,9 +110,17 @@ class EnablementLearning(Rule):
         absorption = p.enablement_rate * (1.0 - np.exp(-s.enablement / p.enablement_scale))
         grow = 1.0 - (1.0 - absorption * s.attention) ** s.dt
         decay = 1.0 - (1.0 - p.decay_per_month * (1.0 - s.attention)) ** s.dt
-        learn = 1.0 - (1.0 - p.learning_per_deal) ** s.deals_worked
         new = capability * (1.0 - decay) + (1.0 - capability) * grow
-        new = new + (1.0 - new) * learn
+        # Learning by doing moves only the links that worked deals (elsewhere the term is 0).
+        worked = np.asarray(s.deals_worked, dtype=float)
+        if isinstance(new, np.ndarray) and new.ndim and new.shape == worked.shape:
+            rows = np.flatnonzero(worked.reshape(-1))
+            flat = new.reshape(-1)
+            learn = 1.0 - (1.0 - p.learning_per_deal) ** worked.reshape(-1)[rows]
+            flat[rows] = flat[rows] + (1.0 - flat[rows]) * learn
+        else:
+            learn = 1.0 - (1.0 - p.learning_per_deal) ** worked
+            new = new + (1.0 - new) * learn
         return np.clip(new, 0.0, 1.0)
 
     def update_one(self, capability: float, s: OneLinkCapability) -> float:

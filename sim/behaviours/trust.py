@@ -226,24 +226,51 @@ class AsymmetricTrust(Rule):
 
     def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
         p = self.params
-        invites = np.maximum(s.invitations, 1e-12)
-        mean_stage = np.where(s.invitations > 0, s.invitation_stage_sum / invites, p.fair_stage)
-        early = s.invitations * np.clip((p.fair_stage - mean_stage) / p.fair_stage, 0.0, 1.0)
-        late = s.invitations * np.clip((mean_stage - p.fair_stage) / (1 - p.fair_stage), 0.0, 1.0)
-
-        gain = 1.0 - (
-            (1.0 - p.gain_per_win) ** s.wins
-            * (1.0 - p.gain_per_early_invite) ** early
-            * (1.0 - p.gain_communication * s.communication) ** s.dt
-            * np.exp(-p.gain_per_surprise * s.surprise_gain)
+        communication = (1.0 - p.gain_communication * s.communication) ** s.dt
+        shortfall = (1.0 - np.minimum(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
+        counts = (
+            s.wins,
+            s.conflicts_lost,
+            s.conflicts_kept,
+            s.invitations,
+            s.surprise_gain,
+            s.surprise_loss,
         )
-        keep = (
-            (1.0 - p.loss_per_lost_conflict) ** s.conflicts_lost
-            * (1.0 - p.loss_per_contest) ** s.conflicts_kept
-            * (1.0 - p.loss_per_late_invite) ** late
-            * (1.0 - np.minimum(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
-            * np.exp(-p.loss_per_surprise * s.surprise_loss)
+        shape = np.broadcast_shapes(
+            np.shape(trust),
+            np.shape(communication),
+            np.shape(shortfall),
+            np.shape(s.invitation_stage_sum),
+            *(np.shape(c) for c in counts),
         )
+        # On a link with no event this step every count below is 0 and its factor exactly 1, so
+        # gain and keep reduce to the communication and shortfall terms; the full products are
+        # evaluated only on the links with some event (the same numbers, a fraction of the work).
+        gain = _writable(1.0 - communication, shape)
+        keep = _writable(shortfall, shape)
+        flat = [_flat(c, shape) for c in counts]
+        event = np.zeros(gain.size, dtype=bool)
+        for count in flat:
+            event |= count != 0
+        rows = np.flatnonzero(event)
+        if len(rows):
+            wins, lost, kept, invitations, surprise_gain, surprise_loss = (c[rows] for c in flat)
+            early, late = self._invitation_stages(
+                invitations, _flat(s.invitation_stage_sum, shape)[rows]
+            )
+            gain.reshape(-1)[rows] = 1.0 - (
+                (1.0 - p.gain_per_win) ** wins
+                * (1.0 - p.gain_per_early_invite) ** early
+                * _flat(communication, shape)[rows]
+                * np.exp(-p.gain_per_surprise * surprise_gain)
+            )
+            keep.reshape(-1)[rows] = (
+                (1.0 - p.loss_per_lost_conflict) ** lost
+                * (1.0 - p.loss_per_contest) ** kept
+                * (1.0 - p.loss_per_late_invite) ** late
+                * _flat(shortfall, shape)[rows]
+                * np.exp(-p.loss_per_surprise * surprise_loss)
+            )
         new = trust * keep + (1.0 - trust) * gain
         recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
         new = new + recovery * (s.anchor - new)
@@ -302,3 +329,28 @@ class AsymmetricTrust(Rule):
         recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
         new = new + recovery * (s.anchor - new)
         return min(max(new, 0.0), 1.0)
+
+    def _invitation_stages(
+        self, invitations: np.ndarray, stage_sum: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Invitations weighted by how early and how late (past ``fair_stage``) they came."""
+        p = self.params
+        invites = np.maximum(invitations, 1e-12)
+        mean_stage = np.where(invitations > 0, stage_sum / invites, p.fair_stage)
+        early = invitations * np.clip((p.fair_stage - mean_stage) / p.fair_stage, 0.0, 1.0)
+        late = invitations * np.clip((mean_stage - p.fair_stage) / (1 - p.fair_stage), 0.0, 1.0)
+        return early, late
+
+
+def _flat(values: np.ndarray | float, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` broadcast to ``shape``, as a flat float array (a view when it already fits)."""
+    values = np.asarray(values, dtype=float)
+    if values.shape == shape:
+        return values.reshape(-1)
+    return np.broadcast_to(values, shape).reshape(-1)
+
+
+def _writable(fresh: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A freshly computed array broadcast to ``shape`` that may be written to."""
+    fresh = np.asarray(fresh, dtype=float)
+    return fresh if fresh.shape == shape else np.broadcast_to(fresh, shape).copy()

@@ -1,0 +1,214 @@
+"""Memory guard: estimate a run's peak memory from its sizes and refuse runs that cannot fit.
+
+The estimate (docs/performance.md, "Memory") is linear in what a run holds::
+
+    per run = BASE + LINK x links + PARTNER x partners + DEAL x open deals + METRIC x steps x vendors
+    total   = workers x per run (+ BASE for the parent when workers > 1)
+
+with ``links = partners x vendors_per_partner``, ``partners`` the starting partners plus the
+expected recruits over the horizon, ``open deals`` = opportunities per month x sales cycle months
+(Little's law) and the coefficients calibrated on ``make bench`` measurements (peak ``ru_maxrss``).
+:func:`check_memory` raises :class:`MemoryLimitError` when the total exceeds the memory available
+(``MemAvailable`` of ``/proc/meminfo``), with a message that says how many workers or partners fit.
+
+Example::
+
+    from sim.memory import MemoryLimitError, check_memory
+
+    try:
+        check_memory(list(scenario.variants.values()), workers=4)
+    except MemoryLimitError as exc:
+        print(exc)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sim.config import ScenarioConfig
+
+GB = 1024**3
+BASE = 180 * 1024**2
+"""Bytes of an interpreter with numpy, pandas and mesa imported and a small model (178 MB measured
+at 1,000 partners with the allocator tuned)."""
+LINK = 280
+"""Bytes per partner-vendor link: 13 state arrays, the step ledger and rule temporaries."""
+PARTNER = 700
+"""Bytes per partner beyond its links: its Mesa agent handle, capacity and attention row."""
+DEAL = 170
+"""Bytes per open deal: 13 columns, plus the deals found and closed in a step."""
+METRIC = 1_000
+"""Bytes per step and vendor: 14 metric arrays and the timeseries table built from them."""
+
+
+class MemoryLimitError(RuntimeError):
+    """The run's estimated memory exceeds the memory available."""
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Estimated peak memory of a run and of the processes running it.
+
+    Attributes:
+        per_run: bytes of one run (one process running one replicate).
+        workers: processes running at once.
+        total: bytes of all of them (plus the parent process when ``workers > 1``).
+        partners, links, open_deals: the sizes the estimate came from (largest variant).
+    """
+
+    per_run: int
+    workers: int
+    total: int
+    partners: int
+    links: int
+    open_deals: int
+
+
+def estimate_run(config: ScenarioConfig) -> int:
+    """Estimated peak bytes of one run of ``config`` (see the module docstring)."""
+    partners = expected_partners(config)
+    links = partners * config.partners.vendors_per_partner
+    deals = config.market.opportunities_per_month * config.market.sales_cycle_months
+    cells = config.time.steps * len(config.vendors)
+    return int(BASE + LINK * links + PARTNER * partners + DEAL * deals + METRIC * cells)
+
+
+def expected_partners(config: ScenarioConfig) -> int:
+    """Starting partners plus the expected recruits over the horizon."""
+    recruits = sum(v.program.recruit_per_month for v in config.vendors)
+    return int(config.partners.count + recruits * config.time.horizon_months)
+
+
+def estimate(
+    configs: ScenarioConfig | Sequence[ScenarioConfig], workers: int = 1
+) -> MemoryEstimate:
+    """The estimate for running ``configs`` (variants) with ``workers`` processes at once."""
+    configs = [configs] if isinstance(configs, ScenarioConfig) else list(configs)
+    largest = max(configs, key=estimate_run)
+    per_run = estimate_run(largest)
+    workers = max(1, workers)
+    total = per_run * workers + (BASE if workers > 1 else 0)
+    partners = expected_partners(largest)
+    return MemoryEstimate(
+        per_run=per_run,
+        workers=workers,
+        total=total,
+        partners=partners,
+        links=partners * largest.partners.vendors_per_partner,
+        open_deals=int(largest.market.opportunities_per_month * largest.market.sales_cycle_months),
+    )
+
+
+def available_bytes() -> int | None:
+    """Memory available to new processes: ``MemAvailable`` of /proc/meminfo, else free pages."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(
+    configs: ScenarioConfig | Sequence[ScenarioConfig],
+    workers: int = 1,
+    available: int | None = None,
+) -> MemoryEstimate:
+    """Refuse a run whose estimated memory exceeds what is available.
+
+    Args:
+        configs: the resolved variants to run (the largest one counts).
+        workers: processes that run at once.
+        available: bytes available (default: :func:`available_bytes`; unknown means no check).
+
+    Returns:
+        The estimate, when it fits.
+
+    Raises:
+        MemoryLimitError: it does not fit; the message says how many workers or partners would.
+    """
+    found = estimate(configs, workers)
+    available = available_bytes() if available is None else available
+    if available is None or found.total <= available:
+        return found
+    need = f"about {found.total / GB:.1f} GB"
+    if found.workers > 1:
+        need += f" ({found.workers} workers x {found.per_run / GB:.1f} GB per run)"
+    hints = []
+    fit_workers = int((available - BASE) // found.per_run) if available > BASE else 0
+    if 1 <= fit_workers < found.workers:
+        hints.append(f"fewer workers (--workers {fit_workers})")
+    largest = configs if isinstance(configs, ScenarioConfig) else max(configs, key=estimate_run)
+    # What one worker may use, and the share of a run that scales with the partners.
+    budget = (available - (BASE if found.workers > 1 else 0)) / found.workers
+    scaling = (LINK * largest.partners.vendors_per_partner + PARTNER) * found.partners
+    scale = (budget - (found.per_run - scaling)) / scaling
+    if scale < 1:
+        count = max(1, math.floor(largest.partners.count * max(scale, 0.0) * 0.95))
+        hints.append(f"fewer partners (--set partners.count={count})")
+    return _refuse(
+        f"this run needs {need} but only {available / GB:.1f} GB of memory is available; "
+        + ("use " + " or ".join(hints) if hints else "free some memory")
+        + f" (estimate for {found.partners:,} partners x "
+        f"{largest.partners.vendors_per_partner} vendors, {found.open_deals:,} open deals; "
+        "docs/performance.md)"
+    )
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+"""glibc ``mallopt`` parameters (malloc.h)."""
+MMAP_THRESHOLD = 32 * 1024**2
+"""Allocations below this come from the heap, where freed blocks are reused (glibc's maximum)."""
+TRIM_THRESHOLD = 512 * 1024**2
+"""Free memory at the top of the heap kept for reuse instead of returned to the system."""
+_tuned: bool | None = None
+
+
+def tune_allocator() -> bool:
+    """Let glibc keep and reuse the large arrays a step frees, instead of unmapping them.
+
+    A large population allocates and frees the same few tens of megabytes several dozen times a
+    step; by default glibc returns that memory to the system and the next step faults it back in
+    page by page (about a sixth of an XL step). This raises the mmap and trim thresholds once per
+    process, so freed arrays stay in the heap for the next step. The numbers of a run do not
+    change. Does nothing (and returns False) outside glibc.
+    """
+    global _tuned
+    if _tuned is None:
+        _tuned = False
+        if sys.platform.startswith("linux"):
+            try:
+                mallopt = ctypes.CDLL("libc.so.6").mallopt
+            except (OSError, AttributeError):
+                return False
+            mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+            _tuned = bool(
+                mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+            )
+    return _tuned
+
+
+def _refuse(message: str) -> MemoryEstimate:
+    raise MemoryLimitError(message)
+
+
+__all__ = [
+    "MemoryEstimate",
+    "MemoryLimitError",
+    "available_bytes",
+    "check_memory",
+    "estimate",
+    "estimate_run",
+    "tune_allocator",
+]
