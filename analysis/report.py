@@ -265,16 +265,18 @@ def _reproducibility(results: ResultSet) -> str:
     m = results.manifest
     doc = resolved_document(results)
     libs = ", ".join(f"{k} {v}" for k, v in (m.get("libraries") or {}).items())
+    engine = m.get("engine", "population")
     return facts([
         ("Command", m.get("command_line") or "-"),
         ("Scenario seed", str(doc.get("seed", "-"))),
         ("Seeding", m.get("seeding", "-")),
+        ("Engine", engine),
         ("Package", f"{m.get('package', {}).get('name', '')} {m.get('package', {}).get('version', '')}"),
         ("Python, platform", f"{m.get('python', '-')} ({m.get('platform', '-')})"),
         ("Libraries", libs or "-"),
         ("Started, finished", f"{m.get('started', '-')} / {m.get('finished', '-')}"),
         ("Result folder", str(results.path.resolve())),
-        ("Re-run", "sim run scenario.resolved.yaml (in the result folder)"),
+        ("Re-run", f"sim {'sweep' if m.get('sweep') else 'run'} scenario.resolved.yaml (in the result folder)"),
     ])  # fmt: skip
 
 
