@@ -152,10 +152,14 @@ class Partner(mesa.Agent):
 
     # ------------------------------------------------------------------ per-agent engine
     def allocate_attention(
-        self, x: AttentionInputs, out: np.ndarray, initial: bool = False
+        self, x: AttentionInputs, out: np.ndarray, initial: bool = False, offset: int = 0
     ) -> None:
-        """Plan this partner's attention with the rule's per-agent form; write its row of ``out``."""
-        out[self.index] = self.model.attention_rule.allocate_one(x.partner(self.index), initial)
+        """Plan this partner's attention with the rule's per-agent form; write its row of ``out``.
+
+        Row ``index - offset`` of ``x`` and ``out`` is this partner's (``offset`` > 0 when only
+        the partners from ``offset`` on, such as new recruits, are planned)."""
+        row = self.index - offset
+        out[row] = self.model.attention_rule.allocate_one(x.partner(row), initial)
 
     def update_trust(self, signals: TrustSignals, out: np.ndarray) -> None:
         """Move trust on each active link with the rule's per-agent form, in ``out``."""

@@ -57,8 +57,9 @@ class PopulationEngine:
     def allocate_attention(
         self, model: ChannelModel, x: AttentionInputs, initial: bool = False, start: int = 0
     ) -> np.ndarray:
-        """New attention shares of partners ``start`` onward, ``(P - start, K + 1)``."""
-        return model.attention_rule.allocate(x, initial=initial)[start:]
+        """New attention shares of partners ``start`` onward, ``(P - start, K + 1)``, from ``x``,
+        the inputs of those partners only (row 0 of ``x`` is partner ``start``)."""
+        return model.attention_rule.allocate(x, initial=initial)
 
     def surprise(
         self, model: ChannelModel, change: float, ramp: float, notice: float, communication: float
@@ -120,8 +121,10 @@ class PerAgentEngine(PopulationEngine):
         self, model: ChannelModel, x: AttentionInputs, initial: bool = False, start: int = 0
     ) -> np.ndarray:
         out = np.array(x.shares, dtype=float)
-        each(model, Partner, "allocate_attention", x, out, start=start, initial=initial)
-        return out[start:]
+        each(
+            model, Partner, "allocate_attention", x, out, start=start, initial=initial, offset=start
+        )
+        return out
 
     def surprise(
         self, model: ChannelModel, change: float, ramp: float, notice: float, communication: float

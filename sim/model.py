@@ -343,7 +343,7 @@ class ChannelModel(mesa.Model):
         self.partner_agents += [Partner(self, i) for i in range(first, self.partners.count)]
         # A recruit plans its attention like the founding partners did: the rule's target.
         self.partners.shares[first:] = self.engine.allocate_attention(
-            self, self._attention_inputs(), initial=True, start=first
+            self, self._attention_inputs(slice(first, None)), initial=True, start=first
         )
 
     # ------------------------------------------------------------------ run summary
