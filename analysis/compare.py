@@ -151,13 +151,20 @@ def build_comparison(
     """Read the time series of ``results`` for ``metrics`` within ``months``.
 
     Raises:
-        CompareError: an unknown metric, an empty window or a folder with no finished run.
+        CompareError: an unknown metric, an empty window, a folder with no finished run, or a
+            sweep folder (its samples are analysed by ``sim sensitivity``).
     """
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in METRIC_BY_NAME]
     if unknown:
         raise CompareError(
             f"--metric {unknown[0]}: unknown metric; choose from {', '.join(METRICS)}"
+        )
+    sweep = next((r for r in results if r.manifest.get("sweep")), None)
+    if sweep is not None:
+        raise CompareError(
+            f"{sweep.path}: a sweep folder ({len(sweep.variants)} samples) has no base variant "
+            f"to compare against; use sim sensitivity {sweep.path} and sim report {sweep.path}"
         )
     paths = [r.path.resolve() for r in results]
     twice = next((p for i, p in enumerate(paths) if p in paths[:i]), None)

@@ -22,7 +22,7 @@ from analysis.compare import (
 from analysis.intervals import mean_interval, paired_interval, welch_interval
 from cli import main
 from sim.resultset import load_results
-from tests.folders import output, write_folder
+from tests.folders import output, write_folder, write_sweep
 
 T90_2 = stats.t.ppf(0.95, 2)  # 2.919986: the 90% t quantile with 2 degrees of freedom
 
@@ -210,3 +210,15 @@ def test_compare_bad_input_exits_2_with_a_message(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_compare_refuses_a_sweep_folder_and_names_the_commands_for_it(tmp_path: Path) -> None:
+    """A sweep's samples have no base to be compared against: the message points to the sweep
+    commands instead of comparing every sample with the first."""
+    problem = {"num_vars": 1, "names": ["vendors.acme.program.margin"], "bounds": [[0.1, 0.3]]}
+    x = np.linspace(0.1, 0.3, 4)[:, None]
+    folder = write_sweep(tmp_path / "sweep", "lhs", problem, x, lambda X, r: {})
+    result = CliRunner().invoke(main, ["compare", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "a sweep folder (4 samples)" in result.output
+    assert f"sim sensitivity {folder}" in result.output
