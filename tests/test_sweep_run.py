@@ -370,3 +370,29 @@ def test_shipped_sweep_runs_through_sim_sweep(path: Path, tmp_path: Path) -> Non
     assert manifest["status"] == "complete" and manifest["sweep"]["runs"] == 2
     samples = pd.read_csv(out / "samples.csv")
     assert list(samples.columns[2:]) == list(load_scenario(path).variants["base"].sweep.parameters)
+
+
+def test_resumed_run_keeps_the_engine_it_was_started_with(
+    tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sim run --engine per-agent`, interrupted, then `sim run --resume DIR`: the runs the resume
+    does use the per-agent engine too (read from the manifest), not the default."""
+    import sim.runner
+
+    real, engines = sim.runner.simulate, []
+
+    def simulate(config, seed, **options):
+        engines.append(options.get("engine", "population"))
+        if len(engines) == 3:
+            raise KeyboardInterrupt()
+        return real(config, seed, **options)
+
+    monkeypatch.setattr(sim.runner, "simulate", simulate)
+    folder = tmp_path / "run"
+    args = ("--no-progress", "--workers", "1")
+    first = _sim("run", tiny_yaml, "--out", folder, "--engine", "per-agent", *args)
+    assert first.exit_code == 130, first.output
+    second = _sim("run", "--resume", folder, *args)
+    assert second.exit_code == 0, second.output
+    assert len(engines) > 3 and set(engines) == {"per-agent"}
+    assert json.loads((folder / "manifest.json").read_text())["engine"] == "per-agent"
