@@ -150,7 +150,7 @@ def _report_interrupted(summary, resume_command: str) -> NoReturn:
 
 
 def _resume_command(command: str, folder: Path, executor: str, address: str | None) -> str:
-    words = ["sim", command, "--resume", str(folder)]
+    words = ["sim", command, "--resume", str(folder), *plugin_args()]  # its rules are needed again
     if executor == "dask" and address:
         words += ["--executor", "dask", "--address", address]
     return shlex.join(words)

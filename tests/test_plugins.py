@@ -299,3 +299,29 @@ def test_built_in_rules_stay_built_in_when_a_plugin_imports_them_first():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_an_interrupted_plugin_run_says_to_resume_with_the_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scenario needs the plugin's rule again when it resumes, so the printed resume command
+    carries ``--plugin FILE``, and following it finishes the folder."""
+    import sim.runner
+
+    real, calls = sim.runner.simulate, []
+
+    def simulate(config, seed, **options):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt()
+        return real(config, seed, **options)
+
+    monkeypatch.setattr(sim.runner, "simulate", simulate)
+    out, args = tmp_path / "out", ("--workers", "1", "--replicates", "1", "--no-progress")
+    first = _sim("run", _scenario(tmp_path), "--plugin", EVEN_SPLIT, "--out", out, *args)
+    assert first.exit_code == 130, first.output
+    command = f"sim run --resume {out} --plugin {EVEN_SPLIT}"
+    assert f"Resume with: {command}" in first.stderr
+    second = _sim(*command.split()[1:], "--workers", "1", "--no-progress")
+    assert second.exit_code == 0, second.output + second.stderr
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
