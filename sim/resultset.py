@@ -90,11 +90,11 @@ def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""], **kwargs)
 
 
-def load_results(folder: Path | str) -> ResultSet:
-    """Open a result folder written by :class:`ResultWriter`.
+def read_manifest(folder: Path | str) -> dict[str, Any]:
+    """The manifest of a result folder, complete or not.
 
     Raises:
-        ResultsError: the folder does not exist, is not a result folder or misses a file.
+        ResultsError: no such folder, no manifest, or a manifest that is not a sim manifest.
     """
     path = Path(folder)
     if not path.is_dir():
@@ -107,6 +107,17 @@ def load_results(folder: Path | str) -> ResultSet:
         raise ResultsError(f"{path / MANIFEST_FILE}: not valid JSON ({exc.msg})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ResultsError(f"{path}: not a result folder ({MANIFEST_FILE} is not a sim manifest)")
+    return manifest
+
+
+def load_results(folder: Path | str) -> ResultSet:
+    """Open a result folder written by :class:`ResultWriter`.
+
+    Raises:
+        ResultsError: the folder does not exist, is not a result folder or misses a file.
+    """
+    path = Path(folder)
+    manifest = read_manifest(path)
     missing = [f for f in (TIMESERIES_FILE, RUNS_FILE, SUMMARY_FILE) if not (path / f).exists()]
     if missing:
         raise ResultsError(

@@ -10,13 +10,13 @@ rebuilt in plan order, identical to a folder that was never interrupted.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import sim
-from sim.layout import FORMAT, MANIFEST_FILE, RESOLVED_FILE, ResultsError
+from sim import resultset
+from sim.layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
 from sim.results import ResultWriter, RunRecord
 from sim.runner import RunSummary, RunTask, execute
 from sim.sweep import SAMPLES_FILE
@@ -34,24 +34,15 @@ class ResumeError(ResultsError):
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a result folder.
+    """The manifest of a result folder (:func:`sim.resultset.read_manifest`).
 
     Raises:
         ResumeError: no folder, no manifest, or not a sim manifest.
     """
-    if not folder.is_dir():
-        raise ResumeError(f"--resume {folder}: no such result folder")
     try:
-        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResumeError(f"--resume {folder}: not a result folder (no {MANIFEST_FILE})") from None
-    except json.JSONDecodeError as exc:
-        raise ResumeError(
-            f"--resume {folder / MANIFEST_FILE}: not valid JSON ({exc.msg})"
-        ) from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ResumeError(f"--resume {folder}: not a result folder (not a sim manifest)")
-    return manifest
+        return resultset.read_manifest(folder)
+    except ResultsError as exc:
+        raise ResumeError(f"--resume {exc}") from None
 
 
 def check_resumable(folder: Path, manifest: dict[str, Any], kind: Literal["run", "sweep"]) -> None:
