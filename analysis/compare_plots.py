@@ -21,7 +21,15 @@ from matplotlib.figure import Figure
 
 from analysis.compare import Comparison, comparison_table, difference_table, fan_table
 from analysis.intervals import LEVEL
-from analysis.plots import BASE_COLOUR, DPI, PALETTE, STYLE, _axis_formatter, _grid, _ylabel
+from analysis.plots import (
+    BASE_COLOUR,
+    PALETTE,
+    STYLE,
+    _axis_formatter,
+    _grid,
+    _ylabel,
+    save_figure,
+)
 from sim.layout import atomic_open
 from sim.metrics import METRIC_BY_NAME
 
@@ -136,14 +144,6 @@ def _title(comp: Comparison) -> str:
     return " vs ".join(names)
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, facecolor="white")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
-
-
 def write_comparison(comp: Comparison, folder: Path) -> tuple[pd.DataFrame, list[Path]]:
     """Write ``comparison.csv`` and the fan and difference plots into ``folder``.
 
@@ -156,10 +156,10 @@ def write_comparison(comp: Comparison, folder: Path) -> tuple[pd.DataFrame, list
         table.to_csv(handle, index=False, lineterminator="\n")
     written = [csv]
     for metric in comp.metrics:
-        written.append(_save(fan_figure(comp, metric), folder / f"fan_{metric}.png"))
+        written.append(save_figure(fan_figure(comp, metric), folder / f"fan_{metric}.png"))
         if comp.reference:
             written.append(
-                _save(difference_figure(comp, metric), folder / f"difference_{metric}.png")
+                save_figure(difference_figure(comp, metric), folder / f"difference_{metric}.png")
             )
     return table, written
 

@@ -240,6 +240,16 @@ def revenue_mix_figure(results: ResultSet, variant: str | None = None) -> Figure
     return fig
 
 
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (under a temporary name first, so a reader never sees
+    half a file) and close it."""
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=DPI, facecolor="white")
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
 def plot_results(folder: Path | str) -> list[Path]:
     """Write every plot of a result folder into ``folder/plots/`` and return the files.
 
@@ -256,13 +266,7 @@ def plot_results(folder: Path | str) -> list[Path]:
     ]
     figures.append(("revenue_mix.png", lambda: revenue_mix_figure(results)))
     for name, make in figures:
-        fig = make()
-        path = out / name
-        tmp = out / f".{name}.tmp.png"
-        fig.savefig(tmp, dpi=DPI, facecolor="white")
-        plt.close(fig)
-        tmp.replace(path)
-        written.append(path)
+        written.append(save_figure(make(), out / name))
     return written
 
 

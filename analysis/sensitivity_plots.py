@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.intervals import LEVEL
-from analysis.plots import DPI, PALETTE, STYLE
+from analysis.plots import PALETTE, STYLE, save_figure
 from analysis.sensitivity import DESCRIPTION, INDICES, RANK_BY, sensitivity_table
 from analysis.sweeps import OUTCOMES, Sweep, sample_means
 from analysis.tradeoff import resolve_parameter, tradeoff_figure
@@ -83,14 +83,6 @@ def sensitivity_figure(table: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, facecolor="white")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
-
-
 def write_sensitivity(
     sweep: Sweep,
     outcomes: Sequence[str] = ("channel_revenue",),
@@ -116,8 +108,10 @@ def write_sensitivity(
             frame.to_csv(handle, index=False, lineterminator="\n")
         written.append(folder / name)
     title = f"{sweep.results.name}: sensitivity over {len(sweep.samples)} samples ({sweep.method})"
-    written.append(_save(sensitivity_figure(table, title), folder / "sensitivity.png"))
-    written.append(_save(tradeoff_figure(sweep, colour_by=colour_by), folder / "tradeoff.png"))
+    written.append(save_figure(sensitivity_figure(table, title), folder / "sensitivity.png"))
+    written.append(
+        save_figure(tradeoff_figure(sweep, colour_by=colour_by), folder / "tradeoff.png")
+    )
     return table, written
 
 
