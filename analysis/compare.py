@@ -32,8 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.intervals import LEVEL, Interval, mean_interval, paired_interval, welch_interval
-from sim.metrics import METRIC_BY_NAME, METRICS
-from sim.resultset import ResultSet
+from sim.experiments.reader import ResultSet
+from sim.model.metrics import METRIC_BY_NAME, METRICS
 
 DEFAULT_METRICS = ("channel_revenue", "vendor_net_revenue", "attention_share", "mean_trust")
 TABLE_COLUMNS = (

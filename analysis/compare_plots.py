@@ -30,8 +30,8 @@ from analysis.plots import (
     _ylabel,
     save_figure,
 )
-from sim.layout import atomic_open
-from sim.metrics import METRIC_BY_NAME
+from sim.experiments.folder_layout import atomic_open
+from sim.model.metrics import METRIC_BY_NAME
 
 
 def arm_colours(comp: Comparison) -> dict[str, str]:

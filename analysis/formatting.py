@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from analysis.plots import format_currency
-from sim.metrics import METRIC_BY_NAME
+from sim.model.metrics import METRIC_BY_NAME
 
 
 def unit_of(metric: str) -> str:

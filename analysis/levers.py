@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from sim.resultset import ResultSet
+from sim.experiments.reader import ResultSet
 
 
 def resolved_document(results: ResultSet) -> dict[str, Any]:

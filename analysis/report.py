@@ -34,9 +34,9 @@ from analysis.sensitivity import DESCRIPTION, INDICES, METHOD_OF, RANK_BY, sensi
 from analysis.sensitivity_plots import sensitivity_figure, short_name
 from analysis.sweeps import OUTCOMES, SweepError, load_sweep
 from analysis.tradeoff import tradeoff_figure, tradeoff_table
-from sim.layout import atomic_write_text
-from sim.metrics import METRIC_BY_NAME
-from sim.resultset import ResultSet, load_results
+from sim.experiments.folder_layout import atomic_write_text
+from sim.experiments.reader import ResultSet, load_results
+from sim.model.metrics import METRIC_BY_NAME
 
 
 def _section(key: str, title: str, body: str) -> str:

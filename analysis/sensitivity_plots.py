@@ -16,7 +16,7 @@ from analysis.plots import PALETTE, STYLE, save_figure
 from analysis.sensitivity import DESCRIPTION, INDICES, RANK_BY, sensitivity_table
 from analysis.sweeps import OUTCOMES, Sweep, sample_means
 from analysis.tradeoff import resolve_parameter, tradeoff_figure
-from sim.layout import atomic_open
+from sim.experiments.folder_layout import atomic_open
 
 INDEX_LABEL = {
     "S1": "S1 (first-order)",

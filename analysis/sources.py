@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from sim.layout import MANIFEST_FILE, ResultsError
-from sim.resultset import ResultSet, load_results
+from sim.experiments.folder_layout import MANIFEST_FILE, ResultsError
+from sim.experiments.reader import ResultSet, load_results
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 

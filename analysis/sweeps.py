@@ -18,9 +18,9 @@ import pandas as pd
 from scipy import stats
 
 from analysis.intervals import LEVEL
-from sim.layout import ResultsError
-from sim.metrics import METRIC_BY_NAME, METRICS, RUN_COLUMNS
-from sim.resultset import ResultSet, load_results
+from sim.experiments.folder_layout import ResultsError
+from sim.experiments.reader import ResultSet, load_results
+from sim.model.metrics import METRIC_BY_NAME, METRICS, RUN_COLUMNS
 
 SAMPLES_FILE = "samples.csv"
 METHODS = ("grid", "random", "lhs", "sobol", "morris")

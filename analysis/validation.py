@@ -1,6 +1,6 @@
 """Validation tables, plots and ``docs/validation.md`` from the per-run measures a validation wrote.
 
-Reads ``measures.csv`` and ``draws.csv`` (written by :func:`sim.validation.run_validation`); never
+Reads ``measures.csv`` and ``draws.csv`` (written by :func:`sim.validation.check_facts.run_validation`); never
 runs a model. For each fact, check and parameter set it computes the mean paired effect with a 95%
 t interval over replicate pairs and whether the check *holds* (the interval excludes 0 on the side
 the field expects); a fact holds in a draw when all its checks do.
@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from sim.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact, paired_values  # noqa: E402
+from sim.validation.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact, paired_values  # noqa: E402
 
 LEVEL = 0.95
 """Confidence level of every interval."""

@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.model import simulate  # noqa: E402
+from sim.model.channel_model import simulate  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
 SIZES = {

@@ -6,11 +6,11 @@ Usage::
 
 Each size (``benchmarks/sizes.py``, scenario files in ``benchmarks/scenarios/``) runs in its own
 subprocess so its peak memory (``ru_maxrss``) is its own: the scenario file is loaded and validated,
-then replicates run one after another through ``sim.model.simulate``; the table reports the median
+then replicates run one after another through ``sim.model.channel_model.simulate``; the table reports the median
 wall time per replicate (and CPU time, which other load on the machine inflates less). When the
 engine accepts ``engine="per-agent"`` the per-agent engine is timed on M too, for the speed-up.
 
-``--ensemble`` runs the M scenario through ``sim.runner.run_scenario`` (the path of ``sim run``,
+``--ensemble`` runs the M scenario through ``sim.experiments.runner.run_scenario`` (the path of ``sim run``,
 result folder included) with 1 and 2 workers, for the scaling efficiency, and with 2 workers at
 1,000 replicates for the ensemble target. ``--growth`` times the XL shape at 1k to 400k partners
 and writes ``docs/performance-growth.png`` (log-log time and memory against partners).
@@ -54,11 +54,11 @@ def child_size(name: str, replicates: int, engine: str | None) -> dict[str, Any]
     """Load, validate and run one size; report times and peak memory of this process."""
     import numpy as np
 
-    from sim.memory import tune_allocator
-    from sim.model import ChannelModel
+    from sim.experiments.memory_guard import tune_allocator
+    from sim.model.channel_model import ChannelModel
     from sim.scenario import load_scenario
 
-    tune_allocator()  # as sim.model.simulate does
+    tune_allocator()  # as sim.model.channel_model.simulate does
     start = time.perf_counter()
     config = load_scenario(SCENARIO_DIR / f"{name.lower()}.yaml").variants["base"]
     validate = time.perf_counter() - start
@@ -82,9 +82,9 @@ def child_growth(partners: int) -> dict[str, Any]:
     """One point of the growth sweep: the XL shape with ``partners`` partners, 12 months."""
     import numpy as np
 
-    from sim.config import ScenarioConfig
-    from sim.memory import tune_allocator
-    from sim.model import ChannelModel
+    from sim.experiments.memory_guard import tune_allocator
+    from sim.model.channel_model import ChannelModel
+    from sim.scenario.schema import ScenarioConfig
 
     tune_allocator()
     size = SIZES["XL"]
@@ -112,7 +112,7 @@ def in_child(*args: str) -> dict[str, Any]:
 
 
 def per_agent_available() -> bool:
-    from sim.model import ChannelModel
+    from sim.model.channel_model import ChannelModel
 
     return "engine" in inspect.signature(ChannelModel.__init__).parameters
 
@@ -120,7 +120,7 @@ def per_agent_available() -> bool:
 # ----------------------------------------------------------------------------- ensemble
 def ensemble(replicates: int, workers: int) -> float:
     """Wall seconds of ``run_scenario`` on M with ``replicates`` and ``workers``."""
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
     from sim.scenario import load_scenario
 
     scenario = load_scenario(SCENARIO_DIR / "m.yaml", replicates=replicates)
@@ -262,7 +262,7 @@ def main() -> None:
         rows.append(
             row(f"Ensemble {args.ensemble_replicates} x M, 2 workers", f"{full:.1f} s",
                 f"< {ENSEMBLE_TARGET_SECONDS:g} s", full < ENSEMBLE_TARGET_SECONDS,
-                "sim.runner.run_scenario, result folder included")
+                "sim.experiments.runner.run_scenario, result folder included")
         )  # fmt: skip
         rows.append(
             row("Scaling 1 -> 2 workers", f"{efficiency:.0%}", f">= {SCALING_TARGET:.0%}",

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis.effects import MEASURES, paired_effects, run_measures  # noqa: E402
-from sim.resultset import load_results  # noqa: E402
+from sim.experiments.reader import load_results  # noqa: E402
 
 
 def fmt(value: float, measure: str) -> str:

@@ -19,7 +19,7 @@ from typing import NoReturn
 import click
 
 import sim
-from sim.plugin_option import plugin_args, plugin_option
+from cli.plugin_option import plugin_args, plugin_option
 
 EXIT_BAD_INPUT = 2
 EXIT_RUNS_FAILED = 1
@@ -53,8 +53,8 @@ class _Sim(click.Group):
     """
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's signature
-        from sim.errors import ScenarioError
-        from sim.layout import ResultsError, ResultsWriteError
+        from sim.experiments.folder_layout import ResultsError, ResultsWriteError
+        from sim.scenario.errors import ScenarioError
 
         try:
             return super().invoke(ctx)
@@ -112,7 +112,7 @@ def _executor(kind: str, address: str | None):
         return
     if not address:
         _fail("--executor dask: give the scheduler with --address tcp://HOST:PORT")
-    from sim.executors import ExecutorError, dask_executor
+    from sim.experiments.executors import ExecutorError, dask_executor
 
     try:
         manager = dask_executor(address)
@@ -158,7 +158,7 @@ def _resume_command(command: str, folder: Path, executor: str, address: str | No
 
 def _resume(command: str, folder: Path, workers, executor, address, no_progress, given) -> None:
     """``sim run/sweep --resume DIR``: finish an interrupted folder, print the outcome, exit."""
-    from sim.resume import ResumeError, resume_folder
+    from sim.experiments.resume import ResumeError, resume_folder
     from sim.scenario import ScenarioError
 
     clashes = [flag for flag, value in given.items() if value]
@@ -243,7 +243,9 @@ def _print_next(command: str, folder: Path) -> None:
 @plugin_option
 @click.option(
     "--engine",
-    type=click.Choice(["population", "per-agent"]),  # sim.engines.ENGINES, without importing mesa
+    type=click.Choice(
+        ["population", "per-agent"]
+    ),  # sim.model.engines.ENGINES, without importing mesa
     default="population",
     show_default=True,
     help="Run behaviour rules on arrays (population) or agent by agent (per-agent, slower).",
@@ -267,7 +269,7 @@ def run(
     Ctrl-C (exit 130) or SIGTERM (exit 143) saves the finished runs; `sim run --resume DIR`
     runs the rest.
     """
-    from sim.runner import UnknownVariantError, plan_runs, run_scenario
+    from sim.experiments.runner import UnknownVariantError, plan_runs, run_scenario
 
     if resume is not None:
         given = {
@@ -319,8 +321,8 @@ def run(
 
 
 def _check_memory(command: str, configs: list, workers: int) -> None:
-    """Exit 2 when the runs' estimated memory exceeds the memory available (sim.memory)."""
-    from sim.memory import MemoryLimitError, check_memory
+    """Exit 2 when the runs' estimated memory exceeds the memory available (sim.experiments.memory_guard)."""
+    from sim.experiments.memory_guard import MemoryLimitError, check_memory
 
     try:
         check_memory(configs, workers)
@@ -388,8 +390,8 @@ def validate(file: Path, overrides: tuple[str, ...]) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: NAME.yaml")
 def new(name: str, out: Path | None) -> None:
     """Write a commented starter scenario called NAME."""
-    from sim import scenario as scenarios
-    from sim.names import name_problem
+    from sim.scenario.names import name_problem
+    from sim.scenario.starter import starter_scenario
 
     problem = name_problem(name)
     if problem:
@@ -399,7 +401,7 @@ def new(name: str, out: Path | None) -> None:
         _fail(f"{path}: file exists; not overwriting it (choose another NAME or --out FILE)")
     try:
         with open(path, "x", encoding="utf-8") as handle:
-            handle.write(scenarios.starter_scenario(name))
+            handle.write(starter_scenario(name))
     except OSError as exc:
         _fail(f"{path}: cannot write: {exc.strerror}")
     click.echo(f"Wrote {path}. Next: sim validate {path} && sim run {path}")
@@ -467,7 +469,7 @@ def check_facts(
     import time
 
     from analysis.validation import draw_fractions, write_report
-    from sim.validation import ValidationPlan, run_validation
+    from sim.validation.check_facts import ValidationPlan, run_validation
 
     plan = ValidationPlan.quick() if quick else ValidationPlan()
     sizes = {"replicates": replicates, "draws": draws, "draw_replicates": draw_replicates}
@@ -526,7 +528,7 @@ def compare(
     from analysis.compare_plots import write_comparison
     from analysis.console import print_comparison
     from analysis.sources import open_source
-    from sim.results import ResultsError
+    from sim.experiments.writer import ResultsError
 
     try:
         window = parse_window(months)
@@ -592,7 +594,7 @@ def sweep(
     Each sample is a variant s0000, s0001, ... (values in samples.csv). Ctrl-C (exit 130) or
     SIGTERM (exit 143) saves the finished runs; `sim sweep --resume DIR` runs the rest.
     """
-    from sim.sweeprun import NoSweepError, plan_sweep, run_sweep
+    from sim.experiments.sweep_run import NoSweepError, plan_sweep, run_sweep
 
     if resume is not None:
         if resume == "" and out is None:
@@ -676,7 +678,7 @@ def sensitivity(
     from analysis.sensitivity import DESCRIPTION, METHOD_OF
     from analysis.sensitivity_plots import write_sensitivity
     from analysis.sweeps import load_sweep
-    from sim.results import ResultsError
+    from sim.experiments.writer import ResultsError
 
     try:
         sweep = load_sweep(folder)
@@ -705,7 +707,7 @@ def report(folder: Path, out: Path | None) -> None:
     reproduce; for a sweep, sensitivity indices and the trade-off scatter.
     """
     from analysis.report import write_report
-    from sim.results import ResultsError
+    from sim.experiments.writer import ResultsError
 
     if out is not None and out.parent and not out.parent.is_dir():
         _fail(f"--out {out}: folder {out.parent} does not exist")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.config import ScenarioConfig
-from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
+from sim.model.metrics import METRICS, RUN_COLUMNS, RunOutput
+from sim.scenario.schema import ScenarioConfig
 
 TINY_YAML = """\
 name: tiny
@@ -61,7 +61,7 @@ def tiny_scenario(tiny_yaml: Path):
 @pytest.fixture(scope="session")
 def tiny_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A result folder of the tiny scenario, both variants, 2 replicates each."""
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
     from sim.scenario import load_scenario
 
     root = tmp_path_factory.mktemp("tiny")
@@ -102,10 +102,10 @@ def fake_output():
 def break_runs(monkeypatch: pytest.MonkeyPatch):
     """Make chosen runs fail: ``break_runs(fault)`` wraps the runner's ``simulate`` so that call
     number ``n`` (1-based) raises ``fault(config, seed, n)`` when that returns an exception."""
-    import sim.runner
+    import sim.experiments.runner
 
     def install(fault) -> None:
-        real, calls = sim.runner.simulate, []
+        real, calls = sim.experiments.runner.simulate, []
 
         def simulate(config, seed):
             calls.append(1)
@@ -114,6 +114,6 @@ def break_runs(monkeypatch: pytest.MonkeyPatch):
                 raise error
             return real(config, seed)
 
-        monkeypatch.setattr(sim.runner, "simulate", simulate)
+        monkeypatch.setattr(sim.experiments.runner, "simulate", simulate)
 
     return install

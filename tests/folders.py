@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
-from sim.results import ResultWriter, RunRecord
+from sim.experiments.writer import ResultWriter, RunRecord
+from sim.model.metrics import METRICS, RUN_COLUMNS, RunOutput
 
 
 def output(

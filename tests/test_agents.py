@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.agents import DirectRep, Partner, Vendor
-from sim.config import ScenarioConfig
-from sim.model import ChannelModel
+from sim.model.agents import DirectRep, Partner, Vendor
+from sim.model.channel_model import ChannelModel
+from sim.scenario.schema import ScenarioConfig
 
 CONFIG = ScenarioConfig.model_validate(
     {

@@ -21,7 +21,7 @@ from analysis.compare import (
 )
 from analysis.intervals import mean_interval, paired_interval, welch_interval
 from cli import main
-from sim.resultset import load_results
+from sim.experiments.reader import load_results
 from tests.folders import output, write_folder, write_sweep
 
 T90_2 = stats.t.ppf(0.95, 2)  # 2.919986: the 90% t quantile with 2 degrees of freedom

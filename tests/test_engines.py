@@ -22,17 +22,17 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
 from cli import main
-from sim.agents import DirectRep, Partner
 from sim.behaviours import Rule, register
 from sim.behaviours import registry as registry_module
 from sim.behaviours.attention import OnePartnerAttention
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.trust import OneLinkTrust
-from sim.config import BehaviourChoice, ScenarioConfig
-from sim.engines import ENGINES, UnknownEngineError
-from sim.model import ChannelModel, simulate
-from sim.runner import run_scenario
+from sim.experiments.runner import run_scenario
+from sim.model.agents import DirectRep, Partner
+from sim.model.channel_model import ChannelModel, simulate
+from sim.model.engines import ENGINES, UnknownEngineError
 from sim.scenario import load_scenario
+from sim.scenario.schema import BehaviourChoice, ScenarioConfig
 from tests.test_invariants import CASES
 from tests.test_invariants import scenario as invariant_scenario
 from tests.test_invariants import scenarios as random_scenarios

@@ -20,15 +20,15 @@ import pytest
 from pydantic import ValidationError
 
 from sim.behaviours import build
-from sim.config import (
+from sim.model.channel_model import ChannelModel
+from sim.model.events import BOOLEAN_CHANGE_SIZE, DIRECTION, Change, Schedule
+from sim.scenario.schema import (
     EVENT_SECTIONS,
     CompPlanConfig,
     EngagementConfig,
     ProgramConfig,
     ScenarioConfig,
 )
-from sim.events import BOOLEAN_CHANGE_SIZE, DIRECTION, Change, Schedule
-from sim.model import ChannelModel
 
 ACME = 0
 CUT = {"at_month": 12.0, "vendor": "acme", "set": {"program.margin": 0.12}}

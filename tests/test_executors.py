@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import sim.executors
+import sim.experiments.executors
 from cli import main
 
 distributed = pytest.importorskip("distributed")
@@ -68,7 +68,7 @@ def test_dask_sweep_writes_the_same_files_as_the_local_pool(
 def test_an_unreachable_scheduler_exits_2_quickly(
     tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sim.executors, "CONNECT_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(sim.experiments.executors, "CONNECT_TIMEOUT_SECONDS", 0.5)
     result = _sim(
         "run", tiny_yaml, "--out", tmp_path / "x", "--executor", "dask",
         "--address", "tcp://127.0.0.1:9",

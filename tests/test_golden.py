@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.config import ScenarioConfig
-from sim.model import simulate
+from sim.model.channel_model import simulate
+from sim.scenario.schema import ScenarioConfig
 
 GOLDEN = Path(__file__).parent / "golden" / "baseline_small.json"
 RTOL = 1e-9

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.agents import Partner
-from sim.config import ScenarioConfig
-from sim.events import DIRECTION
-from sim.model import ChannelModel
+from sim.model.agents import Partner
+from sim.model.channel_model import ChannelModel
+from sim.model.events import DIRECTION
+from sim.scenario.schema import ScenarioConfig
 
 PHASES = (
     "apply_program_events",
@@ -425,7 +425,7 @@ def test_market_with_no_competitors_and_no_free_sellers_runs() -> None:
 
 def test_tiny_initial_dispersion_gives_finite_links() -> None:
     """Valid but extreme initial trust and dispersion still give links with trust in [0, 1]."""
-    from sim.population import beta_around
+    from sim.model.population import beta_around
 
     rng = np.random.default_rng(0)
     near_zero_sd = beta_around(rng, 0.5, 1e-160, (4,))

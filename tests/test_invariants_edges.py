@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from pydantic.fields import FieldInfo
 
 from sim.behaviours import registry
-from sim.config import MAX_RECRUIT_PER_MONTH, PartnersConfig, ScenarioConfig
-from sim.resolution import validate_document
-from sim.yamlsource import Src
+from sim.scenario.resolution import validate_document
+from sim.scenario.schema import MAX_RECRUIT_PER_MONTH, PartnersConfig, ScenarioConfig
+from sim.scenario.yaml_source import Src
 from tests.test_invariants import run_checked
 
 HUGE = 1e12
@@ -125,7 +125,7 @@ def test_invariants_hold_at_the_edges_of_the_schema(doc: dict[str, Any]) -> None
     try:
         config = validate_document(doc, Src("edges", None, ""))
     except Exception as exc:  # a cross-check may refuse a combination: that must be a clean error
-        from sim.errors import ScenarioError
+        from sim.scenario.errors import ScenarioError
 
         assert isinstance(exc, ScenarioError), exc
         return

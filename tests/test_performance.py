@@ -11,13 +11,14 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from sim import memory, metrics
 from sim.behaviours import build
 from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.config import ScenarioConfig
-from sim.state import DealBook, PartnerState, VendorGroups
+from sim.experiments import memory_guard
+from sim.model import metrics
+from sim.model.state import DealBook, PartnerState, VendorGroups
+from sim.scenario.schema import ScenarioConfig
 
 
 def sparse_counts(rng: np.random.Generator, shape: tuple[int, ...], share: float) -> np.ndarray:
@@ -58,8 +59,8 @@ def test_vendor_groups_list_each_vendors_items_in_order_and_extend_like_a_rebuil
 
 
 def test_partner_groups_follow_appended_partners() -> None:
-    from sim.config import PartnersConfig
-    from sim.population import draw_portfolios, new_partners
+    from sim.model.population import draw_portfolios, new_partners
+    from sim.scenario.schema import PartnersConfig
 
     rng = np.random.default_rng(2)
     cfg = PartnersConfig(count=50, vendors_per_partner=3)
@@ -180,43 +181,43 @@ def config(partners: int, **partners_extra) -> ScenarioConfig:
 
 
 def test_estimate_grows_with_partners_links_and_workers() -> None:
-    small, large = memory.estimate(config(10_000)), memory.estimate(config(1_000_000))
-    assert large.per_run > small.per_run > memory.BASE
+    small, large = memory_guard.estimate(config(10_000)), memory_guard.estimate(config(1_000_000))
+    assert large.per_run > small.per_run > memory_guard.BASE
     assert large.links == 8_000_000
     # Linear in links: the per-link cost dominates a large population.
     assert (large.per_run - small.per_run) / (990_000 * 8) == pytest.approx(
-        memory.LINK + memory.PARTNER / 8, rel=0.01
+        memory_guard.LINK + memory_guard.PARTNER / 8, rel=0.01
     )
-    assert memory.estimate(config(10_000), workers=4).total > 4 * small.per_run
+    assert memory_guard.estimate(config(10_000), workers=4).total > 4 * small.per_run
 
 
 def test_check_memory_passes_what_fits_and_refuses_what_does_not() -> None:
     run = config(1_000_000)
-    per_run = memory.estimate(run).per_run
-    assert memory.check_memory(run, workers=2, available=3 * per_run).workers == 2
-    with pytest.raises(memory.MemoryLimitError, match=r"--workers 2\b"):
-        memory.check_memory(run, workers=4, available=3 * per_run)
-    with pytest.raises(memory.MemoryLimitError, match=r"partners\.count=\d+") as refused:
-        memory.check_memory(run, workers=1, available=per_run // 2)
+    per_run = memory_guard.estimate(run).per_run
+    assert memory_guard.check_memory(run, workers=2, available=3 * per_run).workers == 2
+    with pytest.raises(memory_guard.MemoryLimitError, match=r"--workers 2\b"):
+        memory_guard.check_memory(run, workers=4, available=3 * per_run)
+    with pytest.raises(memory_guard.MemoryLimitError, match=r"partners\.count=\d+") as refused:
+        memory_guard.check_memory(run, workers=1, available=per_run // 2)
     count = int(str(refused.value).split("partners.count=")[1].split(")")[0])
     assert 0 < count < 1_000_000
-    assert memory.check_memory(config(count), workers=1, available=per_run // 2)
+    assert memory_guard.check_memory(config(count), workers=1, available=per_run // 2)
 
 
 def test_unknown_available_memory_does_not_block(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(memory, "available_bytes", lambda: None)
-    assert memory.check_memory(config(5_000_000), workers=8).workers == 8
+    monkeypatch.setattr(memory_guard, "available_bytes", lambda: None)
+    assert memory_guard.check_memory(config(5_000_000), workers=8).workers == 8
 
 
 def test_available_bytes_reads_meminfo() -> None:
-    available = memory.available_bytes()
+    available = memory_guard.available_bytes()
     assert available is None or available > 0
 
 
 def test_sim_run_refuses_a_run_that_does_not_fit(
     tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(memory, "available_bytes", lambda: 50 * 1024**2)
+    monkeypatch.setattr(memory_guard, "available_bytes", lambda: 50 * 1024**2)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main, ["run", str(tiny_yaml), "--out", str(out), "--no-progress", "--workers", "2"]
@@ -228,10 +229,10 @@ def test_sim_run_refuses_a_run_that_does_not_fit(
 
 
 def test_tune_allocator_is_idempotent_and_keeps_runs_identical() -> None:
-    from sim.model import ChannelModel, simulate
+    from sim.model.channel_model import ChannelModel, simulate
 
-    tuned = memory.tune_allocator()
-    assert memory.tune_allocator() is tuned
+    tuned = memory_guard.tune_allocator()
+    assert memory_guard.tune_allocator() is tuned
     run = config(60).model_copy(
         update={"time": config(60).time.model_copy(update={"horizon_months": 3})}
     )

@@ -17,7 +17,7 @@ from analysis.plots import (
     revenue_mix_figure,
     variant_colours,
 )
-from sim.results import ResultWriter, RunRecord, load_results
+from sim.experiments.writer import ResultWriter, RunRecord, load_results
 
 PNGS = {
     "channel_revenue.png",

@@ -21,7 +21,7 @@ from analysis.console import comparison_rows
 from analysis.formatting import format_value
 from analysis.report import build_report
 from cli import main
-from sim.resultset import load_results
+from sim.experiments.reader import load_results
 from tests.folders import output, write_folder, write_sweep
 
 

@@ -19,12 +19,18 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import sim.journal
-import sim.layout
-import sim.results
+import sim.experiments.folder_layout
+import sim.experiments.journal
+import sim.experiments.writer
 from cli import main
-from sim.layout import MANIFEST_FILE, RUNS_FILE, SUMMARY_FILE, TIMESERIES_FILE, ResultsError
-from sim.results import create_result_folder
+from sim.experiments.folder_layout import (
+    MANIFEST_FILE,
+    RUNS_FILE,
+    SUMMARY_FILE,
+    TIMESERIES_FILE,
+    ResultsError,
+)
+from sim.experiments.writer import create_result_folder
 
 FULL = errno.ENOSPC
 DENIED = errno.EACCES
@@ -84,7 +90,7 @@ class _FillingFile:
 
 
 def _disk_fills_while_saving_runs(monkeypatch: pytest.MonkeyPatch, room: int) -> None:
-    """Every run saved into the folder's journal (:mod:`sim.journal`) after ``room`` bytes fails."""
+    """Every run saved into the folder's journal (:mod:`sim.experiments.journal`) after ``room`` bytes fails."""
     real_open, left = open, [room]
 
     def fake_open(path: Any, *args: Any, **kwargs: Any) -> Any:
@@ -95,7 +101,7 @@ def _disk_fills_while_saving_runs(monkeypatch: pytest.MonkeyPatch, room: int) ->
         left[0] = 0  # the first part gets the room, every later part finds the disk full
         return filling
 
-    monkeypatch.setattr(sim.journal, "open", fake_open, raising=False)
+    monkeypatch.setattr(sim.experiments.journal, "open", fake_open, raising=False)
 
 
 def _disk_fills_while_streaming(monkeypatch: pytest.MonkeyPatch, room: int) -> None:
@@ -106,7 +112,7 @@ def _disk_fills_while_streaming(monkeypatch: pytest.MonkeyPatch, room: int) -> N
         handle = real_open(path, *args, **kwargs)
         return _FillingFile(handle, room) if f".{TIMESERIES_FILE}." in str(path) else handle
 
-    monkeypatch.setattr(sim.layout, "open", fake_open, raising=False)
+    monkeypatch.setattr(sim.experiments.folder_layout, "open", fake_open, raising=False)
 
 
 def _no_file_presented_as_complete(folder: Path) -> None:
@@ -247,7 +253,7 @@ def test_read_only_out_folder_for_a_normal_user(tiny_yaml: Path, tmp_path: Path)
 def test_abort_leaves_the_folder_incomplete_and_resumable(tmp_path: Path) -> None:
     """``abort`` runs while another error is on its way: it touches nothing (so it cannot fail
     and replace that error), and the folder stays incomplete with its saved runs kept."""
-    from sim.results import ResultWriter, RunRecord
+    from sim.experiments.writer import ResultWriter, RunRecord
 
     writer = ResultWriter(
         folder=tmp_path,
@@ -289,4 +295,4 @@ def test_create_result_folder_accepts_plain_names(tmp_path: Path, name: str) -> 
 
 
 def test_layout_error_types() -> None:
-    assert issubclass(sim.layout.ResultsWriteError, ResultsError)
+    assert issubclass(sim.experiments.folder_layout.ResultsWriteError, ResultsError)

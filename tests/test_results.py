@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.results import (
+from sim.experiments.writer import (
     ResultsError,
     ResultWriter,
     RunRecord,

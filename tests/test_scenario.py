@@ -15,8 +15,6 @@ import yaml
 
 from sim.behaviours import registry
 from sim.behaviours.registry import RuleParams
-from sim.config import ScenarioConfig
-from sim.errors import is_model, unwrap
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -27,6 +25,8 @@ from sim.scenario import (
     starter_scenario,
     with_overrides,
 )
+from sim.scenario.errors import is_model, unwrap
+from sim.scenario.schema import ScenarioConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKEN = Path(__file__).parent / "scenarios" / "broken"
@@ -667,7 +667,7 @@ def test_starter_scenario_validates_and_names_every_key(tmp_path: Path) -> None:
     assert list(scenario.variants) == ["base", "gradual"]
     assert len(scenario.variant("base").vendors) == 2
     written = set(re.findall(r"^\s*(?:- )?#? ?([a-z_]+):", text, flags=re.M))
-    from sim.config import EventConfig, SweepConfig
+    from sim.scenario.schema import EventConfig, SweepConfig
 
     expected = _schema_keys(ScenarioConfig) | _schema_keys(EventConfig) | _schema_keys(SweepConfig)
     expected |= {"extends", "variants"} | set(registry.SLOTS)

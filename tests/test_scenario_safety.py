@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import yamlsource
-from sim.config import ScenarioConfig
-from sim.names import name_problem
-from sim.scenario import EXTENDS_SUFFIXES, MAX_EXTENDS, ScenarioError, load_scenario
+from sim.scenario import ScenarioError, load_scenario, yaml_source
+from sim.scenario.loader import EXTENDS_SUFFIXES, MAX_EXTENDS
+from sim.scenario.names import name_problem
+from sim.scenario.schema import ScenarioConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = "vendors:\n  - name: acme\n  - name: rival\npartners: {vendors_per_partner: 2}\n"
@@ -73,7 +73,7 @@ def test_no_unsafe_yaml_loading_anywhere_in_the_project() -> None:
 def test_the_loader_is_a_safe_loader() -> None:
     import yaml
 
-    assert issubclass(yamlsource._Loader, yaml.SafeLoader)
+    assert issubclass(yaml_source._Loader, yaml.SafeLoader)
 
 
 @pytest.mark.parametrize(
@@ -233,8 +233,8 @@ def test_benchmark_sizes_are_accepted(tmp_path: Path) -> None:
 def test_file_size_limit_is_above_any_real_scenario(tmp_path: Path) -> None:
     """1 MB holds thousands of vendors; the largest shipped scenario is far below it."""
     largest = max(p.stat().st_size for p in (ROOT / "scenarios").glob("*.yaml"))
-    assert largest * 20 < yamlsource.MAX_BYTES
-    padded = "name: x\n" + MINIMAL + "#" * (yamlsource.MAX_BYTES - 200) + "\n"
+    assert largest * 20 < yaml_source.MAX_BYTES
+    padded = "name: x\n" + MINIMAL + "#" * (yaml_source.MAX_BYTES - 200) + "\n"
     (tmp_path / "padded.yaml").write_text(padded)
     assert load_scenario(tmp_path / "padded.yaml").name == "x"  # just under the limit loads
 

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from analysis.effects import paired_differences, run_measures
 from cli import main
-from sim.facts import plateau_month
-from sim.results import load_results
-from sim.runner import run_scenario
+from sim.experiments.runner import run_scenario
+from sim.experiments.writer import load_results
 from sim.scenario import load_scenario
+from sim.validation.facts import plateau_month
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
@@ -130,7 +130,7 @@ def test_a_vendor_at_5_percent_margin_is_largely_ignored(tmp_path: Path) -> None
 def test_a_misaligned_launch_plateaus_early_and_an_aligned_one_later(tmp_path: Path) -> None:
     """Fact 7: launched from 60 partners with recruitment, acme's misaligned program (10% margin,
     no partner-sourced credit, late engagement) plateaus within 18 months; the aligned launch keeps
-    growing for longer. Plateau month: :func:`sim.facts.plateau_month`. Measured (10 replicates):
+    growing for longer. Plateau month: :func:`sim.validation.facts.plateau_month`. Measured (10 replicates):
     misaligned 9.2 (95% CI 7.6 to 10.8), aligned 36.3, paired difference +27.1 (23.6 to 30.6)."""
     scenario = load_scenario(
         SCENARIOS[[p.stem for p in SCENARIOS].index("misaligned-launch")], replicates=6

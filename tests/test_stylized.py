@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import ScenarioConfig
-from sim.metrics import RunOutput
-from sim.model import simulate
+from sim.model.channel_model import simulate
+from sim.model.metrics import RunOutput
+from sim.scenario.schema import ScenarioConfig
 
 ENTROPY = 2024
 REPLICATES = 8

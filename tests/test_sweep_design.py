@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import SweepConfig
-from sim.sweep import METHODS, design_matrix, sample_name, samples_frame
+from sim.experiments.sweep_design import METHODS, design_matrix, sample_name, samples_frame
+from sim.scenario.schema import SweepConfig
 
 
 def _sweep(d: int = 2, samples: int = 8, method: str = "lhs") -> SweepConfig:

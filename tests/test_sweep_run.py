@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-import sim.runner
+import sim.experiments.runner
 from cli import main
-from sim.model import simulate
-from sim.resolution import with_overrides
-from sim.runner import Terminated, interrupts_once
+from sim.experiments.runner import Terminated, interrupts_once
+from sim.experiments.sweep_run import plan_sweep, read_samples, run_sweep
+from sim.model.channel_model import simulate
 from sim.scenario import load_scenario
-from sim.sweeprun import plan_sweep, read_samples, run_sweep
+from sim.scenario.resolution import with_overrides
 from tests.conftest import TINY_YAML
 
 SWEEP = """\
@@ -75,7 +75,7 @@ def _count_runs(monkeypatch: pytest.MonkeyPatch, interrupt_at: int | None = None
         finished.append((acme.program.margin, acme.direct_reps, seed.spawn_key[0]))
         return output
 
-    monkeypatch.setattr(sim.runner, "simulate", counting)
+    monkeypatch.setattr(sim.experiments.runner, "simulate", counting)
     return finished
 
 
@@ -377,9 +377,9 @@ def test_resumed_run_keeps_the_engine_it_was_started_with(
 ) -> None:
     """`sim run --engine per-agent`, interrupted, then `sim run --resume DIR`: the runs the resume
     does use the per-agent engine too (read from the manifest), not the default."""
-    import sim.runner
+    import sim.experiments.runner
 
-    real, engines = sim.runner.simulate, []
+    real, engines = sim.experiments.runner.simulate, []
 
     def simulate(config, seed, **options):
         engines.append(options.get("engine", "population"))
@@ -387,7 +387,7 @@ def test_resumed_run_keeps_the_engine_it_was_started_with(
             raise KeyboardInterrupt()
         return real(config, seed, **options)
 
-    monkeypatch.setattr(sim.runner, "simulate", simulate)
+    monkeypatch.setattr(sim.experiments.runner, "simulate", simulate)
     folder = tmp_path / "run"
     args = ("--no-progress", "--workers", "1")
     first = _sim("run", tiny_yaml, "--out", folder, "--engine", "per-agent", *args)

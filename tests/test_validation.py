@@ -20,8 +20,8 @@ from scipy import stats
 
 from analysis.validation import evaluate, fact_holds, holds, interval, write_report
 from cli import main
-from sim.facts import FACTS, RANGES, Check, plateau_month
-from sim.validation import ValidationPlan, build_block, draw_parameters, run_validation
+from sim.validation.check_facts import ValidationPlan, build_block, draw_parameters, run_validation
+from sim.validation.facts import FACTS, RANGES, Check, plateau_month
 
 REDUCED = ValidationPlan(replicates=6, draws=1, draw_replicates=4)
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from sim.behaviours import discovery
 from sim.behaviours.forms import PER_AGENT, POPULATION
-from sim.config import ints_as_floats
+from sim.behaviours.params import ints_as_floats
 
 SLOTS: dict[str, str] = {
     "partner_attention": "how a partner splits its sales attention over its vendors and outside option",

@@ -1,7 +1,7 @@
 """Result folder layout: file names, columns, statuses, and atomic file writes.
 
-Shared by the writer (:mod:`sim.results`), the summary (:mod:`sim.summary`) and the reader
-(:mod:`sim.resultset`). Every file of a result folder appears under its final name only when it is
+Shared by the writer (:mod:`sim.experiments.writer`), the summary (:mod:`sim.experiments.summary`) and the reader
+(:mod:`sim.experiments.reader`). Every file of a result folder appears under its final name only when it is
 complete: it is written under a temporary name in the same folder, fsynced, then ``os.replace``d.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sim.metrics import METRICS, RUN_COLUMNS, TIMESERIES_KEYS
+from sim.model.metrics import METRICS, RUN_COLUMNS, TIMESERIES_KEYS
 
 FORMAT = "channel-sim-results/1"
 """Value of ``manifest["format"]``; a folder without it is not a result folder."""

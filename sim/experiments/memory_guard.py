@@ -13,7 +13,7 @@ expected recruits over the horizon, ``open deals`` = opportunities per month x s
 
 Example::
 
-    from sim.memory import MemoryLimitError, check_memory
+    from sim.experiments.memory_guard import MemoryLimitError, check_memory
 
     try:
         check_memory(list(scenario.variants.values()), workers=4)
@@ -30,7 +30,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.config import ScenarioConfig
+from sim.scenario.schema import ScenarioConfig
 
 GB = 1024**3
 BASE = 180 * 1024**2

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.layout import (
+from sim.experiments.folder_layout import (
     FORMAT,
     MANIFEST_FILE,
     PARQUET_FILE,
@@ -24,7 +24,7 @@ from sim.layout import (
     FolderStatus,
     ResultsError,
 )
-from sim.metrics import TIMESERIES_KEYS
+from sim.model.metrics import TIMESERIES_KEYS
 
 
 @dataclass(frozen=True)

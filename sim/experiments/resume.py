@@ -3,7 +3,7 @@
 Everything is read from the folder, never from the original scenario file and never resampled: the
 configs from ``scenario.resolved.yaml``, the plan (every variant x replicate and its seed) from
 ``manifest.json``, a sweep's sample values from ``samples.csv``. Runs saved in the folder's journal
-(:mod:`sim.journal`) count as finished; every other planned run is run, and the result files are
+(:mod:`sim.experiments.journal`) count as finished; every other planned run is run, and the result files are
 rebuilt in plan order, identical to a folder that was never interrupted.
 """
 
@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sim
-from sim import resultset
-from sim.layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
-from sim.results import ResultWriter, RunRecord
-from sim.runner import RunSummary, RunTask, execute
-from sim.sweep import SAMPLES_FILE
-from sim.sweeprun import read_samples, sweep_tasks
+from sim.experiments import reader
+from sim.experiments.folder_layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
+from sim.experiments.runner import RunSummary, RunTask, execute
+from sim.experiments.sweep_design import SAMPLES_FILE
+from sim.experiments.sweep_run import read_samples, sweep_tasks
+from sim.experiments.writer import ResultWriter, RunRecord
 
 WRITER_KEYS = frozenset(
     "format status scenario package command_line started finished resumed python implementation "
@@ -34,13 +34,13 @@ class ResumeError(ResultsError):
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a result folder (:func:`sim.resultset.read_manifest`).
+    """The manifest of a result folder (:func:`sim.experiments.reader.read_manifest`).
 
     Raises:
         ResumeError: no folder, no manifest, or not a sim manifest.
     """
     try:
-        return resultset.read_manifest(folder)
+        return reader.read_manifest(folder)
     except ResultsError as exc:
         raise ResumeError(f"--resume {exc}") from None
 
@@ -117,7 +117,7 @@ def resume_folder(
     Args:
         folder: a result folder whose manifest status is ``incomplete``.
         kind: ``run`` for a ``sim run`` folder, ``sweep`` for a sweep folder.
-        workers, executor, progress, max_in_flight: as :func:`sim.runner.run_scenario`.
+        workers, executor, progress, max_in_flight: as :func:`sim.experiments.runner.run_scenario`.
         command_line: recorded in the manifest's ``resumed`` list.
 
     Raises:

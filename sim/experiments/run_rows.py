@@ -1,7 +1,7 @@
 """A finished run's rows for the result files, and the Parquet copy of ``timeseries.csv``.
 
 :func:`prepare_run` runs in the worker, so the process writing a result folder only saves each run
-(:mod:`sim.journal`) and concatenates the prepared rows in plan order (:class:`sim.results.ResultWriter`).
+(:mod:`sim.experiments.journal`) and concatenates the prepared rows in plan order (:class:`sim.experiments.writer.ResultWriter`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.layout import RUNS_COLUMNS, TIMESERIES_COLUMNS
-from sim.metrics import RunOutput
-from sim.summary import run_values
+from sim.experiments.folder_layout import RUNS_COLUMNS, TIMESERIES_COLUMNS
+from sim.experiments.summary import run_values
+from sim.model.metrics import RunOutput
 
 
 @dataclass
@@ -25,7 +25,7 @@ class PreparedRun:
     Attributes:
         timeseries_csv: its ``timeseries.csv`` rows as CSV text, no header.
         runs_csv: its ``runs.csv`` rows as CSV text, no header.
-        values: its run-level values (:func:`sim.summary.run_values`) with ``variant, replicate``.
+        values: its run-level values (:func:`sim.experiments.summary.run_values`) with ``variant, replicate``.
         timeseries: its timeseries rows as a table, only where pyarrow writes Parquet.
     """
 

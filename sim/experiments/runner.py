@@ -30,12 +30,9 @@ import numpy as np
 import pandas as pd
 
 from sim.behaviours.discovery import load_plugin_files, loaded_plugin_files
-from sim.config import ScenarioConfig
-from sim.executors import process_pool, stop_pool
-from sim.metrics import METRICS, RUN_COLUMNS, RunOutput
-from sim.model import simulate
-from sim.progress import Progress
-from sim.results import (
+from sim.experiments.executors import process_pool, stop_pool
+from sim.experiments.progress import Progress
+from sim.experiments.writer import (
     FolderStatus,
     PreparedRun,
     ResultWriter,
@@ -44,6 +41,9 @@ from sim.results import (
     prepare_run,
     resolved_scenario_yaml,
 )
+from sim.model.channel_model import simulate
+from sim.model.metrics import METRICS, RUN_COLUMNS, RunOutput
+from sim.scenario.schema import ScenarioConfig
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -241,7 +241,7 @@ def run_scenario(
         results_root: parent of default result folders.
         command_line: recorded in the manifest.
         max_in_flight: runs submitted at once (default 4 x workers, at least 8); bounds memory.
-        engine: ``population`` or ``per-agent`` (:mod:`sim.engines`); recorded in the manifest.
+        engine: ``population`` or ``per-agent`` (:mod:`sim.model.engines`); recorded in the manifest.
 
     Returns:
         The folder, its status and every run's record. Failed runs do not raise; Ctrl-C
@@ -250,7 +250,7 @@ def run_scenario(
 
     Raises:
         UnknownVariantError: ``variants`` names a variant the scenario does not have.
-        sim.results.ResultsError: ``out_dir`` exists and is not empty.
+        sim.experiments.writer.ResultsError: ``out_dir`` exists and is not empty.
     """
     tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
     folder = create_result_folder(scenario.name, out_dir, results_root)

@@ -1,6 +1,6 @@
 """Run-level values and their aggregation across replicates (``summary.csv``).
 
-A run's value of a metric depends on its kind (:mod:`sim.metrics`): flows sum over the run, stocks
+A run's value of a metric depends on its kind (:mod:`sim.model.metrics`): flows sum over the run, stocks
 take the last step, rates average the steps where they are defined.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.layout import SUMMARY_COLUMNS, SUMMARY_METRICS
-from sim.metrics import METRIC_BY_NAME, METRICS, RunOutput
+from sim.experiments.folder_layout import SUMMARY_COLUMNS, SUMMARY_METRICS
+from sim.model.metrics import METRIC_BY_NAME, METRICS, RunOutput
 
 
 def run_values(output: RunOutput) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import SweepConfig, SweepMethod
+from sim.scenario.schema import SweepConfig, SweepMethod
 
 SAMPLING_KEY = 0xFFFF_FFFF
 """Spawn key of the design's ``SeedSequence`` (replicate keys are 0..100,000)."""

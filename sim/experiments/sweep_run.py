@@ -24,14 +24,20 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import sim
-from sim.config import ScenarioConfig, SweepMethod
-from sim.errors import unwrap
-from sim.layout import RESOLVED_FILE, atomic_open
-from sim.overrides import resolve_path
-from sim.resolution import dump_yaml, resolved_document, with_overrides
-from sim.results import ResultWriter, RunRecord, create_result_folder
-from sim.runner import RunSummary, RunTask, execute
-from sim.sweep import SAMPLES_FILE, Design, design_matrix, samples_frame, sweep_manifest
+from sim.experiments.folder_layout import RESOLVED_FILE, atomic_open
+from sim.experiments.runner import RunSummary, RunTask, execute
+from sim.experiments.sweep_design import (
+    SAMPLES_FILE,
+    Design,
+    design_matrix,
+    samples_frame,
+    sweep_manifest,
+)
+from sim.experiments.writer import ResultWriter, RunRecord, create_result_folder
+from sim.scenario.errors import unwrap
+from sim.scenario.overrides import resolve_path
+from sim.scenario.resolution import dump_yaml, resolved_document, with_overrides
+from sim.scenario.schema import ScenarioConfig, SweepMethod
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -166,12 +172,12 @@ def run_sweep(
 ) -> RunSummary:
     """Run every sample x replicate of ``plan`` into a new sweep folder.
 
-    Arguments and result as :func:`sim.runner.run_scenario`; failed runs and Ctrl-C/SIGTERM do not
+    Arguments and result as :func:`sim.experiments.runner.run_scenario`; failed runs and Ctrl-C/SIGTERM do not
     raise (the folder is then ``failed-runs`` or ``incomplete``; finish it with
-    :func:`sim.resume.resume_folder`).
+    :func:`sim.experiments.resume.resume_folder`).
 
     Raises:
-        sim.results.ResultsError: ``out_dir`` exists and is not empty.
+        sim.experiments.writer.ResultsError: ``out_dir`` exists and is not empty.
     """
     folder = create_result_folder(plan.name, out_dir, results_root)
     with atomic_open(folder / SAMPLES_FILE) as handle:

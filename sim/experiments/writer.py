@@ -1,7 +1,7 @@
 """Result folders: creating one, streaming runs into it, the manifest.
 
-The layout and atomic writes live in :mod:`sim.layout`, the replicate summary in :mod:`sim.summary`
-and re-opening a folder in :mod:`sim.resultset`; this module re-exports their public names.
+The layout and atomic writes live in :mod:`sim.experiments.folder_layout`, the replicate summary in :mod:`sim.experiments.summary`
+and re-opening a folder in :mod:`sim.experiments.reader`; this module re-exports their public names.
 
 A result folder (CONTRACT.md) holds::
 
@@ -14,9 +14,9 @@ A result folder (CONTRACT.md) holds::
 
 Every file appears under its final name only when it is complete (written under a temporary name in
 the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. While runs go
-on, each finished run is saved in the folder's journal (``.parts/``, :mod:`sim.journal`); the files
+on, each finished run is saved in the folder's journal (``.parts/``, :mod:`sim.experiments.journal`); the files
 are assembled from it in plan order, so an interrupted folder can be finished by ``--resume``
-(:mod:`sim.resume`) into exactly the files of an uninterrupted run. The manifest is
+(:mod:`sim.experiments.resume`) into exactly the files of an uninterrupted run. The manifest is
 written first with status ``incomplete`` and rewritten at the end with ``complete``, ``failed-runs``
 or, after an interruption, ``incomplete`` again: a folder is complete only when its manifest says so.
 """
@@ -37,9 +37,9 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim import journal
 from sim.behaviours import discovery
-from sim.layout import (
+from sim.experiments import journal
+from sim.experiments.folder_layout import (
     FORMAT,
     LIBRARIES,
     MANIFEST_FILE,
@@ -58,11 +58,11 @@ from sim.layout import (
     atomic_open,
     atomic_write_text,
 )
-from sim.metrics import RunOutput
-from sim.names import name_problem
-from sim.resultset import ResultSet, load_results
-from sim.rows import ParquetStream, PreparedRun, prepare_run
-from sim.summary import run_values, summarise
+from sim.experiments.reader import ResultSet, load_results
+from sim.experiments.run_rows import ParquetStream, PreparedRun, prepare_run
+from sim.experiments.summary import run_values, summarise
+from sim.model.metrics import RunOutput
+from sim.scenario.names import name_problem
 
 
 @dataclass
@@ -255,7 +255,7 @@ class ResultWriter:
     """Saves finished runs into a result folder and assembles its files in plan order.
 
     Runs may be added in any order. Each finished run is saved at once as a part of the folder's
-    journal (:mod:`sim.journal`), so nothing is held in memory and no finished run is lost to an
+    journal (:mod:`sim.experiments.journal`), so nothing is held in memory and no finished run is lost to an
     interruption; :meth:`close` streams the parts in plan order into ``timeseries.csv`` (and
     Parquet), ``runs.csv`` and ``summary.csv``, so files are identical for any worker count,
     executor, or number of interruptions and resumes. Only run-level values (a few numbers per

@@ -1,9 +1,9 @@
 """``ChannelModel``: vendors, direct reps and multi-vendor partners, one month or week per step.
 
 ``ChannelModel.step`` is the schedule of DESIGN.md section 3, one phase per line. State lives in
-arrays (:mod:`sim.state`); behaviour rules from the registry (:mod:`sim.behaviours`) turn arrays into
+arrays (:mod:`sim.model.state`); behaviour rules from the registry (:mod:`sim.behaviours`) turn arrays into
 arrays; every random draw comes from ``self.rng``, seeded through ``numpy.random.SeedSequence``.
-The behaviour phases run in one of two engines (:mod:`sim.engines`): on arrays (``population``) or
+The behaviour phases run in one of two engines (:mod:`sim.model.engines`): on arrays (``population``) or
 agent by agent (``per-agent``). The equations are documented in ``docs/model.md``.
 """
 
@@ -12,22 +12,22 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import market, metrics
-from sim.agents import DirectRep, Partner, Vendor
 from sim.behaviours import SLOTS, build
 from sim.behaviours.attention import AttentionInputs
 from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.config import ScenarioConfig
-from sim.engines import make_engine
-from sim.events import Schedule, VendorTerms
-from sim.ledger import StepLedger
-from sim.memory import tune_allocator
-from sim.metrics import MetricRecorder, RunOutput
-from sim.population import draw_portfolios, new_partners
-from sim.state import DealBook, PartnerState, RepState
+from sim.experiments.memory_guard import tune_allocator
+from sim.model import market, metrics
+from sim.model.agents import DirectRep, Partner, Vendor
+from sim.model.engines import make_engine
+from sim.model.events import Schedule, VendorTerms
+from sim.model.ledger import StepLedger
+from sim.model.metrics import MetricRecorder, RunOutput
+from sim.model.population import draw_portfolios, new_partners
+from sim.model.state import DealBook, PartnerState, RepState
+from sim.scenario.schema import ScenarioConfig
 
 WARMUP_CYCLES = 3.0
 """Sales cycles of market activity simulated before month 0, so the pipeline starts full."""
@@ -40,7 +40,7 @@ class ChannelModel(mesa.Model):
         config: a resolved scenario (one variant).
         seed: a ``SeedSequence`` or integer; the run is a pure function of ``(config, seed)``.
         engine: ``"population"`` (rules decide for all agents at once, on arrays) or
-            ``"per-agent"`` (each agent decides through its AgentSet); see :mod:`sim.engines`.
+            ``"per-agent"`` (each agent decides through its AgentSet); see :mod:`sim.model.engines`.
     """
 
     def __init__(

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.agents import DirectRep, Partner
 from sim.behaviours.attention import AttentionInputs
 from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.trust import TrustSignals
+from sim.model.agents import DirectRep, Partner
 
 if TYPE_CHECKING:
-    from sim.model import ChannelModel
+    from sim.model.channel_model import ChannelModel
 
 ENGINES = ("population", "per-agent")
 """Engine names, as given to ``ChannelModel(engine=...)`` and ``sim run --engine``."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import EVENT_SECTIONS, ScenarioConfig
+from sim.scenario.schema import EVENT_SECTIONS, ScenarioConfig
 
 DIRECTION: dict[str, int] = {
     "program.margin": +1,

@@ -13,10 +13,10 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
-from sim.state import VendorGroups
+from sim.model.state import VendorGroups
 
 if TYPE_CHECKING:
-    from sim.model import ChannelModel
+    from sim.model.channel_model import ChannelModel
 
 CLOSE_TIME_SHAPE = 4.0
 """Gamma shape of the time from opportunity to close (coefficient of variation 0.5)."""

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from sim.model import ChannelModel
+    from sim.model.channel_model import ChannelModel
 
 ACTIVE_MONTHS = 6.0
 """A partner is active for a vendor if it won a deal for it in the last 6 months (DESIGN.md)."""

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from sim.config import CapacityConfig, PartnersConfig
-from sim.state import PartnerState
+from sim.model.state import PartnerState
+from sim.scenario.schema import CapacityConfig, PartnersConfig
 
 
 def draw_capacity(rng: np.random.Generator, cfg: CapacityConfig, n: int) -> np.ndarray:

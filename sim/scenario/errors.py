@@ -20,8 +20,8 @@ import annotated_types as at
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from sim.config import NAME_PATTERN
-from sim.names import NAME_RULE
+from sim.scenario.names import NAME_RULE
+from sim.scenario.schema import NAME_PATTERN
 
 KeyPath = tuple[str | int, ...]
 """A key path into a scenario document: ``("vendors", 0, "program", "margin")``."""

@@ -1,5 +1,5 @@
 """Scenario files: YAML with line numbers, ``extends``, variants and ``--set`` overrides, resolved to
-one frozen :class:`~sim.config.ScenarioConfig` per variant.
+one frozen :class:`~sim.scenario.schema.ScenarioConfig` per variant.
 
 A scenario is read in this order: the file and the chain of files it ``extends`` (deep merge, lists
 replaced, the extending file wins); then each variant is merged onto that base document; then
@@ -16,19 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.config import ScenarioConfig
-from sim.errors import Issue, ScenarioError, show, unknown_message
-from sim.names import name_problem
-from sim.overrides import apply_override, parse_assignment
-from sim.resolution import (
+from sim.scenario.errors import Issue, ScenarioError, show, unknown_message
+from sim.scenario.names import name_problem
+from sim.scenario.overrides import apply_override, parse_assignment
+from sim.scenario.resolution import (
     dump_yaml,
     resolved_behaviours,
     resolved_document,
     validate_document,
     with_overrides,
 )
-from sim.starter import starter_scenario
-from sim.yamlsource import Src, copied, merge, read_document
+from sim.scenario.schema import ScenarioConfig
+from sim.scenario.starter import starter_scenario
+from sim.scenario.yaml_source import Src, copied, merge, read_document
 
 MAX_EXTENDS = 16
 """Longest chain of ``extends`` (files beyond the first)."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any, get_args, get_origin
 
 from sim.behaviours import registry
-from sim.config import ScenarioConfig, VendorConfig
-from sim.errors import (
+from sim.scenario.errors import (
     Issue,
     KeyPath,
     ScenarioError,
@@ -22,7 +21,8 @@ from sim.errors import (
     unknown_message,
     unwrap,
 )
-from sim.yamlsource import Src, parse_text
+from sim.scenario.schema import ScenarioConfig, VendorConfig
+from sim.scenario.yaml_source import Src, parse_text
 
 NOT_SETTABLE = ("extends", "variants")
 """Top-level keys that shape how a file is read; they cannot be overridden."""

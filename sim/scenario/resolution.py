@@ -1,6 +1,6 @@
 """Resolving one scenario document to a validated config, and a config back to plain data.
 
-:func:`validate_document` checks one variant's merged document: the schema of :mod:`sim.config`
+:func:`validate_document` checks one variant's merged document: the schema of :mod:`sim.scenario.schema`
 (including event values against the keys they change), each behaviour slot's rule and parameters
 (via the registry), and sweep paths and ranges. :func:`resolved_document` turns a config back into plain data with every
 default filled in; :func:`with_overrides` changes a resolved config by key path (used by sweeps).
@@ -19,8 +19,7 @@ from pydantic import ValidationError
 
 from sim.behaviours import discovery, registry
 from sim.behaviours.registry import RuleParams, RuleSpec
-from sim.config import BehaviourChoice, ScenarioConfig
-from sim.errors import (
+from sim.scenario.errors import (
     RULE_HINT,
     Issue,
     KeyPath,
@@ -32,8 +31,9 @@ from sim.errors import (
     unknown_message,
     unwrap,
 )
-from sim.overrides import PathError, apply_override, resolve_path
-from sim.yamlsource import Src
+from sim.scenario.overrides import PathError, apply_override, resolve_path
+from sim.scenario.schema import BehaviourChoice, ScenarioConfig
+from sim.scenario.yaml_source import Src
 
 _CONFIG = "scenario"
 """Origin shown for problems in a config that did not come from a file."""

@@ -24,7 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from sim.names import MAX_NAME_LENGTH, NAME_PATTERN, name_problem
+from sim.behaviours.params import int_as_float, ints_as_floats
+from sim.scenario.names import MAX_NAME_LENGTH, NAME_PATTERN, name_problem
 
 MAX_RECRUIT_PER_MONTH = 10_000.0
 """Most partners one vendor may recruit per month: far above any real program, and low enough that
@@ -32,17 +33,6 @@ a typo (``1e12``) is an error instead of an attempt to allocate terabytes of par
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
-
-
-def int_as_float(value: Any) -> Any:
-    """An int written where a float is expected, as a float; anything else (or an int too large for a
-    float, which validation then rejects) unchanged."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:
-            return value
-    return value
 
 
 class StrictModel(BaseModel):
@@ -56,21 +46,6 @@ class StrictModel(BaseModel):
     @classmethod
     def _ints_are_floats(cls, data: Any) -> Any:
         return ints_as_floats(cls, data)
-
-
-def ints_as_floats(model: type[BaseModel], data: Any) -> Any:
-    """``data`` with ints given for ``model``'s float fields as floats.
-
-    YAML writes 0 for 0.0, and strict validation would reject an int for a float field.
-    """
-    if isinstance(data, dict):
-        out = dict(data)
-        for key, value in data.items():
-            field = model.model_fields.get(key)
-            if field is not None and field.annotation in (float, "float"):
-                out[key] = int_as_float(value)
-        return out
-    return data
 
 
 class TimeConfig(StrictModel):
@@ -329,7 +304,7 @@ class EventConfig(StrictModel):
 
 def _check_event_value(model: type[StrictModel], path: str, key: str, value: float | bool) -> None:
     """An event's new value must be a valid value of the key it changes (type and range)."""
-    from sim.errors import translate  # errors imports this module
+    from sim.scenario.errors import translate  # errors imports this module
 
     data = {key: value}
     try:

@@ -15,14 +15,22 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from sim.behaviours import registry
-from sim.config import (
+from sim.scenario.errors import (
+    NAME_HINT,
+    Issue,
+    ScenarioError,
+    is_model,
+    number,
+    range_text,
+    unwrap,
+)
+from sim.scenario.schema import (
     NAME_PATTERN,
     MarketConfig,
     PartnersConfig,
     TimeConfig,
     VendorConfig,
 )
-from sim.errors import NAME_HINT, Issue, ScenarioError, is_model, number, range_text, unwrap
 
 WIDTH = 100
 

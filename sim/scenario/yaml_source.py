@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from sim.errors import Issue, KeyPath, ScenarioError, format_path, show
+from sim.scenario.errors import Issue, KeyPath, ScenarioError, format_path, show
 
 MAX_BYTES = 1_000_000
 """Largest scenario file read, in bytes."""

@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from sim.config import ScenarioConfig
-from sim.facts import FACTS, RANGES, Draw, Fact, apply_draw, run_measures
-from sim.model import simulate
-from sim.runner import process_pool
+from sim.experiments.executors import process_pool
+from sim.model.channel_model import simulate
 from sim.scenario import load_scenario
+from sim.scenario.schema import ScenarioConfig
+from sim.validation.facts import FACTS, RANGES, Draw, Fact, apply_draw, run_measures
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 LHS_SEED = 20240601
 """Seed of the Latin hypercube of parameter draws."""
 
@@ -46,7 +46,7 @@ class ValidationPlan:
 
     Attributes:
         replicates: paired replicates per variant of each fact's shipped scenario.
-        draws: parameter sets drawn by Latin hypercube from :data:`sim.facts.RANGES`.
+        draws: parameter sets drawn by Latin hypercube from :data:`sim.validation.facts.RANGES`.
         draw_replicates: paired replicates per variant in each draw.
         horizon_months: shorten every run to this many months (None: the scenario's own).
         facts: fact numbers to run (None: all).
@@ -125,7 +125,7 @@ def build_block(
 
 
 def run_task(config: ScenarioConfig, block: int, replicate: int) -> list[dict[str, Any]]:
-    """One run of a block: its per-vendor measures (:func:`sim.facts.run_measures`)."""
+    """One run of a block: its per-vendor measures (:func:`sim.validation.facts.run_measures`)."""
     seed = np.random.SeedSequence(entropy=config.seed, spawn_key=(block, replicate))
     return run_measures(simulate(config, seed))
 

@@ -3,8 +3,8 @@
 A :class:`Fact` names a shipped scenario and one or more :class:`Check` s. A check compares two
 variants of that scenario replicate by replicate (common random numbers: both arms of a pair start
 from the same seed), or compares one variant's runs with a threshold. The per-run numbers the checks
-read are :mod:`sim.measures`; the parameter ranges a validation draws from are :mod:`sim.ranges`.
-Running the facts is :mod:`sim.validation`; turning the numbers into intervals, tables and plots is
+read are :mod:`sim.validation.measures`; the parameter ranges a validation draws from are :mod:`sim.validation.ranges`.
+Running the facts is :mod:`sim.validation.check_facts`; turning the numbers into intervals, tables and plots is
 :mod:`analysis.validation`.
 """
 
@@ -17,8 +17,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.measures import MEASURE_LABELS, plateau_month, run_measures
-from sim.ranges import RANGES, Draw, Range, apply_draw
+from sim.validation.measures import MEASURE_LABELS, plateau_month, run_measures
+from sim.validation.ranges import RANGES, Draw, Range, apply_draw
 
 CheckKind = Literal["paired", "lag", "level", "every"]
 

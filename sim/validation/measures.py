@@ -1,4 +1,4 @@
-"""Per-run measures the stylized-fact checks read (:mod:`sim.facts`), from one run's output.
+"""Per-run measures the stylized-fact checks read (:mod:`sim.validation.facts`), from one run's output.
 
 Each measure is one number per run and vendor: revenue over a window, a final level, the month
 channel revenue reaches its plateau (fact 7), the share of productive partners (fact 5) or the
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.metrics import RunOutput
+from sim.model.metrics import RunOutput
 
 PLATEAU_SHARE = 0.9
 """Time to plateau: the 6-month mean of channel revenue reaches this share of the final level."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.facts import Fact
+    from sim.validation.facts import Fact
 
 
 @dataclass(frozen=True)

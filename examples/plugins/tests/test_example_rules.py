@@ -17,7 +17,7 @@ from channel_sim_example_rules import ForgivingTrust, Satisficing
 from sim.behaviours import build, resolve
 from sim.behaviours.attention import AttentionInputs
 from sim.behaviours.trust import TrustSignals
-from sim.runner import run_scenario
+from sim.experiments.runner import run_scenario
 from sim.scenario import load_scenario
 from sim.testing import RuleContract
 

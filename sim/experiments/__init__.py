@@ -1,0 +1,26 @@
+"""Experiments: running variants x replicates and sweeps into result folders, and reading them back.
+
+Runner and executors, sweep design and sweep runs, resume, the run journal, the result writer and
+reader, the folder layout, run rows, summaries, progress and the memory guard. Names load on first
+use (:mod:`sim.lazy`), so reading a result folder does not import the model.
+"""
+
+from sim.lazy import lazy_exports
+
+_HOMES = {
+    "runner": ("RunSummary", "UnknownVariantError", "plan_runs", "run_scenario"),
+    "sweep_run": ("NoSweepError", "plan_sweep", "run_sweep"),
+    "resume": ("ResumeError", "resume_folder"),
+    "folder_layout": ("ResultsError", "ResultsWriteError"),
+    "writer": ("ResultWriter", "create_result_folder"),
+    "reader": ("ResultSet", "load_results", "read_manifest"),
+    "executors": ("ExecutorError", "dask_executor"),
+    "memory_guard": ("MemoryLimitError", "check_memory"),
+}
+__all__ = [
+    "ExecutorError", "MemoryLimitError", "NoSweepError", "ResultSet", "ResultWriter",
+    "ResultsError", "ResultsWriteError", "ResumeError", "RunSummary", "UnknownVariantError",
+    "check_memory", "create_result_folder", "dask_executor", "load_results", "plan_runs",
+    "plan_sweep", "read_manifest", "resume_folder", "run_scenario", "run_sweep",
+]  # fmt: skip
+__getattr__ = lazy_exports(__name__, _HOMES)
