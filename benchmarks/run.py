@@ -54,7 +54,7 @@ def child_size(name: str, replicates: int, engine: str | None) -> dict[str, Any]
     """Load, validate and run one size; report times and peak memory of this process."""
     import numpy as np
 
-    from sim.experiments.memory_guard import tune_allocator
+    from sim.model.allocator import tune_allocator
     from sim.model.channel_model import ChannelModel
     from sim.scenario import load_scenario
 
@@ -82,7 +82,7 @@ def child_growth(partners: int) -> dict[str, Any]:
     """One point of the growth sweep: the XL shape with ``partners`` partners, 12 months."""
     import numpy as np
 
-    from sim.experiments.memory_guard import tune_allocator
+    from sim.model.allocator import tune_allocator
     from sim.model.channel_model import ChannelModel
     from sim.scenario.schema import ScenarioConfig
 

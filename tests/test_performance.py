@@ -16,7 +16,7 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
 from sim.experiments import memory_guard
-from sim.model import metrics
+from sim.model import allocator, metrics
 from sim.model.state import DealBook, PartnerState, VendorGroups
 from sim.scenario.schema import ScenarioConfig
 
@@ -231,8 +231,8 @@ def test_sim_run_refuses_a_run_that_does_not_fit(
 def test_tune_allocator_is_idempotent_and_keeps_runs_identical() -> None:
     from sim.model.channel_model import ChannelModel, simulate
 
-    tuned = memory_guard.tune_allocator()
-    assert memory_guard.tune_allocator() is tuned
+    tuned = allocator.tune_allocator()
+    assert allocator.tune_allocator() is tuned
     run = config(60).model_copy(
         update={"time": config(60).time.model_copy(update={"horizon_months": 3})}
     )

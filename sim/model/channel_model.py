@@ -18,9 +18,9 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.experiments.memory_guard import tune_allocator
 from sim.model import market, metrics
 from sim.model.agents import DirectRep, Partner, Vendor
+from sim.model.allocator import tune_allocator
 from sim.model.engines import make_engine
 from sim.model.events import Schedule, VendorTerms
 from sim.model.ledger import StepLedger

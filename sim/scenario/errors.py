@@ -20,8 +20,7 @@ import annotated_types as at
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from sim.scenario.names import NAME_RULE
-from sim.scenario.schema import NAME_PATTERN
+from sim.scenario.names import NAME_PATTERN, NAME_RULE
 
 KeyPath = tuple[str | int, ...]
 """A key path into a scenario document: ``("vendors", 0, "program", "margin")``."""

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from sim.behaviours.params import int_as_float, ints_as_floats
+from sim.scenario.errors import translate
 from sim.scenario.names import MAX_NAME_LENGTH, NAME_PATTERN, name_problem
 
 MAX_RECRUIT_PER_MONTH = 10_000.0
@@ -304,8 +305,6 @@ class EventConfig(StrictModel):
 
 def _check_event_value(model: type[StrictModel], path: str, key: str, value: float | bool) -> None:
     """An event's new value must be a valid value of the key it changes (type and range)."""
-    from sim.scenario.errors import translate  # errors imports this module
-
     data = {key: value}
     try:
         model.model_validate(data)
