@@ -36,47 +36,22 @@ Inputs come from :func:`random_inputs`, seeded, built from each slot's Inputs da
 
 from __future__ import annotations
 
-import copy
 import math
 import random
-import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-import annotated_types
 import numpy as np
 from pydantic import ValidationError
 
 from sim.behaviours import registry
-from sim.behaviours.attention import AttentionInputs
-from sim.behaviours.capability import CapabilitySignals
-from sim.behaviours.deals import DealInputs
 from sim.behaviours.registry import Rule, RuleSpec
-from sim.behaviours.trust import TrustSignals
-
-PARTNERS, LINKS = 60, 3
-"""Rows (partners or deals) and portfolio links of generated inputs."""
-WEEK = 12.0 / 52.0
-"""A weekly step, in months."""
-HUGE = 1e6
-"""The 'large value' used for a parameter without an upper bound."""
-TINY = 1e-6
-"""Distance from an open bound (``gt``/``lt``) used as that end of the range."""
+from sim.testing.inputs import LINKS, PARTNERS, WEEK, extreme_inputs, random_inputs
+from sim.testing.outputs import assert_shape, assert_within, exercise
+from sim.testing.params import extreme_params, is_valid, numeric_fields, random_params
 
 RuleLike = RuleSpec | type[Rule] | str
-
-
-# ----------------------------------------------------------------------------- outputs and bounds
-@dataclass(frozen=True)
-class Call:
-    """One protocol method called on inputs: its name, arguments, output and what bounds it."""
-
-    method: str
-    args: tuple[Any, ...]
-    output: np.ndarray
-    bounds: str  # "unit" (in [0, 1]) | "nonnegative" | "shares"
-    shape: tuple[int, ...]
 
 
 @dataclass
@@ -112,273 +87,6 @@ def as_spec(rule: RuleLike) -> RuleSpec:
     raise ValueError(f"{rule!r} is not a registered rule; decorate it with @register(...)")
 
 
-# ----------------------------------------------------------------------------- inputs
-def _shares(rng: np.random.Generator, active: np.ndarray) -> np.ndarray:
-    """Valid attention rows: random over active links and the outside option, 0 on exited links."""
-    weights = rng.random((active.shape[0], active.shape[1] + 1))
-    weights[:, :-1] *= active
-    return weights / weights.sum(axis=1, keepdims=True)
-
-
-def random_inputs(
-    slot: str, rng: np.random.Generator, dt: float = 1.0, n: int = PARTNERS, k: int = LINKS
-) -> dict[str, tuple[Any, ...]]:
-    """Random valid arguments for each protocol method of ``slot``: method -> positional args.
-
-    ``n`` rows (partners, or deals for per-deal slots), ``k`` links per partner; the first partner
-    has every link exited.
-    """
-    if slot == "partner_attention":
-        active = rng.random((n, k)) < 0.8
-        active[0] = False
-        x = AttentionInputs(
-            profit=rng.normal(0.05, 0.2, (n, k)),
-            trust=rng.random((n, k)),
-            capability=rng.random((n, k)),
-            conflict=rng.exponential(1.0, (n, k)),
-            active=active,
-            outside_profit=rng.normal(0.05, 0.2, n),
-            outside_trust=float(rng.random()),
-            outside_capability=float(rng.random()),
-            shares=_shares(rng, active),
-            dt=dt,
-        )
-        return {"allocate": (x,), "allocate(initial)": (x,)}
-    if slot == "trust":
-        invitations = rng.poisson(1.0, (n, k)).astype(float)
-        signals = TrustSignals(
-            wins=rng.poisson(1.0, (n, k)).astype(float),
-            conflicts_lost=rng.poisson(0.5, (n, k)).astype(float),
-            conflicts_kept=rng.poisson(0.5, (n, k)).astype(float),
-            invitations=invitations,
-            invitation_stage_sum=invitations * rng.random((n, k)),
-            communication=rng.random((n, k)),
-            profit_shortfall=rng.random((n, k)),
-            surprise_loss=rng.exponential(0.5, (n, k)),
-            surprise_gain=rng.exponential(0.5, (n, k)),
-            anchor=rng.random((n, k)),
-            dt=dt,
-        )
-        surprise = (rng.random(n), rng.uniform(0, 24, n), rng.uniform(0, 12, n), rng.random(n))
-        return {"update": (rng.random((n, k)), signals), "surprise": surprise}
-    if slot == "capability":
-        signals = CapabilitySignals(
-            enablement=rng.uniform(0, 5000, (n, k)),
-            attention=rng.random((n, k)),
-            deals_worked=rng.poisson(2.0, (n, k)) * rng.random((n, k)),
-            dt=dt,
-        )
-        return {"update": (rng.random((n, k)), signals)}
-    if slot == "rep_engagement":
-        registered = rng.random(n) < 0.5
-        return {
-            "cosell_probability": (rng.uniform(0, 10, n), rng.uniform(0, 10, n)),
-            "contest_probability": (
-                rng.uniform(0, 10, n),
-                rng.uniform(0, 10, n),
-                rng.random(n),
-                registered,
-            ),
-            "takeover_probability": (registered,),
-        }
-    if slot == "deal_outcome":
-        x = DealInputs(
-            strength=rng.random(n),
-            partner_capability=rng.random(n),
-            influence=rng.random(n),
-            has_rep=rng.random(n) < 0.5,
-            disputed=rng.random(n) < 0.3,
-        )
-        return {"win_probability": (x,), "services_share": (x,)}
-    raise ValueError(f"no input generator for slot {slot!r}; slots are {', '.join(registry.SLOTS)}")
-
-
-def extreme_inputs(slot: str, dt: float = 1.0) -> Iterator[dict[str, tuple[Any, ...]]]:
-    """Edge inputs for ``slot``: everything at zero or exited, and huge counts, profits and spend."""
-    rng = np.random.default_rng(0)
-    base = random_inputs(slot, rng, dt, n=4, k=2)
-    for scale in (0.0, 1e3):
-        yield {method: _scaled(args, scale) for method, args in base.items()}
-
-
-_BOUNDED_INPUTS = """
-    trust capability outside_trust outside_capability shares communication profit_shortfall
-    anchor attention strength partner_capability influence dt
-"""
-"""Input fields that are 0..1 states or the step length: kept as drawn in extreme inputs."""
-
-
-def _scaled(args: tuple[Any, ...], scale: float) -> tuple[Any, ...]:
-    """Arguments with every unbounded quantity set to ``scale`` (0..1 states stay in range)."""
-    bounded = set(_BOUNDED_INPUTS.split())
-
-    def fix(name: str, value: Any) -> Any:
-        if name in bounded or isinstance(value, bool):
-            return value
-        if isinstance(value, np.ndarray) and value.dtype == bool:
-            return np.zeros_like(value) if name == "active" and scale == 0 else value
-        if name == "invitation_stage_sum":
-            return value  # kept consistent with invitations below
-        return np.full_like(np.asarray(value, dtype=float), scale)
-
-    out = []
-    for arg in args:
-        if is_dataclass(arg):
-            values = {f.name: fix(f.name, getattr(arg, f.name)) for f in fields(arg)}
-            if "invitations" in values:
-                values["invitation_stage_sum"] = values["invitations"] * 0.9
-            if "outside_profit" in values and scale:
-                values["outside_profit"] = -values["outside_profit"]  # huge on both sides
-            if "shares" in values:
-                active = values["active"]
-                values["shares"] = _shares(np.random.default_rng(1), active)
-            out.append(type(arg)(**values))
-        elif isinstance(arg, np.ndarray) and arg.dtype != bool and scale and arg.max() > 1:
-            out.append(np.full_like(arg, scale, dtype=float))
-        else:
-            out.append(arg)
-    return tuple(out)
-
-
-def _method(rule: Rule, name: str) -> Callable[..., Any]:
-    if name == "allocate(initial)":
-        return lambda x: rule.allocate(x, initial=True)
-    return getattr(rule, name)
-
-
-def _shape(slot: str, method: str, args: tuple[Any, ...]) -> tuple[int, ...]:
-    if slot == "partner_attention":
-        n, k = args[0].active.shape
-        return (n, k + 1)
-    if slot in ("trust", "capability") and method == "update":
-        return np.shape(args[0])
-    return (len(np.asarray(args[0] if not is_dataclass(args[0]) else args[0].strength)),)
-
-
-_BOUNDS = {
-    "partner_attention": "shares",
-    "trust": "unit",
-    "capability": "unit",
-    "rep_engagement": "unit",
-    "deal_outcome": "unit",
-}
-
-
-def exercise(rule: Rule, slot: str, inputs: dict[str, tuple[Any, ...]]) -> list[Call]:
-    """Call each protocol method on its inputs, checking that the inputs are left untouched."""
-    calls = []
-    for method, args in inputs.items():
-        before = copy.deepcopy(args)
-        with np.errstate(over="ignore", under="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            output = np.asarray(_method(rule, method)(*args))
-        _assert_untouched(before, args, method)
-        bounds = "nonnegative" if method == "surprise" else _BOUNDS[slot]
-        calls.append(Call(method, args, output, bounds, _shape(slot, method, args)))
-    return calls
-
-
-def _assert_untouched(before: Any, after: Any, method: str) -> None:
-    if is_dataclass(before):
-        for f in fields(before):
-            _assert_untouched(getattr(before, f.name), getattr(after, f.name), method)
-    elif isinstance(before, tuple):
-        for b, a in zip(before, after, strict=True):
-            _assert_untouched(b, a, method)
-    else:
-        assert np.array_equal(before, after), f"{method} modified its input in place"
-
-
-def assert_shape(call: Call, context: str = "") -> None:
-    """The output of ``call`` is a float array of its shape with no NaN or infinity."""
-    name, out = f"{call.method}{context}", call.output
-    assert out.shape == call.shape, f"{name}: shape {out.shape}, expected {call.shape}"
-    assert np.issubdtype(out.dtype, np.floating), f"{name}: dtype {out.dtype}, expected float"
-    assert np.all(np.isfinite(out)), f"{name}: NaN or infinite output"
-
-
-def assert_within(call: Call, context: str = "") -> None:
-    """The output of ``call`` is finite, of its shape, and within its bounds."""
-    assert_shape(call, context)
-    name, out = f"{call.method}{context}", call.output
-    if call.bounds == "nonnegative":
-        assert np.all(out >= 0), f"{name}: negative output (min {out.min()})"
-        return
-    assert np.all((out >= 0) & (out <= 1)), (
-        f"{name}: output outside [0, 1] (min {out.min()}, max {out.max()})"
-    )
-    if call.bounds == "shares":
-        x = call.args[0]
-        sums = out.sum(axis=1)
-        assert np.allclose(sums, 1.0, rtol=0, atol=1e-9), (
-            f"{name}: attention rows must sum to 1, got {sums[~np.isclose(sums, 1.0)][:3]}"
-        )
-        assert np.all(out[:, :-1][~x.active] == 0), f"{name}: attention on an exited link"
-
-
-# ----------------------------------------------------------------------------- parameters
-def bounds_of(field_info: Any) -> tuple[float, float]:
-    """The smallest and largest valid value of a numeric parameter (``HUGE`` if unbounded)."""
-    low, high = -HUGE, HUGE
-    for item in field_info.metadata:
-        if isinstance(item, annotated_types.Ge):
-            low = float(item.ge)
-        elif isinstance(item, annotated_types.Gt):
-            low = float(item.gt) + TINY
-        elif isinstance(item, annotated_types.Le):
-            high = float(item.le)
-        elif isinstance(item, annotated_types.Lt):
-            high = float(item.lt) - TINY
-    return low, high
-
-
-def numeric_fields(spec: RuleSpec) -> dict[str, Any]:
-    """The rule's parameters that are numbers."""
-    return {
-        name: info
-        for name, info in spec.cls.Params.model_fields.items()
-        if info.annotation in (float, int)
-    }
-
-
-def extreme_params(spec: RuleSpec, base: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Each numeric parameter at each end of its range, then all low and all high together, over
-    ``base``; combinations the schema rejects (cross-field rules) are left out."""
-    base = dict(base or {})
-    ends = {name: bounds_of(info) for name, info in numeric_fields(spec).items()}
-    whole = {n for n, info in numeric_fields(spec).items() if info.annotation is int}
-    for name in whole:
-        ends[name] = (math.ceil(ends[name][0]), math.floor(ends[name][1]))
-    candidates = [{**base, name: end} for name, pair in ends.items() for end in pair]
-    candidates += [{**base, **{name: pair[0] for name, pair in ends.items()}}]
-    candidates += [{**base, **{name: pair[1] for name, pair in ends.items()}}]
-    return [p for p in candidates if _valid(spec, p)]
-
-
-def random_params(
-    spec: RuleSpec, rng: np.random.Generator, base: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Every numeric parameter drawn in its range: uniformly on short ranges, log-uniformly else."""
-    out = dict(base or {})
-    for name, info in numeric_fields(spec).items():
-        low, high = bounds_of(info)
-        if high - low <= 1.0:
-            value = float(rng.uniform(low, high))
-        else:
-            value = float(np.exp(rng.uniform(np.log(max(low, TINY)), np.log(high))))
-        out[name] = round(value) if info.annotation is int else value
-    return out
-
-
-def _valid(spec: RuleSpec, params: dict[str, Any]) -> bool:
-    try:
-        spec.cls.Params.model_validate(params)
-    except ValidationError:
-        return False
-    return True
-
-
-# ----------------------------------------------------------------------------- the properties
 def _build(spec: RuleSpec, params: dict[str, Any] | None) -> Rule:
     """An instance with ``params``; ``spec.runnable`` (where the registry has it) fills in a form
     the author did not write, so every check runs on the population form."""
@@ -398,7 +106,7 @@ def check_params(spec: RuleSpec, seed: int, params: dict[str, Any] | None) -> No
         raise AssertionError("an unknown parameter 'no_such_param' was accepted")
     for name in numeric_fields(spec):
         for value in ("0.5", True, math.inf):
-            if _valid(spec, {**(params or {}), name: value}):
+            if is_valid(spec, {**(params or {}), name: value}):
                 raise AssertionError(f"parameter {name} accepted {value!r}; use RuleParams")
     if params:
         spec.cls.Params.model_validate(params)
@@ -480,7 +188,7 @@ def check_random_params(spec: RuleSpec, seed: int, params: dict[str, Any] | None
     rng = np.random.default_rng(seed)
     for _ in range(10):
         drawn = random_params(spec, rng, params)
-        if not _valid(spec, drawn):
+        if not is_valid(spec, drawn):
             continue
         for call in exercise(_build(spec, drawn), spec.slot, random_inputs(spec.slot, rng, WEEK)):
             assert_within(call, f" with {drawn}")
@@ -575,71 +283,3 @@ def check_rule(
         else:
             report.passed.append(name)
     return report
-
-
-class RuleContract:
-    """Base class for a rule's pytest class: one test per property of :data:`CHECKS`.
-
-    Set ``rule`` (the class, ``"slot:name[@N]"`` or a spec) and optionally ``params`` and ``seed``;
-    add the rule's own known-answer tests as further methods::
-
-        class TestSatisficing(RuleContract):
-            rule = Satisficing
-    """
-
-    rule: ClassVar[RuleLike]
-    params: ClassVar[dict[str, Any] | None] = None
-    seed: ClassVar[int] = 0
-
-    def _check(self, name: str) -> None:
-        try:
-            run_check(name, self.rule, seed=self.seed, params=self.params)
-        except Skip as why:
-            import pytest
-
-            pytest.skip(str(why))
-
-    def test_params(self) -> None:
-        self._check("params")
-
-    def test_documented(self) -> None:
-        self._check("documented")
-
-    def test_reproducible(self) -> None:
-        self._check("reproducible")
-
-    def test_shapes(self) -> None:
-        self._check("shapes")
-
-    def test_invariants(self) -> None:
-        self._check("invariants")
-
-    def test_extreme_inputs(self) -> None:
-        self._check("extreme_inputs")
-
-    def test_extreme_params(self) -> None:
-        self._check("extreme_params")
-
-    def test_random_params(self) -> None:
-        self._check("random_params")
-
-    def test_forms_agree(self) -> None:
-        self._check("forms_agree")
-
-
-__all__ = [
-    "CHECKS",
-    "Call",
-    "RuleContract",
-    "RuleReport",
-    "Skip",
-    "as_spec",
-    "assert_shape",
-    "assert_within",
-    "check_rule",
-    "exercise",
-    "extreme_params",
-    "random_inputs",
-    "random_params",
-    "run_check",
-]
