@@ -102,10 +102,10 @@ def fake_output():
 def break_runs(monkeypatch: pytest.MonkeyPatch):
     """Make chosen runs fail: ``break_runs(fault)`` wraps the runner's ``simulate`` so that call
     number ``n`` (1-based) raises ``fault(config, seed, n)`` when that returns an exception."""
-    import sim.experiments.runner
+    import sim.experiments.tasks
 
     def install(fault) -> None:
-        real, calls = sim.experiments.runner.simulate, []
+        real, calls = sim.experiments.tasks.simulate, []
 
         def simulate(config, seed):
             calls.append(1)
@@ -114,6 +114,6 @@ def break_runs(monkeypatch: pytest.MonkeyPatch):
                 raise error
             return real(config, seed)
 
-        monkeypatch.setattr(sim.experiments.runner, "simulate", simulate)
+        monkeypatch.setattr(sim.experiments.tasks, "simulate", simulate)
 
     return install

@@ -25,7 +25,7 @@ from click.testing import CliRunner, Result
 from cli import main
 from sim.behaviours import discovery, registry, resolve
 from sim.behaviours.discovery import PluginError, load_plugin_file
-from sim.experiments.runner import RunTask
+from sim.experiments.tasks import RunTask
 from tests.conftest import TINY_YAML
 
 PLUGINS = Path(__file__).parent / "plugins"
@@ -306,9 +306,9 @@ def test_an_interrupted_plugin_run_says_to_resume_with_the_plugin(
 ) -> None:
     """The scenario needs the plugin's rule again when it resumes, so the printed resume command
     carries ``--plugin FILE``, and following it finishes the folder."""
-    import sim.experiments.runner
+    import sim.experiments.tasks
 
-    real, calls = sim.experiments.runner.simulate, []
+    real, calls = sim.experiments.tasks.simulate, []
 
     def simulate(config, seed, **options):
         calls.append(1)
@@ -316,7 +316,7 @@ def test_an_interrupted_plugin_run_says_to_resume_with_the_plugin(
             raise KeyboardInterrupt()
         return real(config, seed, **options)
 
-    monkeypatch.setattr(sim.experiments.runner, "simulate", simulate)
+    monkeypatch.setattr(sim.experiments.tasks, "simulate", simulate)
     out, args = tmp_path / "out", ("--workers", "1", "--replicates", "1", "--no-progress")
     first = _sim("run", _scenario(tmp_path), "--plugin", EVEN_SPLIT, "--out", out, *args)
     assert first.exit_code == 130, first.output

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 import sim.experiments.runner
-from sim.experiments.runner import RunTask, UnknownVariantError, plan_runs, run_one, run_scenario
+from sim.experiments.runner import UnknownVariantError, plan_runs, run_scenario
+from sim.experiments.tasks import RunTask, run_one
 
 FILES = ("timeseries.csv", "runs.csv", "summary.csv")
 
@@ -81,13 +82,13 @@ def test_runs_finishing_out_of_order_are_written_in_plan_order(
 ) -> None:
     """With any executor, files list runs in plan order whatever order they finish in."""
     reference = _run(tiny_scenario, tmp_path / "ref")
-    real = sim.experiments.runner.simulate
+    real = sim.experiments.tasks.simulate
 
     def late_first(config, seed):  # replicate 0 finishes last
         time.sleep(0.3 if seed.spawn_key == (0,) else 0.0)
         return real(config, seed)
 
-    monkeypatch.setattr(sim.experiments.runner, "simulate", late_first)
+    monkeypatch.setattr(sim.experiments.tasks, "simulate", late_first)
     with cf.ThreadPoolExecutor(4) as pool:
         threaded = _run(tiny_scenario, tmp_path / "threads", executor=pool)
     for name in FILES:
@@ -125,14 +126,14 @@ def test_a_malformed_run_output_is_a_failed_run(
     tiny_config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The runner checks what simulate returns against the column contract."""
-    real = sim.experiments.runner.simulate
+    real = sim.experiments.tasks.simulate
 
     def missing_metric(config, seed):
         output = real(config, seed)
         output.timeseries = output.timeseries.drop(columns="win_rate")
         return output
 
-    monkeypatch.setattr(sim.experiments.runner, "simulate", missing_metric)
+    monkeypatch.setattr(sim.experiments.tasks, "simulate", missing_metric)
     result = run_one(RunTask("base", 0, tiny_config))
     assert result.output is None
     assert result.error.startswith("ValueError: simulate returned timeseries columns")

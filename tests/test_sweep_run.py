@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-import sim.experiments.runner
+import sim.experiments.tasks
 from cli import main
 from sim.experiments.runner import Terminated, interrupts_once
 from sim.experiments.sweep_run import plan_sweep, read_samples, run_sweep
@@ -75,7 +75,7 @@ def _count_runs(monkeypatch: pytest.MonkeyPatch, interrupt_at: int | None = None
         finished.append((acme.program.margin, acme.direct_reps, seed.spawn_key[0]))
         return output
 
-    monkeypatch.setattr(sim.experiments.runner, "simulate", counting)
+    monkeypatch.setattr(sim.experiments.tasks, "simulate", counting)
     return finished
 
 
@@ -377,9 +377,9 @@ def test_resumed_run_keeps_the_engine_it_was_started_with(
 ) -> None:
     """`sim run --engine per-agent`, interrupted, then `sim run --resume DIR`: the runs the resume
     does use the per-agent engine too (read from the manifest), not the default."""
-    import sim.experiments.runner
+    import sim.experiments.tasks
 
-    real, engines = sim.experiments.runner.simulate, []
+    real, engines = sim.experiments.tasks.simulate, []
 
     def simulate(config, seed, **options):
         engines.append(options.get("engine", "population"))
@@ -387,7 +387,7 @@ def test_resumed_run_keeps_the_engine_it_was_started_with(
             raise KeyboardInterrupt()
         return real(config, seed, **options)
 
-    monkeypatch.setattr(sim.experiments.runner, "simulate", simulate)
+    monkeypatch.setattr(sim.experiments.tasks, "simulate", simulate)
     folder = tmp_path / "run"
     args = ("--no-progress", "--workers", "1")
     first = _sim("run", tiny_yaml, "--out", folder, "--engine", "per-agent", *args)

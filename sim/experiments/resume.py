@@ -17,9 +17,10 @@ from typing import Any, Literal
 import sim
 from sim.experiments import reader
 from sim.experiments.folder_layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
-from sim.experiments.runner import RunSummary, RunTask, execute
+from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import SAMPLES_FILE
 from sim.experiments.sweep_run import read_samples, sweep_tasks
+from sim.experiments.tasks import RunTask
 from sim.experiments.writer import ResultWriter, RunRecord
 
 WRITER_KEYS = frozenset(

@@ -19,31 +19,24 @@ import concurrent.futures as cf
 import contextlib
 import signal
 import threading
-import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from sim.behaviours.discovery import load_plugin_files, loaded_plugin_files
 from sim.experiments.executors import process_pool, stop_pool
 from sim.experiments.progress import Progress
+from sim.experiments.tasks import RunResult, RunTask, run_one
 from sim.experiments.writer import (
     FolderStatus,
-    PreparedRun,
     ResultWriter,
     RunRecord,
     create_result_folder,
-    prepare_run,
     resolved_scenario_yaml,
 )
-from sim.model.channel_model import simulate
-from sim.model.metrics import METRICS, RUN_COLUMNS, RunOutput
-from sim.scenario.schema import ScenarioConfig
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -82,45 +75,6 @@ def interrupts_once() -> Iterator[None]:
 
 class UnknownVariantError(ValueError):
     """``variants=`` named a variant the scenario does not have."""
-
-
-@dataclass(frozen=True)
-class RunTask:
-    """One run to do: a resolved variant config and its replicate seed.
-
-    ``plugins`` are the plugin files loaded where the task was made; a worker process imports them
-    again before the run, so their rules resolve there too.
-    """
-
-    variant: str
-    replicate: int
-    config: ScenarioConfig
-    engine: str = "population"
-    plugins: tuple[str, ...] = field(default_factory=loaded_plugin_files)
-
-    @property
-    def spawn_key(self) -> tuple[int, ...]:
-        return (self.replicate,)
-
-    @property
-    def seed(self) -> np.random.SeedSequence:
-        return np.random.SeedSequence(entropy=self.config.seed, spawn_key=self.spawn_key)
-
-    def record(self) -> RunRecord:
-        return RunRecord(self.variant, self.replicate, self.config.seed, self.spawn_key)
-
-
-@dataclass
-class RunResult:
-    """What a worker sends back: the output of an ``ok`` run, or the error of a failed one."""
-
-    variant: str
-    replicate: int
-    output: RunOutput | None
-    error: str | None
-    traceback: str | None
-    seconds: float
-    prepared: PreparedRun | None = None
 
 
 @dataclass
@@ -179,40 +133,6 @@ def plan_runs(scenario: Scenario, variants: Sequence[str] | None = None) -> list
         if name in chosen
         for r in range(scenario.variants[name].replicates)
     ]
-
-
-def run_one(task: RunTask) -> RunResult:
-    """Run one task; an exception becomes a failed result (message and traceback), not a raise."""
-    start = time.perf_counter()
-    try:
-        load_plugin_files(task.plugins)
-        # Only a non-default engine is passed on, so stand-ins for simulate(config, seed) still fit.
-        options = {"engine": task.engine} if task.engine != "population" else {}
-        output = simulate(task.config, task.seed, **options)
-        _check_output(output)
-        prepared = prepare_run(task.variant, task.replicate, output)
-    except Exception as exc:  # a failed run is recorded and the others go on
-        seconds = time.perf_counter() - start
-        message = f"{type(exc).__name__}: {exc}"
-        return RunResult(
-            task.variant, task.replicate, None, message, traceback.format_exc(), seconds
-        )
-    seconds = time.perf_counter() - start
-    return RunResult(task.variant, task.replicate, output, None, None, seconds, prepared)
-
-
-def _check_output(output: RunOutput) -> None:
-    expected_ts = ["step", "month", "vendor", *METRICS]
-    expected_runs = ["vendor", *RUN_COLUMNS]
-    if list(output.timeseries.columns) != expected_ts:
-        raise ValueError(
-            f"simulate returned timeseries columns {list(output.timeseries.columns)}, "
-            f"expected {expected_ts}"
-        )
-    if list(output.runs.columns) != expected_runs:
-        raise ValueError(
-            f"simulate returned runs columns {list(output.runs.columns)}, expected {expected_runs}"
-        )
 
 
 def run_scenario(
@@ -413,14 +333,11 @@ def _result(future: cf.Future[RunResult], task: RunTask) -> RunResult:
 
 
 __all__ = [
-    "RunResult",
     "RunSummary",
-    "RunTask",
     "Terminated",
     "UnknownVariantError",
     "execute",
     "plan_runs",
-    "run_one",
     "run_scenario",
     "interrupts_once",
 ]

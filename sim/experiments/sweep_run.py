@@ -25,7 +25,7 @@ import pandas as pd
 
 import sim
 from sim.experiments.folder_layout import RESOLVED_FILE, atomic_open
-from sim.experiments.runner import RunSummary, RunTask, execute
+from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import (
     SAMPLES_FILE,
     Design,
@@ -33,6 +33,7 @@ from sim.experiments.sweep_design import (
     samples_frame,
     sweep_manifest,
 )
+from sim.experiments.tasks import RunTask
 from sim.experiments.writer import ResultWriter, RunRecord, create_result_folder
 from sim.scenario.errors import unwrap
 from sim.scenario.overrides import resolve_path
