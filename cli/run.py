@@ -528,7 +528,7 @@ def compare(
     from analysis.compare_plots import write_comparison
     from analysis.console import print_comparison
     from analysis.sources import open_source
-    from sim.experiments.writer import ResultsError
+    from sim.experiments.folder_layout import ResultsError
 
     try:
         window = parse_window(months)
@@ -678,7 +678,7 @@ def sensitivity(
     from analysis.sensitivity import DESCRIPTION, METHOD_OF
     from analysis.sensitivity_plots import write_sensitivity
     from analysis.sweeps import load_sweep
-    from sim.experiments.writer import ResultsError
+    from sim.experiments.folder_layout import ResultsError
 
     try:
         sweep = load_sweep(folder)
@@ -707,7 +707,7 @@ def report(folder: Path, out: Path | None) -> None:
     reproduce; for a sweep, sensitivity indices and the trade-off scatter.
     """
     from analysis.report import write_report
-    from sim.experiments.writer import ResultsError
+    from sim.experiments.folder_layout import ResultsError
 
     if out is not None and out.parent and not out.parent.is_dir():
         _fail(f"--out {out}: folder {out.parent} does not exist")

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.writer import ResultWriter, RunRecord
+from sim.experiments.manifest import RunRecord
+from sim.experiments.writer import ResultWriter
 from sim.model.metrics import METRICS, RUN_COLUMNS, RunOutput
 
 

@@ -17,7 +17,8 @@ from analysis.plots import (
     revenue_mix_figure,
     variant_colours,
 )
-from sim.experiments.writer import ResultWriter, RunRecord, load_results
+from sim.experiments import ResultWriter, load_results
+from sim.experiments.manifest import RunRecord
 
 PNGS = {
     "channel_revenue.png",

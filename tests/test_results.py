@@ -11,14 +11,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.experiments.writer import (
-    ResultsError,
-    ResultWriter,
-    RunRecord,
-    atomic_open,
-    create_result_folder,
-    load_results,
-)
+from sim.experiments import ResultsError, ResultWriter, create_result_folder, load_results
+from sim.experiments.folder_layout import atomic_open
+from sim.experiments.manifest import RunRecord
 
 # Pinned from CONTRACT.md and DESIGN.md section 6: scripts and notebooks read these names.
 METRIC_COLUMNS = [

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from analysis.effects import paired_differences, run_measures
 from cli import main
+from sim.experiments import load_results
 from sim.experiments.runner import run_scenario
-from sim.experiments.writer import load_results
 from sim.scenario import load_scenario
 from sim.validation.facts import plateau_month
 

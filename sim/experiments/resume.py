@@ -17,11 +17,12 @@ from typing import Any, Literal
 import sim
 from sim.experiments import reader
 from sim.experiments.folder_layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
+from sim.experiments.manifest import RunRecord
 from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import SAMPLES_FILE
 from sim.experiments.sweep_run import read_samples, sweep_tasks
 from sim.experiments.tasks import RunTask
-from sim.experiments.writer import ResultWriter, RunRecord
+from sim.experiments.writer import ResultWriter
 
 WRITER_KEYS = frozenset(
     "format status scenario package command_line started finished resumed python implementation "

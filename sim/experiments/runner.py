@@ -28,15 +28,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.experiments.executors import process_pool, stop_pool
+from sim.experiments.folder_layout import FolderStatus
+from sim.experiments.manifest import RunRecord, resolved_scenario_yaml
 from sim.experiments.progress import Progress
 from sim.experiments.tasks import RunResult, RunTask, run_one
-from sim.experiments.writer import (
-    FolderStatus,
-    ResultWriter,
-    RunRecord,
-    create_result_folder,
-    resolved_scenario_yaml,
-)
+from sim.experiments.writer import ResultWriter, create_result_folder
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario

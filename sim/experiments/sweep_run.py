@@ -25,6 +25,7 @@ import pandas as pd
 
 import sim
 from sim.experiments.folder_layout import RESOLVED_FILE, atomic_open
+from sim.experiments.manifest import RunRecord
 from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import (
     SAMPLES_FILE,
@@ -34,7 +35,7 @@ from sim.experiments.sweep_design import (
     sweep_manifest,
 )
 from sim.experiments.tasks import RunTask
-from sim.experiments.writer import ResultWriter, RunRecord, create_result_folder
+from sim.experiments.writer import ResultWriter, create_result_folder
 from sim.scenario.errors import unwrap
 from sim.scenario.overrides import resolve_path
 from sim.scenario.resolution import dump_yaml, resolved_document, with_overrides

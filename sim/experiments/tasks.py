@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.behaviours.discovery import load_plugin_files, loaded_plugin_files
+from sim.experiments.manifest import RunRecord
 from sim.experiments.run_rows import PreparedRun, prepare_run
-from sim.experiments.writer import RunRecord
 from sim.model.channel_model import simulate
 from sim.model.metrics import METRICS, RUN_COLUMNS, RunOutput
 from sim.scenario.schema import ScenarioConfig

@@ -1,7 +1,8 @@
-"""Result folders: creating one, streaming runs into it, the manifest.
+"""Result folders: creating one, streaming runs into it, writing its files and manifest.
 
-The layout and atomic writes live in :mod:`sim.experiments.folder_layout`, the replicate summary in :mod:`sim.experiments.summary`
-and re-opening a folder in :mod:`sim.experiments.reader`; this module re-exports their public names.
+The layout and atomic writes live in :mod:`sim.experiments.folder_layout`, what the manifest
+records in :mod:`sim.experiments.manifest`, the replicate summary in
+:mod:`sim.experiments.summary` and re-opening a folder in :mod:`sim.experiments.reader`.
 
 A result folder (CONTRACT.md) holds::
 
@@ -14,8 +15,8 @@ A result folder (CONTRACT.md) holds::
 
 Every file appears under its final name only when it is complete (written under a temporary name in
 the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. While runs go
-on, each finished run is saved in the folder's journal (``.parts/``, :mod:`sim.experiments.journal`); the files
-are assembled from it in plan order, so an interrupted folder can be finished by ``--resume``
+on, each finished run is saved in the folder's journal (``.parts/``, :mod:`sim.experiments.journal`);
+the files are assembled from it in plan order, so an interrupted folder can be finished by ``--resume``
 (:mod:`sim.experiments.resume`) into exactly the files of an uninterrupted run. The manifest is
 written first with status ``incomplete`` and rewritten at the end with ``complete``, ``failed-runs``
 or, after an interruption, ``incomplete`` again: a folder is complete only when its manifest says so.
@@ -25,9 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib.metadata
 import json
-import platform
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,11 +36,9 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim.behaviours import discovery
 from sim.experiments import journal
 from sim.experiments.folder_layout import (
     FORMAT,
-    LIBRARIES,
     MANIFEST_FILE,
     PARQUET_FILE,
     RESOLVED_FILE,
@@ -54,44 +51,14 @@ from sim.experiments.folder_layout import (
     FolderStatus,
     ResultsError,
     ResultsWriteError,
-    RunStatus,
     atomic_open,
     atomic_write_text,
 )
-from sim.experiments.reader import ResultSet, load_results
+from sim.experiments.manifest import RunRecord, environment, timestamp
 from sim.experiments.run_rows import ParquetStream, PreparedRun, prepare_run
-from sim.experiments.summary import run_values, summarise
+from sim.experiments.summary import summarise
 from sim.model.metrics import RunOutput
 from sim.scenario.names import name_problem
-
-
-@dataclass
-class RunRecord:
-    """One planned run and how it went.
-
-    Attributes:
-        variant: variant name.
-        replicate: replicate number, 0-based.
-        entropy: ``SeedSequence`` entropy (the scenario seed).
-        spawn_key: ``SeedSequence`` spawn key, ``(replicate,)``.
-        status: ``ok``, ``failed`` or ``not-run`` (interrupted before it finished).
-        error: ``ExceptionType: message`` of a failed run.
-        traceback: full traceback text of a failed run.
-        seconds: wall time of the run.
-    """
-
-    variant: str
-    replicate: int
-    entropy: int
-    spawn_key: tuple[int, ...]
-    status: RunStatus = "not-run"
-    error: str | None = None
-    traceback: str | None = None
-    seconds: float | None = None
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.variant, self.replicate)
 
 
 # ----------------------------------------------------------------------------- folders
@@ -172,62 +139,6 @@ def _failed_file(exc: OSError, default: Path) -> Path:
     return default
 
 
-def resolved_scenario_yaml(scenario: Any, ran: Sequence[str] | None = None) -> str:
-    """The scenario as one re-runnable YAML file with every default filled in.
-
-    The top level is the ``base`` variant fully resolved; every other variant is written under
-    ``variants:`` as only the keys where its resolved document differs from base (lists whole), so
-    ``sim run scenario.resolved.yaml`` runs the same configurations again.
-    """
-    from sim.scenario import dump_yaml, resolved_document
-
-    names = list(scenario.variants)
-    base = resolved_document(scenario.variants[names[0]])
-    doc = dict(base)
-    others = {name: _diff(resolved_document(scenario.variants[name]), base) for name in names[1:]}
-    if others:
-        doc["variants"] = others
-    ran_text = ", ".join(ran if ran is not None else names)
-    header = (
-        f"# Fully resolved scenario {scenario.name!r}, written by sim {sim.__version__}.\n"
-        f"# Variants that ran: {ran_text}. Re-run with: sim run {RESOLVED_FILE}\n"
-    )
-    return header + dump_yaml(doc)
-
-
-def _diff(doc: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        if key not in base:
-            out[key] = value
-        elif isinstance(value, dict) and isinstance(base[key], dict):
-            sub = _diff(value, base[key])
-            if sub:
-                out[key] = sub
-        elif value != base[key]:
-            out[key] = value
-    return out
-
-
-def environment() -> dict[str, Any]:
-    """Python, platform and library versions for the manifest."""
-    libraries = {}
-    for lib in LIBRARIES:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            libraries[lib] = importlib.metadata.version(lib)
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "libraries": libraries,
-        "plugins": discovery.provenance(),  # behaviour rules from outside the engine
-    }
-
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
 # ----------------------------------------------------------------------------- writer
 class _Frames:
     """Many small tables appended one by one, kept as a few large ones (a DataFrame per run costs
@@ -291,8 +202,8 @@ class ResultWriter:
         self.resumes: list[dict[str, Any]] = []
         if self.resume:
             previous = self.previous or {}
-            self.started = previous.get("started") or _now()
-            self.resumes = [*previous.get("resumed", []), {"at": _now(), "command_line": None}]
+            self.started = previous.get("started") or timestamp()
+            self.resumes = [*previous.get("resumed", []), {"at": timestamp(), "command_line": None}]
             self.resumes[-1]["command_line"] = self.command_line
             self.command_line = previous.get("command_line", self.command_line)
             for i in sorted(journal.saved_indices(self.folder)):
@@ -300,7 +211,7 @@ class ResultWriter:
                 if payload is not None:
                     self.plan[i] = payload[0]
         else:
-            self.started = _now()
+            self.started = timestamp()
         try:  # nothing has run yet: a failure here is a problem with the folder (exit 2)
             if not self.resume:
                 atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
@@ -379,7 +290,7 @@ class ResultWriter:
             else "complete"
         )  # fmt: skip
         with self._writing(self.folder / MANIFEST_FILE):
-            self._write_manifest(status, finished=_now())
+            self._write_manifest(status, finished=timestamp())
         if status != "incomplete":
             journal.remove_journal(self.folder)
         return status
@@ -402,7 +313,7 @@ class ResultWriter:
             error = ResultsWriteError(self.folder, _failed_file(exc, path), _reason(exc))
             self.info = {**self.info, "write_error": str(error)}
             with contextlib.suppress(OSError):  # the disk may well still be full
-                self._write_manifest("incomplete", finished=_now())
+                self._write_manifest("incomplete", finished=timestamp())
             raise error from exc
 
     def _write_manifest(self, status: FolderStatus, finished: str | None) -> None:
@@ -439,8 +350,4 @@ class ResultWriter:
         atomic_write_text(self.folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
 
 
-__all__ = [
-    "PreparedRun", "ResultSet", "ResultWriter", "ResultsError", "RunRecord", "atomic_open",
-    "atomic_write_text", "create_result_folder", "load_results", "prepare_run",
-    "resolved_scenario_yaml", "run_values", "summarise",
-]  # fmt: skip
+__all__ = ["ResultWriter", "create_result_folder"]
