@@ -1,5 +1,34 @@
-"""``sim``: the command line."""
+"""``sim``: the command line. Thin click commands that parse, call the library and print, one
+module per verb family; exit codes and error handling in :mod:`cli.common`.
+"""
 
-from cli.run import main
+from __future__ import annotations
+
+import click
+
+import sim
+from cli import analyse, authoring, check_facts, run, sweep
+from cli.common import SimGroup
+
+
+@click.group(cls=SimGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(sim.__version__, prog_name="sim")
+def main() -> None:
+    """Simulate vendor-partner channel programs: margin, trust, comp plans and engagement.
+
+    Start with `sim new NAME` or copy a file from scenarios/, check it with `sim validate FILE`,
+    then `sim run FILE`.
+    """
+
+
+main.add_command(run.run)
+main.add_command(sweep.sweep)
+main.add_command(analyse.compare)
+main.add_command(analyse.sensitivity)
+main.add_command(analyse.report)
+main.add_command(authoring.validate)
+main.add_command(authoring.new)
+main.add_command(authoring.behaviours)
+main.add_command(check_facts.check_facts)
 
 __all__ = ["main"]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
+from cli.common import EXIT_BAD_INPUT
 from sim.behaviours.discovery import PluginError, broken_plugins, load_plugin_file
 
-EXIT_BAD_INPUT = 2
 _META_KEY = "sim.plugins"
 
 

@@ -1,0 +1,5 @@
+"""``python -m cli``: the ``sim`` command."""
+
+from cli import main
+
+main()

@@ -1,0 +1,127 @@
+"""``sim compare``, ``sim sensitivity`` and ``sim report``: read result folders, never run a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.common import fail
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_FILE...")
+@click.option(
+    "--metric",
+    "-m",
+    "metrics",
+    multiple=True,
+    metavar="M",
+    help="Metric to compare (repeat). Default: channel_revenue, vendor_net_revenue, "
+    "attention_share, mean_trust.",
+)
+@click.option("--months", metavar="A:B", help="Only months A to B (inclusive), e.g. 24:48.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Output folder (default: FIRST_DIR/compare)."
+)
+def compare(
+    sources: tuple[str, ...], metrics: tuple[str, ...], months: str | None, out: Path | None
+) -> None:
+    """Compare the variants of one result folder, or several result folders.
+
+    One folder: each variant against base. Several (e.g. an old and a new run): each folder's
+    variants against the same variant of the first folder. A scenario FILE stands for its newest
+    folder under results/. Writes fan charts, difference plots and comparison.csv (means and
+    paired differences with 90% confidence intervals) and prints the table.
+    """
+    from analysis.compare import (
+        DEFAULT_METRICS,
+        CompareError,
+        build_comparison,
+        output_folder,
+        parse_window,
+    )
+    from analysis.compare_plots import write_comparison
+    from analysis.console import print_comparison
+    from analysis.sources import open_source
+    from sim.experiments.folder_layout import ResultsError
+
+    try:
+        window = parse_window(months)
+        results = [open_source(source) for source in sources]
+        comparison = build_comparison(results, metrics or DEFAULT_METRICS, window)
+        folder = output_folder(results[0].path, out)
+    except (CompareError, ResultsError) as exc:
+        fail(str(exc))
+    table, files = write_comparison(comparison, folder)
+    print_comparison(comparison, table)
+    for result in results:
+        if result.status != "complete":
+            click.echo(f"note: {result.path} is {result.status}; only its finished runs count")
+    click.echo(f"Comparison: {folder} ({', '.join(p.name for p in files)})")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
+@click.option(
+    "--outcome",
+    "outcomes",
+    multiple=True,
+    metavar="NAME",
+    help="Outcome to explain (repeat): channel_revenue (default), vendor_net_revenue, "
+    "total_revenue, mean_trust, attention_share, conflicts, ...",
+)
+@click.option("--vendor", "vendors", multiple=True, metavar="V", help="Only this vendor (repeat).")
+@click.option(
+    "--colour-by", "colour_by", metavar="PARAM", help="Colour the trade-off plot by this parameter."
+)
+def sensitivity(
+    folder: Path, outcomes: tuple[str, ...], vendors: tuple[str, ...], colour_by: str | None
+) -> None:
+    """Sensitivity indices of a sweep folder: Sobol (sobol sweeps), Morris (morris sweeps) or
+    Borgonovo delta (lhs, random, grid), with 90% intervals.
+
+    Writes DIR/sensitivity/: sensitivity.csv, sensitivity.png, outcomes.csv, tradeoff.png.
+    """
+    from analysis.console import print_indices
+    from analysis.sensitivity import DESCRIPTION, METHOD_OF
+    from analysis.sensitivity_plots import write_sensitivity
+    from analysis.sweeps import load_sweep
+    from sim.experiments.folder_layout import ResultsError
+
+    try:
+        sweep = load_sweep(folder)
+        table, files = write_sensitivity(
+            sweep, outcomes or ("channel_revenue",), vendors, colour_by
+        )
+    except ResultsError as exc:
+        fail(str(exc))
+    method = METHOD_OF[sweep.method]
+    click.echo(f"{sweep.method} sweep, {len(sweep.samples)} samples: {DESCRIPTION[method]}")
+    if sweep.results.status != "complete":
+        click.echo(f"note: {folder} is {sweep.results.status}; only its finished runs count")
+    print_indices(table, method)
+    click.echo(f"Sensitivity: {files[0].parent} ({', '.join(p.name for p in files)})")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: DIR/report.html."
+)
+def report(folder: Path, out: Path | None) -> None:
+    """One self-contained HTML report of a result or sweep folder (plots embedded; no network).
+
+    Headline, levers, plots, the comparison table with 90% intervals, run status and how to
+    reproduce; for a sweep, sensitivity indices and the trade-off scatter.
+    """
+    from analysis.report import write_report
+    from sim.experiments.folder_layout import ResultsError
+
+    if out is not None and out.parent and not out.parent.is_dir():
+        fail(f"--out {out}: folder {out.parent} does not exist")
+    try:
+        path = write_report(folder, out)
+    except ResultsError as exc:
+        fail(str(exc))
+    click.echo(f"Report: {path}")
