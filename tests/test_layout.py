@@ -5,7 +5,7 @@ scenario language and the rule checker ``sim.testing`` (beside each other, neith
 other); the model; the experiments (runs, sweeps, result folders); the stylized-fact validation;
 ``analysis``; the ``sim`` command (``cli``). A module may import its own folder and any folder
 below it, never one above or beside it. Imports under ``if TYPE_CHECKING:`` are for type hints
-only and do not count.
+only and do not count. And each module stays small enough to read in one sitting (MAX_LINES).
 """
 
 from __future__ import annotations
@@ -149,6 +149,22 @@ def test_the_check_flags_upward_imports(file: str, source: str, bad: bool) -> No
     assert bool(problems) == bad, problems
     if bad:
         assert problems[0].startswith(f"{file}:"), problems
+
+
+MAX_LINES = 420
+"""Longest module allowed: a module past about 400 lines is a sign to split it by concept."""
+
+
+def test_modules_stay_small() -> None:
+    """No module of sim/, cli/ or analysis/ is longer than MAX_LINES."""
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in source_files()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not long, (
+        f"modules over {MAX_LINES} lines; split each by concept into modules of its folder: {long}"
+    )
 
 
 @pytest.mark.parametrize(
