@@ -6,14 +6,15 @@ Usage::
 
 Each size (``benchmarks/sizes.py``, scenario files in ``benchmarks/scenarios/``) runs in its own
 subprocess so its peak memory (``ru_maxrss``) is its own: the scenario file is loaded and validated,
-then replicates run one after another through ``sim.model.channel_model.simulate``; the table reports the median
-wall time per replicate (and CPU time, which other load on the machine inflates less). When the
-engine accepts ``engine="per-agent"`` the per-agent engine is timed on M too, for the speed-up.
+then replicates run one after another through ``sim.model.channel_model.simulate``; the table
+reports the median wall time per replicate (and CPU time, which other load on the machine inflates
+less). When the engine accepts ``engine="per-agent"`` the per-agent engine is timed on M too, for
+the speed-up.
 
-``--ensemble`` runs the M scenario through ``sim.experiments.runner.run_scenario`` (the path of ``sim run``,
-result folder included) with 1 and 2 workers, for the scaling efficiency, and with 2 workers at
-1,000 replicates for the ensemble target. ``--growth`` times the XL shape at 1k to 400k partners
-and writes ``docs/performance-growth.png`` (log-log time and memory against partners).
+``--ensemble`` runs the M scenario through ``sim.experiments.runner.run_scenario`` (the path of
+``sim run``, result folder included) with 1 and 2 workers, for the scaling efficiency, and with 2
+workers at 1,000 replicates for the ensemble target. ``--growth`` times the XL shape at 1k to 400k
+partners and writes ``docs/performance-growth.png`` (log-log time and memory against partners).
 
 Writes ``bench.md`` (the table) and ``bench.json`` (every number) to ``--out`` and prints the table.
 """

@@ -1,6 +1,6 @@
 """Runs are pure functions of (resolved scenario, seed).
 
-DESIGN.md section 3: every random draw comes from the model's one NumPy generator, seeded from the
+docs/model.md §4.9: every random draw comes from the model's one NumPy generator, seeded from the
 scenario seed through ``numpy.random.SeedSequence``; there is no module-level randomness anywhere.
 So the same scenario and seed give the same numbers bit for bit, whatever else ran before or
 alongside in the process, and replicate ``r`` of seed ``s`` is ``SeedSequence(entropy=s,

@@ -1,4 +1,4 @@
-"""Model invariants (DESIGN.md section 5, fact 8), checked after every step and every phase.
+"""Model invariants (fact 8 of docs/model.md §1), checked after every step and every phase.
 
 Accounting holds exactly, attention is a probability distribution over each partner's portfolio and
 outside option, trust and capability stay in [0, 1], nothing that counts money, deals or partners goes
@@ -35,7 +35,7 @@ PHASES = (
     "churn_and_recruit",
     "collect",
 )
-"""The nine phases of ``ChannelModel.step`` (DESIGN.md section 3)."""
+"""The nine phases of ``ChannelModel.step`` (docs/model.md §3)."""
 
 FLOW_METRICS = (
     "channel_revenue",

@@ -1,4 +1,4 @@
-"""Result folders: the layout and columns of CONTRACT.md, atomic writes, summaries, re-opening."""
+"""Result folders: the layout and columns of docs/reference.md, atomic writes, summaries, re-opening."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sim.experiments import ResultsError, ResultWriter, create_result_folder, lo
 from sim.experiments.folder_layout import atomic_open
 from sim.experiments.manifest import RunRecord
 
-# Pinned from CONTRACT.md and DESIGN.md section 6: scripts and notebooks read these names.
+# Pinned from docs/reference.md ("Result folders", "Metrics"): scripts and notebooks read these names.
 METRIC_COLUMNS = [
     "channel_revenue",
     "partner_sourced_revenue",

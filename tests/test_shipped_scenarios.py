@@ -2,7 +2,7 @@
 
 The shipped scenarios are what a strategist copies first, so none may rot: each runs end to end
 through ``sim run`` with a short horizon, and each comparison scenario reproduces its stylized fact
-(DESIGN.md section 5) on a reduced run with paired replicates (common random numbers).
+(docs/model.md §1) on a reduced run with paired replicates (common random numbers).
 """
 
 from __future__ import annotations

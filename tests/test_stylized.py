@@ -1,4 +1,4 @@
-"""Stylized facts of DESIGN.md section 5, reduced to run in CI.
+"""Stylized facts of docs/model.md §1, reduced to run in CI.
 
 Each fact compares two arms of one scenario with paired replicates: replicate ``r`` of both arms
 starts from ``SeedSequence(entropy=2024, spawn_key=(r,))``, so both arms share their partner

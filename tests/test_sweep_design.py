@@ -1,6 +1,6 @@
-"""Sweep designs (sim/sweep.py): how many rows each method gives, in what order, within which bounds,
-and that a seed reproduces them. Known-answer tests feed the designs to SALib's analysers, which only
-give the right indices when the rows are in the order they expect."""
+"""Sweep designs (sim/experiments/sweep_design.py): how many rows each method gives, in what order,
+within which bounds, and that a seed reproduces them. Known-answer tests feed the designs to SALib's
+analysers, which only give the right indices when the rows are in the order they expect."""
 
 from __future__ import annotations
 

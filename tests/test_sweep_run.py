@@ -332,7 +332,7 @@ def test_resume_refuses_finished_or_other_kinds_of_folders(
 def test_resume_flag_with_out_is_the_contract_form(
     sweep_yaml: Path, tmp_path: Path, reference: Path, break_runs
 ) -> None:
-    """CONTRACT.md: `sim sweep FILE --out DIR --resume` resumes DIR."""
+    """docs/reference.md: `sim sweep FILE --out DIR --resume` resumes DIR."""
     break_runs(lambda config, seed, n: KeyboardInterrupt() if n == 2 else None)
     folder = tmp_path / "flag"
     assert (

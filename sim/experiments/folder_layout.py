@@ -1,8 +1,9 @@
 """Result folder layout: file names, columns, statuses, and atomic file writes.
 
-Shared by the writer (:mod:`sim.experiments.writer`), the summary (:mod:`sim.experiments.summary`) and the reader
-(:mod:`sim.experiments.reader`). Every file of a result folder appears under its final name only when it is
-complete: it is written under a temporary name in the same folder, fsynced, then ``os.replace``d.
+Shared by the writer (:mod:`sim.experiments.writer`), the summary (:mod:`sim.experiments.summary`)
+and the reader (:mod:`sim.experiments.reader`). Every file of a result folder appears under its
+final name only when it is complete: it is written under a temporary name in the same folder,
+fsynced, then ``os.replace``d.
 """
 
 from __future__ import annotations

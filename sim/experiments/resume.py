@@ -3,8 +3,8 @@
 Everything is read from the folder, never from the original scenario file and never resampled: the
 configs from ``scenario.resolved.yaml``, the plan (every variant x replicate and its seed) from
 ``manifest.json``, a sweep's sample values from ``samples.csv``. Runs saved in the folder's journal
-(:mod:`sim.experiments.journal`) count as finished; every other planned run is run, and the result files are
-rebuilt in plan order, identical to a folder that was never interrupted.
+(:mod:`sim.experiments.journal`) count as finished; every other planned run is run, and the result
+files are rebuilt in plan order, identical to a folder that was never interrupted.
 """
 
 from __future__ import annotations

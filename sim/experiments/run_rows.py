@@ -1,7 +1,8 @@
 """A finished run's rows for the result files, and the Parquet copy of ``timeseries.csv``.
 
 :func:`prepare_run` runs in the worker, so the process writing a result folder only saves each run
-(:mod:`sim.experiments.journal`) and concatenates the prepared rows in plan order (:class:`sim.experiments.writer.ResultWriter`).
+(:mod:`sim.experiments.journal`) and concatenates the prepared rows in plan order
+(:class:`sim.experiments.writer.ResultWriter`).
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def run_scenario(
 
     Raises:
         UnknownVariantError: ``variants`` names a variant the scenario does not have.
-        sim.experiments.writer.ResultsError: ``out_dir`` exists and is not empty.
+        sim.experiments.folder_layout.ResultsError: ``out_dir`` exists and is not empty.
     """
     tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
     folder = create_result_folder(scenario.name, out_dir, results_root)

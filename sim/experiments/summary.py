@@ -1,7 +1,7 @@
 """Run-level values and their aggregation across replicates (``summary.csv``).
 
-A run's value of a metric depends on its kind (:mod:`sim.model.metrics`): flows sum over the run, stocks
-take the last step, rates average the steps where they are defined.
+A run's value of a metric depends on its kind (:mod:`sim.model.metrics`): flows sum over the run,
+stocks take the last step, rates average the steps where they are defined.
 """
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ def run_sweep(
     :func:`sim.experiments.resume.resume_folder`).
 
     Raises:
-        sim.experiments.writer.ResultsError: ``out_dir`` exists and is not empty.
+        sim.experiments.folder_layout.ResultsError: ``out_dir`` exists and is not empty.
     """
     folder = create_result_folder(plan.name, out_dir, results_root)
     with atomic_open(folder / SAMPLES_FILE) as handle:

@@ -4,7 +4,7 @@ The layout and atomic writes live in :mod:`sim.experiments.folder_layout`, what 
 records in :mod:`sim.experiments.manifest`, the replicate summary in
 :mod:`sim.experiments.summary` and re-opening a folder in :mod:`sim.experiments.reader`.
 
-A result folder (CONTRACT.md) holds::
+A result folder (docs/reference.md) holds::
 
     scenario.resolved.yaml   the base variant fully resolved, other variants as a `variants:` section
     manifest.json            versions, command line, seeds and status per run, overall status
@@ -15,11 +15,12 @@ A result folder (CONTRACT.md) holds::
 
 Every file appears under its final name only when it is complete (written under a temporary name in
 the same folder, fsynced, then ``os.replace``d), so a reader never sees half a file. While runs go
-on, each finished run is saved in the folder's journal (``.parts/``, :mod:`sim.experiments.journal`);
-the files are assembled from it in plan order, so an interrupted folder can be finished by ``--resume``
-(:mod:`sim.experiments.resume`) into exactly the files of an uninterrupted run. The manifest is
-written first with status ``incomplete`` and rewritten at the end with ``complete``, ``failed-runs``
-or, after an interruption, ``incomplete`` again: a folder is complete only when its manifest says so.
+on, each finished run is saved in the folder's journal (``.parts/``,
+:mod:`sim.experiments.journal`); the files are assembled from it in plan order, so an interrupted
+folder can be finished by ``--resume`` (:mod:`sim.experiments.resume`) into exactly the files of an
+uninterrupted run. The manifest is written first with status ``incomplete`` and rewritten at the end
+with ``complete``, ``failed-runs`` or, after an interruption, ``incomplete`` again: a folder is
+complete only when its manifest says so.
 """
 
 from __future__ import annotations
@@ -166,9 +167,9 @@ class ResultWriter:
     """Saves finished runs into a result folder and assembles its files in plan order.
 
     Runs may be added in any order. Each finished run is saved at once as a part of the folder's
-    journal (:mod:`sim.experiments.journal`), so nothing is held in memory and no finished run is lost to an
-    interruption; :meth:`close` streams the parts in plan order into ``timeseries.csv`` (and
-    Parquet), ``runs.csv`` and ``summary.csv``, so files are identical for any worker count,
+    journal (:mod:`sim.experiments.journal`), so nothing is held in memory and no finished run is
+    lost to an interruption; :meth:`close` streams the parts in plan order into ``timeseries.csv``
+    (and Parquet), ``runs.csv`` and ``summary.csv``, so files are identical for any worker count,
     executor, or number of interruptions and resumes. Only run-level values (a few numbers per
     vendor and run) are kept in memory while closing.
 

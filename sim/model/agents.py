@@ -1,12 +1,14 @@
 """Mesa agents as thin handles over the model's arrays.
 
-The population state lives in arrays (:mod:`sim.model.state`); these agents read and write it by index so
-a user can inspect one partner, rep or vendor the Mesa way (``model.agents_by_type[Partner]``,
-``AgentSet.select``, ``AgentSet.agg``) without the engine keeping a second copy of the state.
+The population state lives in arrays (:mod:`sim.model.state`); these agents read and write it by
+index so a user can inspect one partner, rep or vendor the Mesa way
+(``model.agents_by_type[Partner]``, ``AgentSet.select``, ``AgentSet.agg``) without the engine
+keeping a second copy of the state.
 
-In the per-agent engine (:mod:`sim.model.engines`) the agents also decide: ``Partner.allocate_attention``,
-``Partner.update_trust``, ``Partner.update_capability`` and ``DirectRep.decide`` each call the
-per-agent form of the scenario's rule for one partner, link or deal.
+In the per-agent engine (:mod:`sim.model.engines`) the agents also decide:
+``Partner.allocate_attention``, ``Partner.update_trust``, ``Partner.update_capability`` and
+``DirectRep.decide`` each call the per-agent form of the scenario's rule for one partner, link or
+deal.
 """
 
 from __future__ import annotations

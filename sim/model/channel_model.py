@@ -1,9 +1,9 @@
 """``ChannelModel``: vendors, direct reps and multi-vendor partners, one month or week per step.
 
-``ChannelModel.step`` is the schedule of DESIGN.md section 3, one phase per line. State lives in
-arrays (:mod:`sim.model.state`); behaviour rules from the registry (:mod:`sim.behaviours`) turn arrays into
-arrays; every random draw comes from ``self.rng``, seeded through ``numpy.random.SeedSequence``.
-The behaviour phases run in one of two engines (:mod:`sim.model.engines`): on arrays (``population``) or
+``ChannelModel.step`` is the schedule of docs/model.md §3, one phase per line. State lives in arrays
+(:mod:`sim.model.state`); behaviour rules from the registry (:mod:`sim.behaviours`) turn arrays into
+arrays; every random draw comes from ``self.rng``, seeded through ``numpy.random.SeedSequence``. The
+behaviour phases run in one of two engines (:mod:`sim.model.engines`): on arrays (``population``) or
 agent by agent (``per-agent``). The equations are documented in ``docs/model.md``.
 """
 
@@ -114,7 +114,7 @@ class ChannelModel(mesa.Model):
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One month or week, DESIGN.md section 3."""
+        """One month or week, docs/model.md §3."""
         self.ledger = self._new_ledger()
         self.apply_program_events()
         self.allocate_attention()
@@ -349,7 +349,7 @@ class ChannelModel(mesa.Model):
     # ------------------------------------------------------------------ run summary
 
     def collect(self) -> None:
-        """Phase 9: per-vendor metrics of DESIGN.md section 6 for this step."""
+        """Phase 9: the per-vendor metrics of docs/model.md §4.11 for this step."""
         metrics.record_step(self)
 
 

@@ -1,4 +1,5 @@
-"""Per-step metrics (DESIGN.md section 6) and run-level summaries.
+"""Per-step metrics (names in docs/reference.md, definitions in docs/model.md §4.11) and run-level
+summaries.
 
 Metrics are written into preallocated ``(steps, vendors)`` arrays while a run goes and turned into a
 tidy table once at the end. Each metric has a *kind* that says how it aggregates over a run:
@@ -20,9 +21,10 @@ if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
 
 ACTIVE_MONTHS = 6.0
-"""A partner is active for a vendor if it won a deal for it in the last 6 months (DESIGN.md)."""
+"""A partner is active for a vendor if it won a deal for it in the last 6 months (docs/model.md
+§4.11)."""
 PRODUCTIVE_MONTHS = 12.0
-"""A partner is productive if it won a deal in the last 12 months (CONTRACT.md, runs.csv)."""
+"""A partner is productive if it won a deal in the last 12 months (runs.csv, docs/reference.md)."""
 
 MetricKind = Literal["flow", "stock", "rate"]
 
@@ -163,7 +165,7 @@ class RunOutput:
 
 
 def record_step(model: ChannelModel) -> None:
-    """Phase 9: per-vendor metrics of DESIGN.md section 6 for this step."""
+    """Phase 9: the per-vendor metrics of docs/model.md §4.11 for this step."""
     ps, ledger, n = model.partners, model.ledger, model.n_vendors
     v, active = ps.vendor, ps.active
     cap_share = ps.capacity[:, None] * ps.shares[:, : model.slots]

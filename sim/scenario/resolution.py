@@ -1,9 +1,10 @@
 """Resolving one scenario document to a validated config, and a config back to plain data.
 
-:func:`validate_document` checks one variant's merged document: the schema of :mod:`sim.scenario.schema`
-(including event values against the keys they change), each behaviour slot's rule and parameters
-(via the registry), and sweep paths and ranges. :func:`resolved_document` turns a config back into plain data with every
-default filled in; :func:`with_overrides` changes a resolved config by key path (used by sweeps).
+:func:`validate_document` checks one variant's merged document: the schema of
+:mod:`sim.scenario.schema` (including event values against the keys they change), each behaviour
+slot's rule and parameters (via the registry), and sweep paths and ranges. :func:`resolved_document`
+turns a config back into plain data with every default filled in; :func:`with_overrides` changes a
+resolved config by key path (used by sweeps).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The stylized facts of DESIGN.md section 5 as checks on paired runs.
+"""The stylized facts of docs/model.md §1 as checks on paired runs.
 
 A :class:`Fact` names a shipped scenario and one or more :class:`Check` s. A check compares two
 variants of that scenario replicate by replicate (common random numbers: both arms of a pair start
 from the same seed), or compares one variant's runs with a threshold. The per-run numbers the checks
-read are :mod:`sim.validation.measures`; the parameter ranges a validation draws from are :mod:`sim.validation.ranges`.
-Running the facts is :mod:`sim.validation.check_facts`; turning the numbers into intervals, tables and plots is
-:mod:`analysis.validation`.
+read are :mod:`sim.validation.measures`; the parameter ranges a validation draws from are
+:mod:`sim.validation.ranges`. Running the facts is :mod:`sim.validation.check_facts`; turning the
+numbers into intervals, tables and plots is :mod:`analysis.validation`.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Fact:
     """A stylized fact: its scenario file, its checks and the program level a validation varies.
 
     Attributes:
-        number: the fact's number in DESIGN.md section 5.
+        number: the fact's number in docs/model.md §1.
         title: its short name.
         scenario: file name under ``scenarios/``.
         checks: every check must hold for the fact to hold.
@@ -279,7 +279,7 @@ FACTS: tuple[Fact, ...] = (
         pooled=True,
     ),
 )
-"""The facts, in DESIGN.md order."""
+"""The facts, in the order of docs/model.md §1."""
 
 
 def paired_values(table: pd.DataFrame, check: Check) -> np.ndarray:

@@ -60,7 +60,7 @@ def plateau_month(channel: np.ndarray) -> float:
 
 
 def accounting_violations(out: RunOutput) -> int:
-    """Number of DESIGN.md fact-8 identities a run's outputs break (0 when accounting holds)."""
+    """Number of fact-8 identities (docs/model.md §1) a run's outputs break (0 when accounting holds)."""
     ts = out.timeseries
     tol = 1e-9
     sourced = ts["partner_sourced_revenue"] + ts["co_sell_revenue"]
