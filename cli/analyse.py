@@ -1,4 +1,4 @@
-"""``sim compare``, ``sim sensitivity`` and ``sim report``: read result folders, never run a model."""
+"""``sim compare``, ``sim sensitivity``, ``sim report``: read result folders, never run a model."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ MAX_WORKERS = 1024
 
 
 def executor_options(command):
-    """``--workers``, ``--executor``, ``--address`` and ``--no-progress``, shared by run and sweep."""
+    """``--workers``, ``--executor``, ``--address``, ``--no-progress``: shared by run and sweep."""
     options = [
         click.option(
             "--workers",

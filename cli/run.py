@@ -8,18 +8,8 @@ from pathlib import Path
 
 import click
 
+from cli import execution
 from cli.common import fail, load
-from cli.execution import (
-    execute,
-    executor_options,
-    executor_pool,
-    guard_memory,
-    plot,
-    print_outcome,
-    report_interrupted,
-    resume_command,
-    resume_interrupted,
-)
 from cli.plugin_option import plugin_args, plugin_option
 
 
@@ -42,7 +32,7 @@ from cli.plugin_option import plugin_args, plugin_option
     metavar="DIR",
     help="Finish the interrupted result folder DIR (no FILE).",
 )
-@executor_options
+@execution.executor_options
 @plugin_option
 @click.option(
     "--engine",
@@ -79,7 +69,7 @@ def run(
             "FILE": file, "--replicates": replicates, "--seed": seed, "--variant": variants,
             "--set": overrides, "--out": out,
         }  # fmt: skip
-        resume_interrupted("run", resume, workers, executor, address, no_progress, given)
+        execution.resume_interrupted("run", resume, workers, executor, address, no_progress, given)
     if file is None:
         fail("Missing argument FILE (or --resume DIR to finish an interrupted folder)")
     scenario = load(file, overrides, seed=seed, replicates=replicates)
@@ -89,15 +79,15 @@ def run(
         fail(f"--variant: {exc}")
     workers = max(1, min(workers or os.cpu_count() or 1, n_runs))
     if executor == "local":  # a cluster's workers have their own memory
-        guard_memory("sim run", list(scenario.variants.values()), workers)
+        execution.guard_memory("sim run", list(scenario.variants.values()), workers)
     command = ["sim", "run", str(file)]
     for flag, value in (("--replicates", replicates), ("--seed", seed), ("--out", out)):
         command += [flag, str(value)] if value is not None else []
     command += [x for v in variants for x in ("--variant", v)]
     command += [x for o in overrides for x in ("--set", o)] + plugin_args()
     command += ["--engine", engine] if engine != "population" else []
-    with executor_pool(executor, address) as pool:
-        summary = execute(  # a folder or write problem is reported by cli.common.SimGroup.invoke
+    with execution.executor_pool(executor, address) as pool:
+        summary = execution.execute(  # a folder or write problem: SimGroup.invoke
             lambda: run_scenario(
                 scenario,
                 variants=variants or None,
@@ -113,13 +103,15 @@ def run(
 
     folder = summary.folder
     if summary.interrupted:
-        report_interrupted(summary, resume_command("run", folder, executor, address))
+        execution.report_interrupted(
+            summary, execution.resume_command("run", folder, executor, address)
+        )
     click.echo(f"Results: {folder}")
-    print_outcome(summary)
+    execution.print_outcome(summary)
     exit_code = summary.exit_code
     if summary.count("ok"):
         _print_revenue_table(summary.summary, scenario)
-        exit_code = max(exit_code, plot(folder))
+        exit_code = max(exit_code, execution.plot(folder))
     raise click.exceptions.Exit(exit_code)
 
 

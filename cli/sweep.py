@@ -8,18 +8,8 @@ from pathlib import Path
 
 import click
 
+from cli import execution
 from cli.common import fail, load
-from cli.execution import (
-    execute,
-    executor_options,
-    executor_pool,
-    guard_memory,
-    print_next,
-    print_outcome,
-    report_interrupted,
-    resume_command,
-    resume_interrupted,
-)
 from cli.plugin_option import plugin_args, plugin_option
 
 
@@ -51,7 +41,7 @@ from cli.plugin_option import plugin_args, plugin_option
     default=None,
     help="Finish the interrupted sweep folder DIR (alone: the folder of --out).",
 )
-@executor_options
+@execution.executor_options
 @plugin_option
 def sweep(
     file: Path | None,
@@ -82,7 +72,9 @@ def sweep(
             "--method": method, "--samples": samples, "--replicates": replicates, "--seed": seed,
             "--set": overrides, "--out": out if resume else None,
         }  # fmt: skip
-        resume_interrupted("sweep", folder, workers, executor, address, no_progress, given)
+        execution.resume_interrupted(
+            "sweep", folder, workers, executor, address, no_progress, given
+        )
     if file is None:
         fail("Missing argument FILE (or --resume DIR to finish an interrupted sweep)")
     scenario = load(file, overrides, seed=seed, replicates=replicates)
@@ -102,7 +94,7 @@ def sweep(
     )
     workers = max(1, min(workers or os.cpu_count() or 1, plan.runs))
     if executor == "local":  # a sample's sizes are the base's, unless the sweep changes them
-        guard_memory("sim sweep", [scenario.variants["base"]], workers)
+        execution.guard_memory("sim sweep", [scenario.variants["base"]], workers)
     command = ["sim", "sweep", str(file)]
     for flag, value in (
         ("--method", method), ("--samples", samples), ("--replicates", replicates),
@@ -110,8 +102,8 @@ def sweep(
     ):  # fmt: skip
         command += [flag, str(value)] if value is not None else []
     command += [x for o in overrides for x in ("--set", o)] + plugin_args()
-    with executor_pool(executor, address) as pool:
-        summary = execute(  # a folder or write problem is reported by cli.common.SimGroup.invoke
+    with execution.executor_pool(executor, address) as pool:
+        summary = execution.execute(  # a folder or write problem: SimGroup.invoke
             lambda: run_sweep(
                 plan,
                 workers=workers,
@@ -123,8 +115,10 @@ def sweep(
             "sim sweep --resume <folder>",
         )
     if summary.interrupted:
-        report_interrupted(summary, resume_command("sweep", summary.folder, executor, address))
+        execution.report_interrupted(
+            summary, execution.resume_command("sweep", summary.folder, executor, address)
+        )
     click.echo(f"Results: {summary.folder}  (samples.csv: the values of each sample)")
-    print_outcome(summary)
-    print_next("sweep", summary.folder)
+    execution.print_outcome(summary)
+    execution.print_next("sweep", summary.folder)
     raise click.exceptions.Exit(summary.exit_code)

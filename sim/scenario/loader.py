@@ -19,15 +19,8 @@ from typing import Any
 from sim.scenario.errors import Issue, ScenarioError, show, unknown_message
 from sim.scenario.names import name_problem
 from sim.scenario.overrides import apply_override, parse_assignment
-from sim.scenario.resolution import (
-    dump_yaml,
-    resolved_behaviours,
-    resolved_document,
-    validate_document,
-    with_overrides,
-)
+from sim.scenario.resolution import validate_document
 from sim.scenario.schema import ScenarioConfig
-from sim.scenario.starter import starter_scenario
 from sim.scenario.yaml_source import Src, copied, merge, read_document
 
 MAX_EXTENDS = 16
@@ -42,17 +35,7 @@ VARIANT_KEYS_FORBIDDEN = ("name", "extends", "variants")
 BASE = "base"
 """Name of the variant that is the file itself."""
 
-__all__ = [
-    "Issue",
-    "Scenario",
-    "ScenarioError",
-    "dump_yaml",
-    "load_scenario",
-    "resolved_behaviours",
-    "resolved_document",
-    "starter_scenario",
-    "with_overrides",
-]
+__all__ = ["Scenario", "load_scenario"]
 
 
 @dataclass(frozen=True)
