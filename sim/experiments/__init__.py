@@ -1,9 +1,6 @@
-"""Experiments: running variants x replicates and sweeps into result folders, and reading them back.
-
-Runner and executors, sweep design and sweep runs, resume, the run journal, the result writer and
-reader, the folder layout, run rows, summaries, progress and the memory guard. Names load on first
-use (:mod:`sim.lazy`), so reading a result folder does not import the model.
-"""
+"""Experiments: running variants x replicates and sweeps into result folders (runner, executors,
+sweeps, resume, journal, writer, manifest), and reading them back (reader, folder layout). Names
+load on first use (:mod:`sim.lazy`), so reading a result folder does not import the model."""
 
 from sim.lazy import lazy_exports
 
