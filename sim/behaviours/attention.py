@@ -187,20 +187,25 @@ class SoftmaxUtility(Rule):
         move = step_fraction(self.params.inertia, x.dt)
         return x.shares + move * (target - x.shares)
 
+    def score_one(self, profit: float, trust: float, capability: float, conflict: float) -> float:
+        """The utility of one line (or of the outside option, with no conflict)."""
+        p = self.params
+        return (
+            p.profit_weight * profit
+            + p.trust_weight * trust
+            + p.capability_weight * capability
+            - p.conflict_weight * conflict
+        )
+
     def allocate_one(self, x: OnePartnerAttention, initial: bool = False) -> np.ndarray:
         """One partner: the same rule written for a single partner, vendor by vendor."""
         p = self.params
         utilities = [
-            p.profit_weight * x.profit[k]
-            + p.trust_weight * x.trust[k]
-            + p.capability_weight * x.capability[k]
-            - p.conflict_weight * x.conflict[k]
+            self.score_one(x.profit[k], x.trust[k], x.capability[k], x.conflict[k])
             for k in range(len(x.profit))
         ]
         utilities.append(
-            p.profit_weight * x.outside_profit
-            + p.trust_weight * x.outside_trust
-            + p.capability_weight * x.outside_capability
+            self.score_one(x.outside_profit, x.outside_trust, x.outside_capability, 0.0)
         )
         # The outside option is always open; an exited link gets no attention.
         open_ = [bool(a) for a in x.active] + [True]
@@ -215,3 +220,60 @@ class SoftmaxUtility(Rule):
             return np.array(target)
         move = step_fraction(p.inertia, x.dt)
         return np.array([s + move * (t - s) for s, t in zip(x.shares, target, strict=True)])
+
+
+class LogProfitParams(SoftmaxUtilityParams):
+    profit_weight: float = Field(
+        1.2,
+        ge=0,
+        le=20,
+        description="Utility per unit of log expected profit per deal: with temperature 0.6, a line "
+        "paying twice the profit per deal gets 2 ** (1.2 / 0.6) = 4 times the attention, other "
+        "things equal.",
+    )
+    profit_floor: float = Field(
+        0.001,
+        gt=0,
+        le=1,
+        description="Expected profit per deal (fraction of the mean deal) below which a line counts "
+        "as paying this little: a line that does not pay is all but ignored.",
+    )
+
+
+@register("partner_attention", "softmax-utility", version=2)
+class LogProfitUtility(SoftmaxUtility):
+    """Partners aim their attention by a softmax whose profit term is the log of expected profit per deal, so attention is proportional to a power of profit: a line that barely pays is ignored, and a rise of a well-paid line's margin buys less attention than the same rise of a poorly paid one.
+
+    Version 1's utility was linear in profit, so attention grew exponentially with margin and a
+    vendor's revenue kept rising with its margin up to 40%. Taking the log makes attention a
+    constant-elasticity function of profit (the attraction form of market-share models: Cooper and
+    Nakanishi 1988): shares respond to profit in proportion, not in absolute points.
+    """
+
+    Params = LogProfitParams
+    params: LogProfitParams
+
+    def utility(self, x: AttentionInputs) -> np.ndarray:
+        p = self.params
+        vendors = (
+            p.profit_weight * np.log(np.maximum(x.profit, p.profit_floor))
+            + p.trust_weight * x.trust
+            + p.capability_weight * x.capability
+            - p.conflict_weight * x.conflict
+        )
+        outside = (
+            p.profit_weight * np.log(np.maximum(x.outside_profit, p.profit_floor))
+            + p.trust_weight * x.outside_trust
+            + p.capability_weight * x.outside_capability
+        )
+        return np.column_stack([vendors, outside])
+
+    def score_one(self, profit: float, trust: float, capability: float, conflict: float) -> float:
+        """The utility of one line: version 1's with the log of the profit term."""
+        p = self.params
+        return (
+            p.profit_weight * math.log(max(profit, p.profit_floor))
+            + p.trust_weight * trust
+            + p.capability_weight * capability
+            - p.conflict_weight * conflict
+        )

@@ -13,7 +13,7 @@ Capability stays within [0, 1].
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pydantic import Field
@@ -31,12 +31,15 @@ class CapabilitySignals:
         attention: the partner's attention share on the vendor, 0..1.
         deals_worked: influence-weighted deals the partner worked (closed, won or lost) this step.
         dt: step length in months.
+        capacity: the partner's selling capacity (new deals per month; 1 by default): the size of
+            the team that shares what a deal teaches.
     """
 
     enablement: np.ndarray
     attention: np.ndarray
     deals_worked: np.ndarray
     dt: float
+    capacity: float | np.ndarray = 1.0
 
     def link(self, i: int, k: int) -> OneLinkCapability:
         """The signals of partner ``i``'s link in slot ``k`` alone."""
@@ -47,12 +50,13 @@ class CapabilitySignals:
 class OneLinkCapability:
     """Inputs to one link's capability, plain numbers (see :class:`CapabilitySignals`):
     ``enablement`` spend per partner-month, the partner's ``attention`` share on the vendor,
-    ``deals_worked`` this step, the step length ``dt`` in months."""
+    ``deals_worked`` this step, the step length ``dt`` in months, the partner's ``capacity``."""
 
     enablement: float
     attention: float
     deals_worked: float
     dt: float
+    capacity: float = 1.0
 
 
 class CapabilityForms:
@@ -133,3 +137,52 @@ class EnablementLearning(Rule):
         new = capability * (1.0 - decay) + (1.0 - capability) * grow
         new = new + (1.0 - new) * learn
         return min(max(new, 0.0), 1.0)
+
+
+class PerCapacityLearningParams(RuleParams):
+    enablement_rate: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of the gap to 1 a fully attentive partner closes per month at saturating "
+        "enablement spend.",
+    )
+    enablement_scale: float = Field(
+        1000.0,
+        gt=0,
+        description="Enablement spend per partner-month (currency) that gives 63% of the maximum "
+        "absorption: diminishing returns.",
+    )
+    learning_per_deal: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="Share of the gap to 1 closed per deal worked per unit of partner capacity.",
+    )
+    decay_per_month: float = Field(
+        0.06, ge=0, le=1, description="Share of capability lost per month with no attention."
+    )
+
+
+@register("capability", "enablement-learning", version=2)
+class PerCapacityLearning(EnablementLearning):
+    """Capability grows with enablement spend (diminishing returns, absorbed in proportion to attention) and with deals worked per unit of the partner's capacity, and decays when the partner's attention is elsewhere.
+
+    Version 1 counted learning by doing per deal, so a partner with fifty times the capacity learned
+    fifty times as fast and the largest partners ran to capability 0.95. Capability is a skill per
+    seller: a deal teaches the team that works it, a share ``1 / capacity`` of a large partner's
+    staff, so learning is per deal per unit of capacity (Arrow 1962). The default rates put a fully
+    attentive partner at default spend 63% of the way to full skill in a year and halve unused
+    skill in about eleven months, so capability settles within a few years.
+    """
+
+    Params = PerCapacityLearningParams
+    params: PerCapacityLearningParams
+
+    def update(self, capability: np.ndarray, s: CapabilitySignals) -> np.ndarray:
+        per_seller = np.asarray(s.deals_worked, dtype=float) / np.asarray(s.capacity, dtype=float)
+        return super().update(capability, replace(s, deals_worked=per_seller))
+
+    def update_one(self, capability: float, s: OneLinkCapability) -> float:
+        """One link: version 1's update with deals worked divided by the partner's capacity."""
+        return super().update_one(capability, replace(s, deals_worked=s.deals_worked / s.capacity))

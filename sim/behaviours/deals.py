@@ -139,3 +139,24 @@ class LogisticLift(Rule):
     def services_share_one(self, deal: OneDeal) -> float:
         """A partner attaches services in proportion to its influence on the deal."""
         return deal.influence
+
+
+class LogisticLift2Params(LogisticLiftParams):
+    base_win: float = Field(
+        0.15,
+        gt=0,
+        lt=1,
+        description="Win probability at product strength 0.5 with no partner, no rep and no dispute.",
+    )
+
+
+@register("deal_outcome", "logistic-lift", version=2)
+class LogisticLift2(LogisticLift):
+    """Version 1's log-odds with a base win rate of 0.15, so a vendor's closed deals are won 20-35% of the time once partners are skilled.
+
+    Version 1's base of 0.25 gave won/closed rates of 0.4-0.45 in the settled ecosystem; typical B2B
+    win rates over qualified opportunities are 15-35% (docs/model.md, pattern P6).
+    """
+
+    Params = LogisticLift2Params
+    params: LogisticLift2Params

@@ -268,7 +268,7 @@ def register(slot: str, name: str, version: int = 1, origin: str | None = None) 
 
 def _load_builtins() -> None:
     # Importing the modules registers the built-in rules.
-    from sim.behaviours import attention, capability, deals, reps, trust  # noqa: F401
+    from sim.behaviours import attention, capability, deals, reps, trust, trust_v2  # noqa: F401
 
     discovery.load_entry_points()  # installed plugins, once per process
 

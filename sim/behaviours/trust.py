@@ -40,6 +40,8 @@ class TrustSignals:
         surprise_gain: program-change surprise from favourable changes (>= 0).
         anchor: the level trust drifts back to without news (the partner's prior), scalar or array.
         dt: step length in months.
+        exposure: how much of a programme surprise reaches the link, 0..1 (the partner's stake in
+            the vendor: its attention share relative to full exposure); 1 by default.
     """
 
     wins: np.ndarray
@@ -53,6 +55,7 @@ class TrustSignals:
     surprise_gain: np.ndarray
     anchor: float | np.ndarray
     dt: float
+    exposure: float | np.ndarray = 1.0
 
     def link(self, i: int, k: int) -> OneLinkTrust:
         """The signals of partner ``i``'s link in slot ``k`` alone."""
@@ -65,7 +68,8 @@ class OneLinkTrust:
     :class:`TrustSignals` for each field's meaning): counts of ``wins``, ``conflicts_lost``,
     ``conflicts_kept`` and ``invitations``; ``invitation_stage_sum``; the vendor's
     ``communication`` (0..1); ``profit_shortfall`` (0..1); ``surprise_loss`` and ``surprise_gain``
-    (>= 0); the ``anchor`` trust drifts back to; the step length ``dt`` in months."""
+    (>= 0); the ``anchor`` trust drifts back to; the step length ``dt`` in months; the link's
+    ``exposure`` to programme surprises (0..1)."""
 
     wins: float
     conflicts_lost: float
@@ -78,6 +82,7 @@ class OneLinkTrust:
     surprise_gain: float
     anchor: float
     dt: float
+    exposure: float = 1.0
 
 
 class TrustForms:
@@ -122,7 +127,9 @@ class TrustForms:
         )
 
 
-class AsymmetricTrustParams(RuleParams):
+class TrustParams(RuleParams):
+    """Parameters every version of the asymmetric trust rule shares."""
+
     gain_per_win: float = Field(
         0.02, ge=0, le=1, description="Share of the gap to 1 closed per won deal."
     )
@@ -144,9 +151,6 @@ class AsymmetricTrustParams(RuleParams):
     )
     loss_per_late_invite: float = Field(
         0.08, ge=0, le=1, description="Share of trust lost per invitation at stage 1."
-    )
-    gain_communication: float = Field(
-        0.01, ge=0, le=1, description="Share of the gap to 1 closed per month at communication 1."
     )
     loss_profit_shortfall: float = Field(
         0.05,
@@ -181,6 +185,12 @@ class AsymmetricTrustParams(RuleParams):
     )
     recovery_per_month: float = Field(
         0.01, ge=0, le=1, description="Share of the gap to the anchor closed per month."
+    )
+
+
+class AsymmetricTrustParams(TrustParams):
+    gain_communication: float = Field(
+        0.01, ge=0, le=1, description="Share of the gap to 1 closed per month at communication 1."
     )
 
 
@@ -227,14 +237,33 @@ class AsymmetricTrust(Rule):
     def update(self, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
         p = self.params
         communication = (1.0 - p.gain_communication * s.communication) ** s.dt
+        new = self._blend(trust, s, communication, s.surprise_gain, s.surprise_loss)
+        recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
+        new = new + recovery * (s.anchor - new)
+        return np.clip(new, 0.0, 1.0)
+
+    def _blend(
+        self,
+        trust: np.ndarray,
+        s: TrustSignals,
+        communication: np.ndarray | float,
+        surprise_gain: np.ndarray,
+        surprise_loss: np.ndarray,
+    ) -> np.ndarray:
+        """Trust after this step's news, before recovery: ``T * keep + (1 - T) * gain``.
+
+        ``communication`` is the per-step factor of the gap to 1 that communication leaves
+        (1 for no communication gain); the surprises are the ones this link feels.
+        """
+        p = self.params
         shortfall = (1.0 - np.minimum(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
         counts = (
             s.wins,
             s.conflicts_lost,
             s.conflicts_kept,
             s.invitations,
-            s.surprise_gain,
-            s.surprise_loss,
+            surprise_gain,
+            surprise_loss,
         )
         shape = np.broadcast_shapes(
             np.shape(trust),
@@ -246,7 +275,7 @@ class AsymmetricTrust(Rule):
         # On a link with no event this step every count below is 0 and its factor exactly 1, so
         # gain and keep reduce to the communication and shortfall terms; the full products are
         # evaluated only on the links with some event (the same numbers, a fraction of the work).
-        gain = _writable(1.0 - communication, shape)
+        gain = _writable(1.0 - np.asarray(communication, dtype=float), shape)
         keep = _writable(shortfall, shape)
         flat = [_flat(c, shape) for c in counts]
         event = np.zeros(gain.size, dtype=bool)
@@ -254,7 +283,7 @@ class AsymmetricTrust(Rule):
             event |= count != 0
         rows = np.flatnonzero(event)
         if len(rows):
-            wins, lost, kept, invitations, surprise_gain, surprise_loss = (c[rows] for c in flat)
+            wins, lost, kept, invitations, gained, lossy = (c[rows] for c in flat)
             early, late = self._invitation_stages(
                 invitations, _flat(s.invitation_stage_sum, shape)[rows]
             )
@@ -262,19 +291,16 @@ class AsymmetricTrust(Rule):
                 (1.0 - p.gain_per_win) ** wins
                 * (1.0 - p.gain_per_early_invite) ** early
                 * _flat(communication, shape)[rows]
-                * np.exp(-p.gain_per_surprise * surprise_gain)
+                * np.exp(-p.gain_per_surprise * gained)
             )
             keep.reshape(-1)[rows] = (
                 (1.0 - p.loss_per_lost_conflict) ** lost
                 * (1.0 - p.loss_per_contest) ** kept
                 * (1.0 - p.loss_per_late_invite) ** late
                 * _flat(shortfall, shape)[rows]
-                * np.exp(-p.loss_per_surprise * surprise_loss)
+                * np.exp(-p.loss_per_surprise * lossy)
             )
-        new = trust * keep + (1.0 - trust) * gain
-        recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
-        new = new + recovery * (s.anchor - new)
-        return np.clip(new, 0.0, 1.0)
+        return trust * keep + (1.0 - trust) * gain
 
     # ------------------------------------------------------------------ per-agent form
     def surprise_one(
@@ -301,6 +327,22 @@ class AsymmetricTrust(Rule):
     def update_one(self, trust: float, s: OneLinkTrust) -> float:
         """One link: the same rule, written for a single partner-vendor link."""
         p = self.params
+        communication = (1.0 - p.gain_communication * s.communication) ** s.dt
+        new = self._blend_one(trust, s, communication, s.surprise_gain, s.surprise_loss)
+        recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
+        new = new + recovery * (s.anchor - new)
+        return min(max(new, 0.0), 1.0)
+
+    def _blend_one(
+        self,
+        trust: float,
+        s: OneLinkTrust,
+        communication: float,
+        surprise_gain: float,
+        surprise_loss: float,
+    ) -> float:
+        """One link's trust after this step's news, before recovery (see :meth:`_blend`)."""
+        p = self.params
         # Invitations count as early or late by how far their mean stage is from the fair stage.
         if s.invitations > 0:
             mean_stage = s.invitation_stage_sum / max(s.invitations, 1e-12)
@@ -313,8 +355,8 @@ class AsymmetricTrust(Rule):
         stays_unconvinced = (
             (1.0 - p.gain_per_win) ** s.wins
             * (1.0 - p.gain_per_early_invite) ** early
-            * (1.0 - p.gain_communication * s.communication) ** s.dt
-            * math.exp(-p.gain_per_surprise * s.surprise_gain)
+            * communication
+            * math.exp(-p.gain_per_surprise * surprise_gain)
         )
         gain = 1.0 - stays_unconvinced
         # ... bad news removes a share of the current level.
@@ -323,12 +365,9 @@ class AsymmetricTrust(Rule):
             * (1.0 - p.loss_per_contest) ** s.conflicts_kept
             * (1.0 - p.loss_per_late_invite) ** late
             * (1.0 - min(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
-            * math.exp(-p.loss_per_surprise * s.surprise_loss)
+            * math.exp(-p.loss_per_surprise * surprise_loss)
         )
-        new = trust * keep + (1.0 - trust) * gain
-        recovery = 1.0 - (1.0 - p.recovery_per_month) ** s.dt
-        new = new + recovery * (s.anchor - new)
-        return min(max(new, 0.0), 1.0)
+        return trust * keep + (1.0 - trust) * gain
 
     def _invitation_stages(
         self, invitations: np.ndarray, stage_sum: np.ndarray

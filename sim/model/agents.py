@@ -77,10 +77,8 @@ class DirectRep(mesa.Agent):
     @property
     def attainment(self) -> float:
         """Smoothed credit per month over quota per month."""
-        reps, terms = self.model.reps, self.model.terms
-        return float(
-            reps.credit_rate[self.index] / terms.quota_per_rep_month[reps.vendor[self.index]]
-        )
+        reps = self.model.reps
+        return float(reps.credit_rate[self.index] / self.model.quota[reps.vendor[self.index]])
 
     @property
     def quota_pressure(self) -> float:

@@ -26,11 +26,27 @@ from sim.model.events import Schedule, VendorTerms
 from sim.model.ledger import StepLedger
 from sim.model.metrics import MetricRecorder, RunOutput
 from sim.model.population import draw_portfolios, new_partners
-from sim.model.state import DealBook, PartnerState, RepState
+from sim.model.state import LINK_FIELDS, DealBook, PartnerState, RepState
 from sim.scenario.schema import ScenarioConfig
 
 WARMUP_CYCLES = 3.0
-"""Sales cycles of market activity simulated before month 0, so the pipeline starts full."""
+"""Without a spin-up: sales cycles of deal flow simulated before month 0, so the pipeline starts
+full."""
+FULL_EXPOSURE_SHARE = 0.3
+"""Attention share at which a partner is fully exposed to a vendor: it feels the whole of a programme
+surprise and claims its whole MDF allowance; below it, in proportion."""
+LINE_COST_FLOOR = 0.2
+"""Share of a line's carrying cost paid however little the partner sells it (admin, renewals)."""
+SPIN_UP_STEP_MONTHS = 3.0
+"""Step length of the spin-up before its last FINE_SPIN_UP_MONTHS (never finer than the run's)."""
+FINE_SPIN_UP_MONTHS = 12.0
+"""Months at the end of the spin-up run at the scenario's own step."""
+RECRUIT_FOCUS = 0.5
+"""Share of its selling effort a new firm starts with on the line it signed up for."""
+NEW_LINE_FOCUS = 0.2
+"""Least share of its effort an established firm starts a newly signed line with."""
+RECRUIT_LAG_MONTHS = 3.0
+"""Months a channel team takes, on average, to replace a partner line that left."""
 
 
 class ChannelModel(mesa.Model):
@@ -77,6 +93,8 @@ class ChannelModel(mesa.Model):
         self.surprise_loss = np.zeros(self.n_vendors)
         self.surprise_gain = np.zeros(self.n_vendors)
 
+        self.quota = np.array([v.comp_plan.quota_per_rep_month for v in config.vendors], float)
+        self.quota_factor = np.ones(self.n_vendors)
         self.prior_win_rate = self._partner_win_probability(
             self.strength, np.full(self.n_vendors, config.partners.initial_capability)
         )
@@ -87,8 +105,18 @@ class ChannelModel(mesa.Model):
         )
         portfolios = draw_portfolios(self.rng, config.partners.count, self.n_vendors, self.slots)
         self.partners: PartnerState = new_partners(
-            self.rng, config.partners, portfolios, self.prior_win_rate, self._terms_rate(self.terms)
+            self.rng,
+            config.partners,
+            portfolios,
+            self.prior_win_rate,
+            self._terms_rate(self.terms),
+            month=-config.time.spin_up_months,
         )
+        self.line_target = np.bincount(portfolios.reshape(-1), minlength=self.n_vendors)
+        self.retired_revenue: list[list[float]] = [[] for _ in range(self.n_vendors)]
+        self.deal_flow = np.ones(self.n_vendors)
+        self.start_terms = float(self._market_terms())
+        self.outside_shift = 0.0
         reps_per_vendor = np.array([v.direct_reps for v in config.vendors])
         rep_vendor = np.repeat(np.arange(self.n_vendors), reps_per_vendor)
         self.reps = RepState(
@@ -105,12 +133,9 @@ class ChannelModel(mesa.Model):
         self.partners.shares = self.engine.allocate_attention(
             self, self._attention_inputs(), initial=True
         )
-        self.competitor_weight = self._initial_competitor_weight()
+        self.competitor_attraction = self._competitor_attraction()
         self.recorder = MetricRecorder(config.time.steps, self.vendor_names, self.dt)
-        self.warm_up()
-        # Re-fix competitors against the warmed-up market (reps now hold open deals), so they
-        # win `competitor_share` of demand at month 0.
-        self.competitor_weight = self._initial_competitor_weight()
+        self.spin_up()
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
@@ -125,22 +150,61 @@ class ChannelModel(mesa.Model):
         self.learn()
         self.churn_and_recruit()
         self.collect()
-        self.clock += 1
+        self._advance()
 
-    def warm_up(self) -> None:
-        """Fill the pipeline and rep credit before month 0 under the starting terms.
+    def spin_up(self) -> None:
+        """Run the schedule under the starting terms before month 0, so month 0 is its steady state.
 
-        Deals are found, decided and closed for ``WARMUP_CYCLES`` sales cycles of negative time;
-        partners do not learn and nothing is recorded, so month 0 starts in a steady market instead
-        of an empty one.
+        ``time.spin_up_months`` of full steps (every phase but collect) at negative months: the
+        pipeline fills, reps reach their usual workload, partners learn, lines exit and are
+        replaced. All but the last ``FINE_SPIN_UP_MONTHS`` run in steps of ``SPIN_UP_STEP_MONTHS``
+        (every rate is per month, so a coarse step relaxes the slow variables at the same speed per
+        month for a fraction of the work); the last months run at the scenario's own step, so the
+        fast variables settle at it. Competitors' attraction is re-fixed every step so that they
+        hold ``competitor_share`` of demand, and frozen at month 0. Link revenue restarts at month
+        0. Without a spin-up the pipeline is still filled (sales cycles of deal flow, no learning).
         """
-        steps = int(np.ceil(WARMUP_CYCLES * self.config.market.sales_cycle_months / self.dt))
-        for self.clock in range(-steps, 0):
-            self.ledger = self._new_ledger()
-            self.decide_reps(self.source_opportunities())
-            self.book_accounts(self.progress_deals())
-            self._note_wins()
-        self.clock = 0
+        months = self.config.time.spin_up_months
+        step = self.dt
+        fine = min(months, FINE_SPIN_UP_MONTHS)
+        coarse_dt = max(step, SPIN_UP_STEP_MONTHS)
+        coarse_steps = int(np.floor((months - fine) / coarse_dt + 1e-9))
+        fine_steps = int(round((months - coarse_steps * coarse_dt) / step))
+        self._month = -(coarse_steps * coarse_dt + fine_steps * step)
+        self.clock = -(coarse_steps + fine_steps)
+        for dt, steps in ((coarse_dt, coarse_steps), (step, fine_steps)):
+            self.dt = dt
+            for _ in range(steps):
+                self._spin_step()
+        self.dt = step
+        if coarse_steps + fine_steps == 0:
+            fill = int(np.ceil(WARMUP_CYCLES * self.config.market.sales_cycle_months / self.dt))
+            self._month, self.clock = -fill * step, -fill
+            for _ in range(fill):
+                self.ledger = self._new_ledger()
+                self.decide_reps(self.source_opportunities())
+                self.book_accounts(self.progress_deals())
+                self._note_wins()
+                self.competitor_attraction = self._competitor_attraction()
+                self._advance()
+        self.clock, self._month = 0, 0.0
+        self.partners.revenue[:] = 0.0
+
+    def _spin_step(self) -> None:
+        self.ledger = self._new_ledger()
+        self.apply_program_events()
+        self.allocate_attention()
+        new_deals = self.source_opportunities()
+        self.decide_reps(new_deals)
+        self.book_accounts(self.progress_deals())
+        self.learn()
+        self.churn_and_recruit()
+        self.competitor_attraction = self._competitor_attraction()
+        self._advance()
+
+    def _advance(self) -> None:
+        self.clock += 1
+        self._month += self.dt
 
     def run(self) -> RunOutput:
         """Run every step of the horizon and return the metrics."""
@@ -159,8 +223,8 @@ class ChannelModel(mesa.Model):
 
     @property
     def month(self) -> float:
-        """Month at the start of the current step."""
-        return self.step_index * self.dt
+        """Month at the start of the current step (negative during the spin-up)."""
+        return self.clock * self.dt if self.clock >= 0 else self._month
 
     def _terms_rate(self, terms: VendorTerms) -> np.ndarray:
         return terms.margin + terms.rebate
@@ -189,14 +253,29 @@ class ChannelModel(mesa.Model):
         v, win_rate = ps.vendor[rows], ps.win_rate[rows]
         services = cfg.services_attach * cfg.services_margin
         effort = cfg.effort_cost_per_deal / self.mean_deal
-        mdf_per_deal = terms.mdf_per_partner_month[v] / ps.capacity[rows, None] / self.mean_deal
-        profit = (
-            win_rate * (terms.margin[v] + terms.rebate[v] + services)
-            + win_rate * terms.spiff_per_deal[v] / self.mean_deal
-            + mdf_per_deal
-            - effort
+        claimable = np.minimum(ps.shares[rows, : self.slots] / FULL_EXPOSURE_SHARE, 1.0)
+        mdf_per_deal = (
+            terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / self.mean_deal
         )
-        outside = np.full(len(v), self.outside_win_rate * (cfg.outside_margin + services) - effort)
+        ease = self.deal_flow[v]
+        profit = (
+            ease
+            * (
+                win_rate * (terms.margin[v] + terms.rebate[v] + services)
+                + win_rate * terms.spiff_per_deal[v] / self.mean_deal
+                - effort
+            )
+            + mdf_per_deal
+        )
+        # The rest of the catalog is sold with the partner's own skill and follows the market.
+        active = ps.active[rows]
+        skill = np.where(active, ps.capability[rows], 0.0).sum(axis=1) / np.maximum(
+            active.sum(axis=1), 1
+        )
+        skill = np.where(active.any(axis=1), skill, cfg.initial_capability)
+        outside_win = self._partner_win_probability(np.full(len(skill), 0.5), skill)
+        outside_margin = cfg.outside_margin + self.outside_shift
+        outside = outside_win * (outside_margin + services) - effort
         return AttentionInputs(
             profit=profit,
             trust=ps.trust[rows],
@@ -205,16 +284,26 @@ class ChannelModel(mesa.Model):
             active=ps.active[rows],
             outside_profit=outside,
             outside_trust=cfg.initial_trust,
-            outside_capability=cfg.initial_capability,
+            outside_capability=skill,
             shares=ps.shares[rows],
             dt=self.dt,
         )
 
-    def _initial_competitor_weight(self) -> float:
-        """Outside competitors' coverage, fixed so they win ``competitor_share`` of demand at start."""
-        inside = market.link_weights(self).sum() + market.direct_weights(self).sum()
+    def _competitor_attraction(self) -> float:
+        """Outside competitors' attraction, so that they win ``competitor_share`` of demand now."""
+        coverage = market.vendor_coverage(
+            self, market.link_weights(self), market.direct_weights(self)
+        )
+        inside = market.attraction(self, coverage).sum()
         share = self.config.market.competitor_share
         return share / (1.0 - share) * inside if inside > 0 else share
+
+    def _market_terms(self) -> float:
+        """Mean margin + rebate of the modelled vendors, weighted by their active lines."""
+        ps = self.partners
+        lines = np.bincount(ps.vendor[ps.active], minlength=self.n_vendors)
+        rate = self._terms_rate(self.terms)
+        return float((lines * rate).sum() / lines.sum()) if lines.sum() > 0 else float(rate.mean())
 
     # ------------------------------------------------------------------ phases
     def apply_program_events(self) -> None:
@@ -258,7 +347,7 @@ class ChannelModel(mesa.Model):
         market.book_accounts(self, closed)
 
     def learn(self) -> None:
-        """Phase 7: learned win rates, expectations, conflict memory, trust and capability."""
+        """Phase 7: learned win rates, trailing profit, expectations, deal flow, trust, capability."""
         ps, cfg, ledger = self.partners, self.config.partners, self.ledger
         closed, wins = ledger.link("closed"), ledger.link("wins")
         weight = 1.0 - power(1.0 - cfg.win_rate_learning, closed)
@@ -266,7 +355,12 @@ class ChannelModel(mesa.Model):
             np.divide(wins, closed, out=ps.win_rate.copy(), where=closed > 0) - ps.win_rate
         )
         ps.revenue += ledger.link("revenue")
+        ps.first_win = np.where(np.isnan(ps.first_win) & (wins > 0), self.month, ps.first_win)
         self._note_wins()
+
+        profit = ledger.link("deal_profit") + self._mdf_claims() * self.dt
+        memory = 1.0 - np.exp(-self.dt / cfg.profit_memory_months)
+        ps.profit_rate += memory * (profit / self.dt - ps.profit_rate)
 
         current = self._terms_rate(self.terms)[ps.vendor]
         shortfall = np.clip(
@@ -276,6 +370,9 @@ class ChannelModel(mesa.Model):
         ps.expected_terms += follow * (
             self._terms_rate(self.announced)[ps.vendor] - ps.expected_terms
         )
+        target_shift = cfg.outside_follow * (self._market_terms() - self.start_terms)
+        self.outside_shift += follow * (target_shift - self.outside_shift)
+        self._learn_deal_flow(follow)
         forget = np.exp(-self.dt / cfg.conflict_memory_months)
         ps.conflict_memory = ps.conflict_memory * forget + ledger.link("conflicts_lost")
 
@@ -291,6 +388,7 @@ class ChannelModel(mesa.Model):
             surprise_gain=self.surprise_gain[ps.vendor],
             anchor=ps.trust_anchor,
             dt=self.dt,
+            exposure=np.minimum(ps.shares[:, : self.slots] / FULL_EXPOSURE_SHARE, 1.0),
         )
         ps.trust = self.engine.update_trust(self, signals)
         capability = CapabilitySignals(
@@ -298,8 +396,37 @@ class ChannelModel(mesa.Model):
             attention=ps.shares[:, : self.slots],
             deals_worked=ledger.link("deals_worked"),
             dt=self.dt,
+            capacity=np.broadcast_to(ps.capacity[:, None], ps.vendor.shape),
         )
         ps.capability = self.engine.update_capability(self, capability)
+
+    def _learn_deal_flow(self, follow: float) -> None:
+        """Partners' sense of how easily each vendor sells: its demand per unit of coverage, relative
+        to the ecosystem's, smoothed like expectations."""
+        sourcing = self.ledger.sourcing
+        if sourcing is None:
+            return
+        _, coverage, demand = sourcing
+        if coverage.sum() <= 0 or demand.sum() <= 0:
+            return
+        average = demand.sum() / coverage.sum()
+        relative = np.divide(demand, coverage, out=np.ones_like(demand), where=coverage > 0)
+        self.deal_flow += follow * (relative / average - self.deal_flow)
+
+    def _mdf_claims(self) -> np.ndarray:
+        """MDF each link claims per month: the allowance, in proportion to the campaigns the partner
+        runs for the vendor (its attention, up to ``FULL_EXPOSURE_SHARE``)."""
+        ps = self.partners
+        engaged = np.minimum(ps.shares[:, : self.slots] / FULL_EXPOSURE_SHARE, 1.0)
+        return np.where(ps.active, self.terms.mdf_per_partner_month[ps.vendor] * engaged, 0.0)
+
+    def carrying_costs(self) -> np.ndarray:
+        """Each active line's carrying cost per month: a floor plus the part that grows with the
+        selling effort the partner gives it (certified staff, training)."""
+        ps, cfg = self.partners, self.config.partners
+        effort = ps.capacity[:, None] * ps.shares[:, : self.slots]
+        cost = cfg.carrying_cost_per_line_month * (LINE_COST_FLOOR + (1 - LINE_COST_FLOOR) * effort)
+        return np.where(ps.active, cost, 0.0)
 
     def _note_wins(self) -> None:
         ps = self.partners
@@ -308,43 +435,127 @@ class ChannelModel(mesa.Model):
         )
 
     def churn_and_recruit(self) -> None:
-        """Phase 8: links with trust below the exit level for long enough exit; vendors recruit."""
+        """Phase 8: lines exit on lasting low trust or lasting losses; vendors recruit."""
         ps, cfg = self.partners, self.config.partners
         low = ps.active & (ps.trust < cfg.exit_trust)
         ps.months_low_trust = np.where(low, ps.months_low_trust + self.dt, 0.0)
-        exits = low & (ps.months_low_trust >= cfg.exit_months - 1e-9)
+        distrust = low & (ps.months_low_trust >= cfg.exit_months - 1e-9)
+        cost = self.carrying_costs()
+        uncovered = np.clip(1.0 - ps.profit_rate / np.maximum(cost, 1e-9), 0.0, 1.0)
+        # Trust keeps a partner committed to a line it loses money on (Morgan and Hunt 1994): the
+        # hazard scales with distrust relative to a partner at the starting trust.
+        distrust_ratio = (1.0 - ps.trust) / max(1.0 - cfg.initial_trust, 1e-9)
+        hazard = 1.0 - np.exp(
+            -self.dt * uncovered * distrust_ratio / cfg.unprofitable_exit_months
+        )
+        unprofitable = ps.active & (self.rng.random(ps.vendor.shape) < hazard)
+        exits = distrust | unprofitable
+        self.ledger.add_vendor("exits", ps.vendor[exits])
         if exits.any():
             ps.active = ps.active & ~exits
             freed = np.where(exits, ps.shares[:, : self.slots], 0.0).sum(axis=1)
             ps.shares[:, : self.slots][exits] = 0.0
             ps.shares[:, self.slots] += freed
         self._recruit()
+        self._rebase_quota()
+
+    def _rebase_quota(self) -> None:
+        """Once a year (at month 12, 24, ...) quota moves toward the team's attainment."""
+        rebase = self.terms.quota_rebase
+        self.quota = self.terms.quota_per_rep_month * self.quota_factor
+        year = 12.0
+        if not rebase.any() or self.clock < 0:
+            return
+        end = self.month + self.dt
+        if np.floor(end / year + 1e-9) == np.floor(self.month / year + 1e-9):
+            return
+        credit = np.bincount(self.reps.vendor, self.reps.credit_rate, minlength=self.n_vendors)
+        reps = np.maximum(np.bincount(self.reps.vendor, minlength=self.n_vendors), 1)
+        attainment = credit / reps / self.quota
+        self.quota_factor *= 1.0 + rebase * (attainment - 1.0)
+        self.quota = self.terms.quota_per_rep_month * self.quota_factor
 
     def _recruit(self) -> None:
-        counts = self.rng.poisson(self.terms.recruit_per_month * self.dt)
+        """Vendors sign new partner lines: replacements for lines that left (toward the starting base)
+        plus ``recruit_per_month``. A recruit is a firm in the market that does not carry the
+        vendor and has room in its portfolio (a free slot); when there is none, a new firm, whose
+        other slots stay free for other vendors to fill."""
+        ps = self.partners
+        lines = np.bincount(ps.vendor[ps.active], minlength=self.n_vendors)
+        gap = np.maximum(self.line_target - lines, 0) * (self.terms.replace_exits > 0.5)
+        rate = self.terms.recruit_per_month + gap / RECRUIT_LAG_MONTHS
+        counts = self.rng.poisson(rate * self.dt)
         if counts.sum() == 0:
             return
-        portfolios = np.concatenate(
-            [
-                draw_portfolios(self.rng, int(n), self.n_vendors, self.slots, include=v)
-                for v, n in enumerate(counts)
-                if n > 0
-            ]
+        self.ledger.add_vendor("recruits", np.repeat(np.arange(self.n_vendors), counts))
+        new_firms = []
+        for v in np.flatnonzero(counts):
+            n = int(counts[v])
+            carries = (ps.active & (ps.vendor == v)).any(axis=1)
+            eligible = np.flatnonzero(~carries & (~ps.active).any(axis=1))
+            take = min(n, len(eligible))
+            if take:
+                # Channel teams court firms with reach: in proportion to capacity.
+                weight = ps.capacity[eligible] / ps.capacity[eligible].sum()
+                rows = self.rng.choice(eligible, size=take, replace=False, p=weight)
+                self._sign(rows, v)
+            new_firms += [v] * (n - take)
+        if new_firms:
+            self._new_firms(np.array(new_firms, dtype=np.int64))
+
+    def _sign(self, rows: np.ndarray, v: int) -> None:
+        """Existing firms ``rows`` sign a line with vendor ``v`` in their first free slot."""
+        ps, cfg = self.partners, self.config.partners
+        slots = np.argmax(~ps.active[rows], axis=1)
+        old = ps.vendor[rows, slots]
+        used = np.isfinite(ps.joined[rows, slots])
+        for vendor, revenue in zip(old[used], ps.revenue[rows, slots][used], strict=True):
+            self.retired_revenue[int(vendor)].append(float(revenue))
+        fresh = new_partners(
+            self.rng,
+            cfg,
+            np.full((len(rows), 1), v),
+            self.prior_win_rate,
+            self._terms_rate(self.announced),
+            month=self.month,
+            recruit=True,
         )
+        for name in LINK_FIELDS:
+            getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
+        ps.invalidate_groups()
+        planned = self.engine.allocate_attention(self, self._attention_inputs(), initial=True)
+        share = np.maximum(planned[rows, slots], NEW_LINE_FOCUS)
+        ps.shares[rows] *= (1.0 - share)[:, None]
+        ps.shares[rows, slots] = share
+
+    def _new_firms(self, vendors: np.ndarray) -> None:
+        """New firms join the market, each signed by one vendor (slot 0); their other slots are free."""
+        k = self.slots
+        portfolios = np.repeat(vendors[:, None], k, axis=1)
         recruits = new_partners(
             self.rng,
             self.config.partners,
             portfolios,
             self.prior_win_rate,
             self._terms_rate(self.announced),
+            month=self.month,
+            recruit=True,
         )
+        recruits.active[:, 1:] = False
+        recruits.joined[:, 1:] = np.nan
         first = self.partners.count
         self.partners.append(recruits)
         self.partner_agents += [Partner(self, i) for i in range(first, self.partners.count)]
-        # A recruit plans its attention like the founding partners did: the rule's target.
-        self.partners.shares[first:] = self.engine.allocate_attention(
+        planned = self.engine.allocate_attention(
             self, self._attention_inputs(slice(first, None)), initial=True, start=first
         )
+        # It signed up to sell the recruiting vendor's line: at least RECRUIT_FOCUS of its effort.
+        focus = np.maximum(planned[:, 0], RECRUIT_FOCUS)
+        rest = planned[:, 1:].sum(axis=1)
+        scale = np.divide(1.0 - focus, rest, out=np.zeros_like(rest), where=rest > 0)
+        planned[:, 1:] *= scale[:, None]
+        planned[:, 0] = focus
+        self.partners.shares[first:] = planned
 
     # ------------------------------------------------------------------ run summary
 

@@ -92,7 +92,7 @@ class PopulationEngine:
         p_cosell = rule.cosell_probability(
             terms.partner_assisted_credit[vendor], terms.direct_credit[vendor]
         )
-        quota = terms.quota_per_rep_month[vendor]
+        quota = model.quota[vendor]
         credit = np.zeros(len(rep))
         credit[rep >= 0] = model.reps.credit_rate[rep[rep >= 0]]
         pressure = np.where(rep >= 0, np.clip(1.0 - credit / quota, 0.0, 1.0), 0.0)

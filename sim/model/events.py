@@ -29,11 +29,18 @@ DIRECTION: dict[str, int] = {
     "program.deal_registration": +1,
     "program.communication": 0,
     "program.recruit_per_month": 0,
-    "comp_plan.direct_credit": -1,
-    "comp_plan.partner_sourced_credit": +1,
-    "comp_plan.partner_assisted_credit": +1,
+    "program.replace_exits": 0,
+    "program.partner_management_per_partner_month": 0,
+    "program.onboarding_cost_per_partner": 0,
+    # Comp plans and engagement policy are internal: partners feel them through what reps do
+    # (contests, co-sell invitations and their stage), not as a programme surprise.
+    "comp_plan.direct_credit": 0,
+    "comp_plan.partner_sourced_credit": 0,
+    "comp_plan.partner_assisted_credit": 0,
     "comp_plan.quota_per_rep_month": 0,
-    "engagement.partner_join_stage": -1,
+    "comp_plan.commission_rate": 0,
+    "comp_plan.quota_rebase": 0,
+    "engagement.partner_join_stage": 0,
 }
 """+1: partners gain when the value rises; -1: they lose; 0: no direct effect on partners."""
 
@@ -130,7 +137,8 @@ class Schedule:
         changes: list[Change] = []
         for event in sorted(config.events, key=lambda e: e.at_month):
             vendor = config.vendor_index(event.vendor)
-            launch = event.at_month == 0 and event.ramp_months == 0 and event.notice_months == 0
+            # A term set at month 0 with no ramp is how the programme starts, whatever its notice.
+            launch = event.at_month == 0 and event.ramp_months == 0
             for path, target in event.set.items():
                 if launch:
                     # A term set at month 0 with no ramp or notice is how the program starts,

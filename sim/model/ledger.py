@@ -20,6 +20,9 @@ class StepLedger:
     flows: dict[str, np.ndarray] = field(default_factory=dict)
     links: dict[str, np.ndarray] = field(default_factory=dict)
     closed: dict[str, np.ndarray] = field(default_factory=dict)
+    sourcing: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """Phase 3's link coverage, vendor coverage and vendor demand (phase 4 picks co-sell partners
+    by the same coverage; partners read the vendors' deal flow per unit of coverage)."""
 
     def flow(self, name: str) -> np.ndarray:
         if name not in self.flows:

@@ -20,20 +20,20 @@ if TYPE_CHECKING:
 
 CLOSE_TIME_SHAPE = 4.0
 """Gamma shape of the time from opportunity to close (coefficient of variation 0.5)."""
+ONBOARDING_MONTHS = 6.0
+"""Months after signing during which a recruit that has not won yet is onboarded."""
+ONBOARDING_SHARE = 0.5
+"""Share of a vendor's co-sold deals its channel team gives to partners it is onboarding (when it has
+any): new partners are brought into their first deals."""
 REP_CREDIT_MEMORY = 1.0 / 3.0
 """Share of the gap closed per month by a rep's smoothed credit rate (about a quarter's memory)."""
 
 
 def link_weights(model: ChannelModel) -> np.ndarray:
-    """Prospecting coverage of each link: capacity x attention x capability factor x strength."""
+    """Prospecting coverage of each link: capacity x attention x capability factor."""
     ps = model.partners
     floor = model.config.market.untrained_coverage
-    weight = (
-        ps.capacity[:, None]
-        * ps.shares[:, : model.slots]
-        * (floor + (1.0 - floor) * ps.capability)
-        * model.strength[ps.vendor]
-    )
+    weight = ps.capacity[:, None] * ps.shares[:, : model.slots] * (floor + (1.0 - floor) * ps.capability)
     return np.where(ps.active, weight, 0.0)
 
 
@@ -44,32 +44,67 @@ def free_rep_slots(model: ChannelModel) -> np.ndarray:
 
 
 def direct_weights(model: ChannelModel) -> np.ndarray:
-    """Prospecting coverage of each vendor's direct team: free deal slots per month x strength."""
-    free = np.bincount(model.reps.vendor, free_rep_slots(model), minlength=model.n_vendors)
-    return free / model.config.market.sales_cycle_months * model.strength
+    """Prospecting coverage of each vendor's direct team: the deals per month its reps can start
+    (capacity over the sales cycle), whether or not they have a free slot for them."""
+    capacity = np.floor(model.rep_capacity[model.reps.vendor])
+    team = np.bincount(model.reps.vendor, capacity, minlength=model.n_vendors)
+    return team / model.config.market.sales_cycle_months
+
+
+def vendor_coverage(model: ChannelModel, link_w: np.ndarray, direct_w: np.ndarray) -> np.ndarray:
+    """Each vendor's total coverage: its partner links' and its direct team's."""
+    ps = model.partners
+    links = np.bincount(ps.vendor.reshape(-1), link_w.reshape(-1), minlength=model.n_vendors)
+    return links + direct_w
+
+
+def attraction(model: ChannelModel, coverage: np.ndarray) -> np.ndarray:
+    """Customers' attraction to each vendor: product preference x coverage ** elasticity."""
+    m = model.config.market
+    pull = np.exp(m.strength_pull * (model.strength - 0.5))
+    return pull * np.power(coverage, m.coverage_elasticity, where=coverage > 0, out=np.zeros_like(coverage)) 
+
+
+def demand_per_step(model: ChannelModel) -> float:
+    """Expected new opportunities this step, all vendors and competitors (with market growth)."""
+    m = model.config.market
+    growth = (1.0 + m.growth_per_year) ** (max(model.month, 0.0) / 12.0)
+    return m.opportunities_per_month * model.dt * growth
+
+
+def vendor_demand(model: ChannelModel, coverage: np.ndarray) -> np.ndarray:
+    """Expected opportunities per vendor this step: the customers who choose it."""
+    pulls = attraction(model, coverage)
+    total = pulls.sum() + model.competitor_attraction
+    if total <= 0:
+        return np.zeros(model.n_vendors)
+    return demand_per_step(model) * pulls / total
 
 
 def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
-    """Phase 3: Poisson demand split by coverage among partner links, direct teams, competitors."""
+    """Phase 3: customers choose a vendor by preference and coverage; its sellers find them.
+
+    A vendor's expected opportunities are demand x attraction / (all attractions + competitors'),
+    attraction = product preference x coverage ** elasticity; they are split among the vendor's
+    partner links and direct team in proportion to coverage (Poisson splitting, so each seller's
+    count is an independent Poisson draw).
+    """
     ps, slots = model.partners, model.slots
     link_w = link_weights(model)
-    # Phase 4 picks co-sell partners by the same coverage; nothing it depends on moves in between.
-    model._sourcing_coverage = (model.step_index, ps.count, link_w)
     direct_w = direct_weights(model)
-    total = link_w.sum() + direct_w.sum() + model.competitor_weight
-    # With no competitors and no seller free to take a deal, the month's demand is lost.
-    demand = model.config.market.opportunities_per_month * model.dt if total > 0 else 0.0
-    total = total if total > 0 else 1.0
-    # Splitting a Poisson total by weights gives independent Poisson counts per seller.
-    link_counts = model.rng.poisson(demand * link_w.reshape(-1) / total)
-    direct_counts = model.rng.poisson(demand * direct_w / total)
+    coverage = vendor_coverage(model, link_w, direct_w)
+    demand = vendor_demand(model, coverage)
+    per_coverage = np.divide(demand, coverage, out=np.zeros_like(demand), where=coverage > 0)
+    model.ledger.sourcing = (link_w, coverage, demand)
+    link_counts = model.rng.poisson((link_w * per_coverage[ps.vendor]).reshape(-1))
+    direct_counts = model.rng.poisson(direct_w * per_coverage)
 
     flat = np.repeat(np.arange(link_counts.size), link_counts)
     p_partner, p_slot = flat // slots, flat % slots
     p_vendor = ps.vendor[p_partner, p_slot]
     covering = _covering_reps(model, p_vendor)
 
-    d_vendor, d_rep = _assign_direct(model, direct_counts)
+    d_vendor, d_rep, d_works = _assign_direct(model, direct_counts)
     n_p, n_d = len(p_vendor), len(d_vendor)
     vendor = np.concatenate([p_vendor, d_vendor])
     return {
@@ -78,7 +113,7 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
         "partner": np.concatenate([p_partner, np.full(n_d, -1)]),
         "slot": np.concatenate([p_slot, np.full(n_d, -1)]),
         "rep": np.concatenate([covering, d_rep]),
-        "rep_works": np.concatenate([np.zeros(n_p, bool), np.ones(n_d, bool)]),
+        "rep_works": np.concatenate([np.zeros(n_p, bool), d_works]),
         "partner_sourced": np.concatenate([np.ones(n_p, bool), np.zeros(n_d, bool)]),
         "cosell": np.zeros(n_p + n_d, bool),
         "stage": np.zeros(n_p + n_d),
@@ -87,7 +122,7 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
         ),
         "disputed": np.zeros(n_p + n_d, bool),
         "taken_direct": np.zeros(n_p + n_d, bool),
-        "close_step": _draw_close_steps(model, n_p + n_d),
+        "close_month": _draw_close_months(model, n_p + n_d),
     }
 
 
@@ -105,21 +140,30 @@ def _covering_reps(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
     return out
 
 
-def _assign_direct(model: ChannelModel, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Give rep-found deals to free rep slots, without replacement; deals beyond them are lost."""
+def _assign_direct(
+    model: ChannelModel, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Give rep-found deals to free rep slots, without replacement; a deal beyond them is passed on
+    by a rep of the vendor (``works`` False) for a partner to take (phase 4), or lost."""
     free = free_rep_slots(model).astype(np.int64)
     groups = model.reps.groups(model.n_vendors)
-    vendors, reps = [], []
+    vendors, reps, works = [], [], []
     for v in np.flatnonzero(counts):
         mine = groups.members(v)
+        if len(mine) == 0:
+            continue
         slots = np.repeat(mine, free[mine])
         n = min(int(counts[v]), len(slots))
-        vendors.append(np.full(n, v))
+        extra = int(counts[v]) - n
+        vendors.append(np.full(n + extra, v))
         reps.append(model.rng.choice(slots, size=n, replace=False))
+        reps.append(mine[model.rng.integers(len(mine), size=extra)])
+        works.append(np.r_[np.ones(n, bool), np.zeros(extra, bool)])
     vendor = np.concatenate(vendors) if vendors else np.empty(0, dtype=np.int64)
     rep = np.concatenate(reps) if reps else np.empty(0, dtype=np.int64)
-    np.add.at(model.reps.open_deals, rep, 1)
-    return vendor.astype(np.int64), rep.astype(np.int64)
+    work = np.concatenate(works) if works else np.empty(0, dtype=bool)
+    np.add.at(model.reps.open_deals, rep[work], 1)
+    return vendor.astype(np.int64), rep.astype(np.int64), work
 
 
 def _draw_deal_values(model: ChannelModel, n: int) -> np.ndarray:
@@ -127,10 +171,11 @@ def _draw_deal_values(model: ChannelModel, n: int) -> np.ndarray:
     return size.median * np.exp(size.spread * model.rng.standard_normal(n))
 
 
-def _draw_close_steps(model: ChannelModel, n: int) -> np.ndarray:
+def _draw_close_months(model: ChannelModel, n: int) -> np.ndarray:
+    """Month each new deal closes: a gamma time to close, rounded to whole steps (at least one)."""
     cycle = model.config.market.sales_cycle_months
     months = model.rng.gamma(CLOSE_TIME_SHAPE, cycle / CLOSE_TIME_SHAPE, n)
-    return model.step_index + np.maximum(1, np.round(months / model.dt)).astype(np.int64)
+    return model.month + np.maximum(1, np.round(months / model.dt)) * model.dt
 
 
 def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
@@ -138,8 +183,9 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     terms, ledger = model.terms, model.ledger
     vendor = deals["vendor"]
     vendor_found = ~deals["partner_sourced"] & (deals["rep"] >= 0)
+    passed = vendor_found & ~deals["rep_works"]
     p_cosell, p_contest, p_take = model.engine.rep_probabilities(model, deals)
-    invite = vendor_found & (model.rng.random(len(vendor)) < p_cosell)
+    invite = vendor_found & ((model.rng.random(len(vendor)) < p_cosell) | passed)
     chosen = _pick_links(model, vendor[invite])
     ok = chosen >= 0
     rows = np.flatnonzero(invite)[ok]
@@ -164,9 +210,13 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     deals["disputed"] |= contested & ~taken
     np.add.at(model.reps.open_deals, rep[taken], 1)
     ledger.add_vendor("conflicts", vendor[contested])
+    ledger.add_vendor("partner_sourced_found", vendor[deals["partner_sourced"]])
     ledger.add_link("conflicts_lost", deals["partner"][taken], deals["slot"][taken])
     kept = contested & ~taken
     ledger.add_link("conflicts_kept", deals["partner"][kept], deals["slot"][kept])
+    lost = passed & (deals["partner"] < 0)  # passed on, but the vendor has no partner to take it
+    if lost.any():
+        deals = {name: column[~lost] for name, column in deals.items()}
     model.deals.add(deals)
 
 
@@ -175,11 +225,12 @@ def _pick_links(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
     out = np.full(len(vendor), -1, dtype=np.int64)
     if len(vendor) == 0:
         return out
-    cached = getattr(model, "_sourcing_coverage", None)
-    if cached is not None and cached[:2] == (model.step_index, model.partners.count):
-        weights = cached[2].reshape(-1)
-    else:
-        weights = link_weights(model).reshape(-1)
+    sourcing = getattr(model.ledger, "sourcing", None)
+    weights = (sourcing[0] if sourcing is not None else link_weights(model)).reshape(-1)
+    ps = model.partners
+    onboarding = (
+        ps.active & (model.month - ps.joined < ONBOARDING_MONTHS) & np.isnan(ps.first_win)
+    ).reshape(-1)
     groups = model.partners.groups(model.n_vendors)
     deals = VendorGroups(vendor, model.n_vendors)
     for v in np.flatnonzero(deals.counts):
@@ -187,17 +238,22 @@ def _pick_links(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
         links = members[weights[members] > 0]
         if len(links) == 0:
             continue
+        n = int(deals.counts[v])
         cumulative = np.cumsum(weights[links])
-        draws = model.rng.random(int(deals.counts[v])) * cumulative[-1]
-        out[deals.members(v)] = links[
-            np.minimum(np.searchsorted(cumulative, draws, side="right"), len(links) - 1)
-        ]
+        draws = model.rng.random(n) * cumulative[-1]
+        picked = links[np.minimum(np.searchsorted(cumulative, draws, side="right"), len(links) - 1)]
+        # The channel team gives a share of co-sold deals to partners it is onboarding.
+        new = members[onboarding[members]]
+        to_new = model.rng.random(n) < ONBOARDING_SHARE
+        if len(new):
+            picked = np.where(to_new, new[model.rng.integers(len(new), size=n)], picked)
+        out[deals.members(v)] = picked
     return out
 
 
 def close_due_deals(model: ChannelModel) -> dict[str, np.ndarray]:
     """Phase 5: deals due this step close, won with the deal rule's probability."""
-    due = model.deals["close_step"] <= model.step_index
+    due = model.deals["close_month"] <= model.month + 1e-9
     closed = model.deals.take(due)
     partner = closed["partner"]
     involved = (partner >= 0) & ~closed["taken_direct"]
@@ -252,8 +308,10 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     effort = involved * cfg.effort_cost_per_deal
     ledger.add_vendor("payouts", v, payout)
     ledger.add_vendor("partner_deal_profit", v, payout + services - effort)
+    ledger.add_vendor("partner_sourced_closed", v, (involved & closed["partner_sourced"]).astype(float))
 
     p, s = closed["partner"][involved], closed["slot"][involved]
+    ledger.add_link("deal_profit", p, s, (payout + services - effort)[involved])
     ledger.add_link("closed", p, s)
     ledger.add_link("wins", p, s, won[involved].astype(float))
     ledger.add_link("revenue", p, s, revenue[involved])
@@ -268,5 +326,6 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     credit = np.bincount(
         closed["rep"][has_rep], (revenue * credit_rate)[has_rep], minlength=model.reps.count
     )
+    ledger.add_vendor("credit", model.reps.vendor, credit)
     memory = step_fraction(REP_CREDIT_MEMORY, model.dt)
     model.reps.credit_rate += memory * (credit / model.dt - model.reps.credit_rate)

@@ -52,6 +52,14 @@ METRIC_LIST: tuple[Metric, ...] = (
     Metric("conflicts", "flow", "deals", "Channel conflicts (contested deals)"),
     Metric("win_rate", "rate", "share", "Win rate of closed deals"),
     Metric("pipeline_value", "stock", "currency", "Open pipeline value"),
+    Metric("total_revenue", "flow", "currency", "Total revenue (channel + direct)"),
+    Metric("sales_cost", "flow", "currency", "Direct sales cost (reps and commission)"),
+    Metric("program_cost", "flow", "currency", "Partner programme cost"),
+    Metric("linked_partners", "stock", "partners", "Linked partners (active lines)"),
+    Metric("partner_exits", "flow", "partners", "Partner lines that left"),
+    Metric("partner_recruits", "flow", "partners", "Partners recruited"),
+    Metric("rep_utilization", "stock", "share", "Rep utilization (open deals / capacity)"),
+    Metric("rep_attainment", "rate", "share", "Rep attainment (credit / quota)"),
 )
 METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_LIST)
 METRIC_BY_NAME: dict[str, Metric] = {m.name: m for m in METRIC_LIST}
@@ -66,6 +74,10 @@ RUN_COLUMNS: tuple[str, ...] = (
     "productive_partners",
     "top_decile_share",
     "gini",
+    "win_rate",
+    "contested_share",
+    "recruit_months_to_first_win",
+    "recruit_no_win_first_year",
 )
 
 
@@ -78,6 +90,12 @@ class MetricRecorder:
         self.values: dict[str, np.ndarray] = {
             name: np.full((steps, len(vendors)), np.nan) for name in METRICS
         }
+        self.totals: dict[str, np.ndarray] = {}
+
+    def add_counts(self, **counts: np.ndarray) -> None:
+        """Accumulate run totals that are not metrics (closed and won deals, contests)."""
+        for name, vector in counts.items():
+            self.totals[name] = self.totals.get(name, 0.0) + vector
 
     def record(self, step: int, **metrics: np.ndarray) -> None:
         """Store each metric's per-vendor vector for ``step``."""
@@ -178,22 +196,35 @@ def record_step(model: ChannelModel) -> None:
     by_vendor = order[active.reshape(-1)[order]]  # active links, grouped by vendor
     p10 = grouped_percentile(ps.trust.reshape(-1)[by_vendor], links, 10.0)
     recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
-    program_spend = (
-        (model.terms.mdf_per_partner_month + model.terms.enablement_per_partner_month)
-        * links
-        * model.dt
+    terms, dt = model.terms, model.dt
+    lines_cost = (terms.enablement_per_partner_month + terms.partner_management_per_partner_month)
+    mdf = np.bincount(v.reshape(-1), model._mdf_claims().reshape(-1), minlength=n)
+    program_cost = (
+        ledger.flow("payouts")
+        + (mdf + lines_cost * links) * dt
+        + terms.onboarding_cost_per_partner * ledger.flow("recruits")
     )
+    reps = np.bincount(model.reps.vendor, minlength=n)
+    sales_cost = (
+        reps * np.array([c.rep_cost_per_month for c in model.config.vendors]) * dt
+        + terms.commission_rate * ledger.flow("credit")
+    )
+    carrying = np.bincount(v.reshape(-1), model.carrying_costs().reshape(-1), minlength=n)
+    onboarding = model.config.partners.onboarding_cost * ledger.flow("recruits")
     closed = ledger.flow("closed")
     pipeline = np.bincount(model.deals["vendor"], model.deals["value"], minlength=n)
+    capacity = np.floor(model.rep_capacity) * reps
+    open_deals = np.bincount(model.reps.vendor, model.reps.open_deals, minlength=n)
+    quota = model.quota * reps * dt
+    won = ledger.flow("won_value")
     model.recorder.record(
         model.step_index,
         channel_revenue=ledger.flow("channel_revenue"),
         partner_sourced_revenue=ledger.flow("partner_sourced_revenue"),
         co_sell_revenue=ledger.flow("co_sell_revenue"),
         direct_revenue=ledger.flow("direct_revenue"),
-        vendor_net_revenue=ledger.flow("won_value") - ledger.flow("payouts") - program_spend,
-        partner_profit=ledger.flow("partner_deal_profit")
-        + model.terms.mdf_per_partner_month * links * model.dt,
+        vendor_net_revenue=won - program_cost - sales_cost,
+        partner_profit=ledger.flow("partner_deal_profit") + (mdf - carrying) * dt - onboarding,
         attention_share=attention,
         mean_trust=np.where(links > 0, mean_trust, np.nan),
         trust_p10=p10,
@@ -202,7 +233,47 @@ def record_step(model: ChannelModel) -> None:
         conflicts=ledger.flow("conflicts"),
         win_rate=np.divide(ledger.flow("won"), closed, out=np.full(n, np.nan), where=closed > 0),
         pipeline_value=pipeline,
+        total_revenue=won,
+        sales_cost=sales_cost,
+        program_cost=program_cost,
+        linked_partners=links.astype(float),
+        partner_exits=ledger.flow("exits"),
+        partner_recruits=ledger.flow("recruits"),
+        rep_utilization=np.divide(open_deals, capacity, out=np.full(n, np.nan), where=capacity > 0),
+        rep_attainment=np.divide(
+            ledger.flow("credit"), quota, out=np.full(n, np.nan), where=quota > 0
+        ),
     )
+    model.recorder.add_counts(
+        closed=closed,
+        won=ledger.flow("won"),
+        contests=ledger.flow("conflicts"),
+        partner_sourced=ledger.flow("partner_sourced_found"),
+    )
+
+
+RECRUIT_OBSERVATION_MONTHS = 12.0
+"""Recruits are followed for their first 12 months (those signed at least that long before the end)."""
+
+
+def recruit_first_wins(model: ChannelModel, links: np.ndarray) -> tuple[float, float]:
+    """Of a vendor's lines signed by recruiting since month 0, at least 12 months before the end:
+    the share with no win in their first 12 months, and the median months to the first win (NaN
+    if no recruit won; lines that never won count as later than any that did)."""
+    ps = model.partners
+    joined = ps.joined.reshape(-1)[links]
+    links = links[np.isfinite(joined)]
+    joined = joined[np.isfinite(joined)]
+    first = ps.first_win.reshape(-1)[links]
+    end = model.clock * model.dt
+    mine = (joined >= 0) & (joined <= end - RECRUIT_OBSERVATION_MONTHS)
+    if not mine.any():
+        return float("nan"), float("nan")
+    wait = first[mine] - joined[mine] + model.dt  # a win in the signing step is 1 step after it
+    wait = np.where(np.isnan(wait), np.inf, wait)
+    won = wait <= RECRUIT_OBSERVATION_MONTHS
+    no_win = float(np.mean(~won))
+    return no_win, float(np.median(wait[won])) if won.any() else float("nan")
 
 
 def run_summary(model: ChannelModel) -> pd.DataFrame:
@@ -215,7 +286,12 @@ def run_summary(model: ChannelModel) -> pd.DataFrame:
         mine = groups.members(i)  # the vendor's links, in the order of a boolean mask
         linked = active[mine]
         productive = linked & (since_win[mine] < PRODUCTIVE_MONTHS - 1e-9)
-        revenue = ps.revenue.reshape(-1)[mine]
+        signed = np.isfinite(ps.joined.reshape(-1)[mine])
+        revenue = np.r_[ps.revenue.reshape(-1)[mine][signed], model.retired_revenue[i]]
+        totals = model.recorder.totals
+        closed = float(totals.get("closed", np.zeros(model.n_vendors))[i])
+        found = float(totals.get("partner_sourced", np.zeros(model.n_vendors))[i])
+        first_win, months = recruit_first_wins(model, mine)
         rows.append(
             {
                 "vendor": name,
@@ -227,6 +303,12 @@ def run_summary(model: ChannelModel) -> pd.DataFrame:
                 "productive_partners": int(productive.sum()),
                 "top_decile_share": top_share(revenue, 0.1),
                 "gini": gini(revenue),
+                "win_rate": float(totals["won"][i] / closed) if closed > 0 else float("nan"),
+                "contested_share": float(totals["contests"][i] / found)
+                if found > 0
+                else float("nan"),
+                "recruit_months_to_first_win": months,
+                "recruit_no_win_first_year": first_win,
             }
         )
     return pd.DataFrame(rows)

@@ -76,14 +76,26 @@ def beta_around(
 
 
 def draw_portfolios(
-    rng: np.random.Generator, n: int, vendors: int, size: int, include: int | None = None
+    rng: np.random.Generator,
+    n: int,
+    vendors: int,
+    size: int,
+    include: int | None = None,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``(n, size)`` distinct vendor indices per partner; ``include`` is in every portfolio if given."""
+    """``(n, size)`` distinct vendor indices per partner; ``include`` is in every portfolio if given.
+
+    With ``weights`` the other vendors are drawn without replacement in proportion to them (the
+    market's lines), by sorting exponential keys ``E / w`` (Efraimidis and Spirakis 2006).
+    """
     if include is None:
         keys = rng.random((n, vendors))
         return np.argsort(keys, axis=1)[:, :size]
     others = np.array([v for v in range(vendors) if v != include], dtype=np.int64)
     keys = rng.random((n, len(others)))
+    if weights is not None:
+        w = np.maximum(np.asarray(weights, float)[others], 1e-12)
+        keys = -np.log1p(-keys) / w
     chosen = others[np.argsort(keys, axis=1)[:, : size - 1]]
     return np.column_stack([np.full(n, include), chosen])
 
@@ -94,6 +106,8 @@ def new_partners(
     portfolios: np.ndarray,
     win_rate: np.ndarray,
     expected_terms: np.ndarray,
+    month: float = 0.0,
+    recruit: bool = False,
 ) -> PartnerState:
     """Partners with the given portfolios; their attention is set later by the attention rule.
 
@@ -103,10 +117,15 @@ def new_partners(
         portfolios: ``(n, K)`` vendor indices.
         win_rate: ``(V,)`` a new partner's prior win rate per vendor.
         expected_terms: ``(V,)`` margin + rebate a new partner expects per vendor.
+        month: the month the partners sign (their links' ``joined``).
+        recruit: the partners are recruits: the recruiting vendor (slot 0) starts at
+            ``recruit_capability``.
     """
     n, k = portfolios.shape
     trust = beta_around(rng, cfg.initial_trust, cfg.initial_dispersion, (n, k))
     capability = beta_around(rng, cfg.initial_capability, cfg.initial_dispersion, (n, k))
+    if recruit:
+        capability[:, 0] = beta_around(rng, cfg.recruit_capability, cfg.initial_dispersion, (n,))
     shares = np.zeros((n, k + 1))
     shares[:, k] = 1.0
     return PartnerState(
@@ -123,4 +142,7 @@ def new_partners(
         months_since_win=np.full((n, k), np.inf),
         months_low_trust=np.zeros((n, k)),
         revenue=np.zeros((n, k)),
+        profit_rate=np.zeros((n, k)),
+        joined=np.full((n, k), float(month)),
+        first_win=np.full((n, k), np.nan),
     )

@@ -23,6 +23,9 @@ LINK_FIELDS = (
     "months_since_win",
     "months_low_trust",
     "revenue",
+    "profit_rate",
+    "joined",
+    "first_win",
 )
 
 
@@ -43,6 +46,9 @@ class PartnerState:
         months_since_win: months since the link last won a deal (inf if never).
         months_low_trust: consecutive months with trust below the exit threshold.
         revenue: cumulative channel revenue the link transacted.
+        profit_rate: the partner's trailing profit on the line per month (exponentially smoothed).
+        joined: month the link was signed (negative during the spin-up).
+        first_win: month of the link's first win (NaN until then).
     """
 
     capacity: np.ndarray
@@ -58,6 +64,9 @@ class PartnerState:
     months_since_win: np.ndarray
     months_low_trust: np.ndarray
     revenue: np.ndarray
+    profit_rate: np.ndarray
+    joined: np.ndarray
+    first_win: np.ndarray
 
     @property
     def count(self) -> int:
@@ -75,6 +84,10 @@ class PartnerState:
         groups = getattr(self, "_groups", None)
         if groups is not None:
             groups.extend(other.vendor.reshape(-1), first)
+
+    def invalidate_groups(self) -> None:
+        """Forget the grouping of links by vendor (after a slot changed vendor)."""
+        self._groups = None
 
     def groups(self, vendors: int) -> VendorGroups:
         """The links grouped by vendor (kept up to date as partners are appended)."""
@@ -168,7 +181,7 @@ DEAL_FIELDS = {
     "registered": bool,
     "disputed": bool,
     "taken_direct": bool,
-    "close_step": np.int64,
+    "close_month": float,
 }
 
 

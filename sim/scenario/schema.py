@@ -24,17 +24,16 @@ from sim.scenario.schema_events import (
     SweepConfig,
     SweepMethod,
 )
+from sim.scenario.schema_partners import CapacityConfig, PartnersConfig
 from sim.scenario.schema_sections import (
     MAX_RECRUIT_PER_MONTH,
     BehaviourChoice,
-    CapacityConfig,
     CompPlanConfig,
     DealSize,
     EngagementConfig,
     Fraction,
     MarketConfig,
     NonNegative,
-    PartnersConfig,
     ProgramConfig,
     StrictModel,
     TimeConfig,

@@ -38,6 +38,14 @@ class TimeConfig(StrictModel):
 
     horizon_months: int = Field(48, ge=1, le=600, description="Length of a run in months.")
     step: Literal["month", "week"] = Field("month", description="Length of one model step.")
+    spin_up_months: float = Field(
+        180.0,
+        ge=0,
+        le=600,
+        description="Months simulated under the starting terms before month 0 and not recorded, so "
+        "that month 0 is the steady state of the starting programme; 0 = start from the drawn "
+        "population (a launch).",
+    )
 
     @property
     def dt(self) -> float:
@@ -84,8 +92,28 @@ class MarketConfig(StrictModel):
     competitor_share: Fraction = Field(
         0.3,
         lt=1.0,
-        description="Share of demand won by sellers outside the model when the ecosystem starts; "
-        "the competitors' coverage is then held fixed, so lost partner attention loses demand.",
+        description="Share of demand won by sellers outside the model at month 0; their "
+        "attraction is then held fixed, so coverage the ecosystem loses loses it demand.",
+    )
+    coverage_elasticity: Fraction = Field(
+        0.35,
+        description="How strongly a vendor's coverage (its partners' and reps' reach) moves its "
+        "share of customer demand: customers choose by attraction = preference x coverage ** "
+        "elasticity; 1 = coverage alone decides, 0 = customers' preference alone.",
+    )
+    strength_pull: float = Field(
+        2.0,
+        ge=0,
+        le=20,
+        description="Customers' preference for a stronger product: log-attraction per unit of "
+        "product strength.",
+    )
+    growth_per_year: float = Field(
+        0.0,
+        ge=-0.5,
+        le=1.0,
+        description="Growth of customer demand per year from month 0 (0.1 = 10% a year); 0 = a "
+        "stationary market.",
     )
 
 
@@ -109,7 +137,20 @@ class ProgramConfig(StrictModel):
         0.0,
         ge=0,
         le=MAX_RECRUIT_PER_MONTH,
-        description="Expected new partners recruited per month.",
+        description="Expected new partner lines recruited per month, on top of replacements.",
+    )
+    replace_exits: bool = Field(
+        True,
+        description="The channel team recruits to replace partner lines that left, keeping the "
+        "vendor's partner base at its starting size.",
+    )
+    partner_management_per_partner_month: NonNegative = Field(
+        150.0,
+        description="Vendor's cost of managing one linked partner per month (channel managers, "
+        "portal, programme administration).",
+    )
+    onboarding_cost_per_partner: NonNegative = Field(
+        3000.0, description="Vendor's one-off cost of signing and onboarding a partner line."
     )
 
 
@@ -127,6 +168,16 @@ class CompPlanConfig(StrictModel):
     )
     quota_per_rep_month: float = Field(
         120_000.0, gt=0, description="Quota per rep per month (currency units of credit)."
+    )
+    commission_rate: Fraction = Field(
+        0.06,
+        description="Commission paid to reps per unit of credited revenue, so overlay and double "
+        "credit cost money.",
+    )
+    quota_rebase: Fraction = Field(
+        0.0,
+        description="Each year the share of the gap between quota and the team's attainment that "
+        "quota moves by; 0 = quota fixed.",
     )
 
 
@@ -146,81 +197,12 @@ class VendorConfig(StrictModel):
     direct_reps: int = Field(40, ge=0, le=1_000_000, description="Number of direct reps.")
     rep_capacity: float = Field(6.0, gt=0, le=1000, description="Deals one rep can work at once.")
     product_strength: Fraction = Field(0.6, description="0 weak .. 1 best in class.")
+    rep_cost_per_month: NonNegative = Field(
+        15_000.0, description="Fully loaded cost of one direct rep per month, before commission."
+    )
     program: ProgramConfig = Field(default_factory=ProgramConfig)
     comp_plan: CompPlanConfig = Field(default_factory=CompPlanConfig)
     engagement: EngagementConfig = Field(default_factory=EngagementConfig)
-
-
-class CapacityConfig(StrictModel):
-    """Partner sales capacity: new deals a partner can start per month, across all vendors."""
-
-    distribution: Literal["pareto", "lognormal", "constant"] = "pareto"
-    shape: float = Field(
-        1.3, gt=0.0, le=20, description="Pareto tail index (pareto) or sigma of log (lognormal)."
-    )
-    mean: float = Field(1.0, gt=0, le=1000, description="Mean capacity, new deals per month.")
-    max_multiple: float = Field(
-        50.0,
-        gt=1.0,
-        le=1e6,
-        description="Largest capacity as a multiple of the mean (draws above it are capped), so a "
-        "single partner cannot hold most of a small ecosystem's capacity.",
-    )
-
-    @model_validator(mode="after")
-    def _finite_mean(self) -> CapacityConfig:
-        if self.distribution == "pareto" and self.shape <= 1.0:
-            raise ValueError(
-                f"shape: a pareto capacity needs shape above 1 for a finite mean, got {self.shape}"
-            )
-        return self
-
-
-class PartnersConfig(StrictModel):
-    """The multi-vendor partner population."""
-
-    count: int = Field(800, ge=1, le=5_000_000, description="Partners at the start.")
-    vendors_per_partner: int = Field(3, ge=1, le=100, description="Vendors in each portfolio.")
-    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
-    services_attach: Fraction = Field(
-        0.25, description="Services revenue a partner attaches per unit of product revenue."
-    )
-    services_margin: Fraction = Field(0.5, description="Partner's gross margin on services.")
-    initial_trust: Fraction = 0.5
-    initial_capability: Fraction = 0.3
-    initial_dispersion: float = Field(
-        0.1,
-        ge=0,
-        lt=0.5,
-        description="Standard deviation across links of initial trust and capability (beta draws "
-        "around the initial values); 0 = identical links.",
-    )
-    outside_margin: Fraction = Field(
-        0.25,
-        description="Margin a partner earns on the rest of its catalog (its outside option).",
-    )
-    effort_cost_per_deal: NonNegative = Field(
-        1500.0, description="Partner's cost of working one deal (currency units)."
-    )
-    win_rate_learning: float = Field(
-        0.1, gt=0, le=1, description="Weight of each closed deal in a partner's learned win rate."
-    )
-    expectation_months: float = Field(
-        6.0,
-        gt=0,
-        le=120,
-        description="Time constant (months) with which a partner's expected terms follow the "
-        "vendor's announced terms.",
-    )
-    conflict_memory_months: float = Field(
-        6.0, gt=0, le=120, description="Time constant (months) of a partner's memory of conflicts."
-    )
-    exit_trust: Fraction = Field(
-        0.15, description="A link whose trust stays below this for exit_months is dropped."
-    )
-    exit_months: float = Field(
-        6.0, gt=0, le=120, description="Months below exit_trust before exit."
-    )
 
 
 class BehaviourChoice(BaseModel):

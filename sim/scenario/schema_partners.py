@@ -1,0 +1,119 @@
+"""The partner population section of a scenario: capacity, starting trust and capability, the
+partners' economics (services, effort, carrying cost of a line, outside option) and when a line
+ends. A strict, frozen pydantic model like the other sections (:mod:`sim.scenario.schema_sections`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.schema_sections import Fraction, NonNegative, StrictModel
+
+
+class CapacityConfig(StrictModel):
+    """Partner sales capacity: new deals a partner can start per month, across all vendors."""
+
+    distribution: Literal["pareto", "lognormal", "constant"] = "pareto"
+    shape: float = Field(
+        1.3, gt=0.0, le=20, description="Pareto tail index (pareto) or sigma of log (lognormal)."
+    )
+    mean: float = Field(1.0, gt=0, le=1000, description="Mean capacity, new deals per month.")
+    max_multiple: float = Field(
+        50.0,
+        gt=1.0,
+        le=1e6,
+        description="Largest capacity as a multiple of the mean (draws above it are capped), so a "
+        "single partner cannot hold most of a small ecosystem's capacity.",
+    )
+
+    @model_validator(mode="after")
+    def _finite_mean(self) -> CapacityConfig:
+        if self.distribution == "pareto" and self.shape <= 1.0:
+            raise ValueError(
+                f"shape: a pareto capacity needs shape above 1 for a finite mean, got {self.shape}"
+            )
+        return self
+
+
+class PartnersConfig(StrictModel):
+    """The multi-vendor partner population."""
+
+    count: int = Field(800, ge=1, le=5_000_000, description="Partners at the start.")
+    vendors_per_partner: int = Field(3, ge=1, le=100, description="Vendors in each portfolio.")
+    capacity: CapacityConfig = Field(default_factory=CapacityConfig)
+    services_attach: Fraction = Field(
+        0.25, description="Services revenue a partner attaches per unit of product revenue."
+    )
+    services_margin: Fraction = Field(0.5, description="Partner's gross margin on services.")
+    initial_trust: Fraction = 0.5
+    initial_capability: Fraction = 0.3
+    initial_dispersion: float = Field(
+        0.1,
+        ge=0,
+        lt=0.5,
+        description="Standard deviation across links of initial trust and capability (beta draws "
+        "around the initial values); 0 = identical links.",
+    )
+    outside_margin: Fraction = Field(
+        0.25,
+        description="Margin a partner earns on the rest of its catalog (its outside option).",
+    )
+    effort_cost_per_deal: NonNegative = Field(
+        2500.0,
+        description="Partner's cost of working one deal, won or lost (presales time; currency "
+        "units).",
+    )
+    win_rate_learning: float = Field(
+        0.1, gt=0, le=1, description="Weight of each closed deal in a partner's learned win rate."
+    )
+    expectation_months: float = Field(
+        6.0,
+        gt=0,
+        le=120,
+        description="Time constant (months) with which a partner's expected terms follow the "
+        "vendor's announced terms.",
+    )
+    conflict_memory_months: float = Field(
+        6.0, gt=0, le=120, description="Time constant (months) of a partner's memory of conflicts."
+    )
+    exit_trust: Fraction = Field(
+        0.15, description="A link whose trust stays below this for exit_months is dropped."
+    )
+    exit_months: float = Field(
+        6.0, gt=0, le=120, description="Months below exit_trust before exit."
+    )
+    carrying_cost_per_line_month: NonNegative = Field(
+        1000.0,
+        description="Partner's cost per month of carrying a vendor line at full effort (certified "
+        "staff, training, admin): a fifth of it at any effort, the rest in proportion to the "
+        "selling effort the line gets (capacity x attention).",
+    )
+    profit_memory_months: float = Field(
+        12.0,
+        gt=0,
+        le=120,
+        description="Time constant (months) of a partner's trailing profit on each line.",
+    )
+    unprofitable_exit_months: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Mean months a partner keeps a line whose trailing profit covers none of its "
+        "carrying cost, at the starting trust (longer if the cost is partly covered or trust is "
+        "higher).",
+    )
+    recruit_capability: Fraction = Field(
+        0.2, description="Mean capability of a newly signed line (initial_dispersion around it)."
+    )
+    onboarding_cost: NonNegative = Field(
+        2000.0, description="Partner's one-off cost of joining a vendor's programme."
+    )
+    outside_follow: Fraction = Field(
+        0.5,
+        description="Share of a change in the modelled vendors' mean margin + rebate that the rest "
+        "of the market (the partners' outside option) follows, with a lag of expectation_months.",
+    )
+
+
