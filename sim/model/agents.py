@@ -124,23 +124,31 @@ class Partner(mesa.Agent):
     def capacity(self) -> float:
         return float(self.model.partners.capacity[self.index])
 
+    def _slots(self) -> list[int]:
+        """The partner's signed slots (a new firm's free slots have never held a line)."""
+        joined = self.model.partners.joined[self.index]
+        return [k for k in range(len(joined)) if np.isfinite(joined[k])]
+
     @property
     def portfolio(self) -> list[str]:
         """Names of the vendors in the partner's portfolio (active links or not)."""
-        return [self.model.vendor_names[v] for v in self.model.partners.vendor[self.index]]
+        vendors = self.model.partners.vendor[self.index]
+        return [self.model.vendor_names[vendors[k]] for k in self._slots()]
 
     @property
     def attention(self) -> dict[str, float]:
-        """Attention share per vendor plus ``outside``; sums to 1."""
+        """Attention share per vendor in the portfolio plus ``outside``; sums to 1."""
         shares = self.model.partners.shares[self.index]
-        out = {name: float(s) for name, s in zip(self.portfolio, shares[:-1], strict=True)}
+        out = {
+            name: float(shares[k]) for name, k in zip(self.portfolio, self._slots(), strict=True)
+        }
         out["outside"] = float(shares[-1])
         return out
 
     def link(self, vendor: str) -> dict[str, float | bool]:
         """State of the link to ``vendor``: trust, capability, win rate, active."""
         ps = self.model.partners
-        slot = self.portfolio.index(vendor)
+        slot = self._slots()[self.portfolio.index(vendor)]
         i = self.index
         return {
             "active": bool(ps.active[i, slot]),
@@ -158,7 +166,10 @@ class Partner(mesa.Agent):
 
         Row ``index - offset`` of ``x`` and ``out`` is this partner's (``offset`` > 0 when only
         the partners from ``offset`` on, such as new recruits, are planned)."""
-        row = self.index - offset
+        self.plan(x, out, self.index - offset, initial)
+
+    def plan(self, x: AttentionInputs, out: np.ndarray, row: int, initial: bool = False) -> None:
+        """Plan this partner's attention from row ``row`` of ``x`` into row ``row`` of ``out``."""
         out[row] = self.model.attention_rule.allocate_one(x.partner(row), initial)
 
     def update_trust(self, signals: TrustSignals, out: np.ndarray) -> None:

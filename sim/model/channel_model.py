@@ -69,6 +69,8 @@ class ChannelModel(mesa.Model):
         self.engine = make_engine(engine)
         self.config = config
         self.dt = config.time.dt
+        # The clock starts where the spin-up does (:meth:`spin_up` sets it step by step).
+        self.clock, self._month = -1, -config.time.spin_up_months
         self.vendor_names = [v.name for v in config.vendors]
         self.n_vendors = len(config.vendors)
         self.slots = config.partners.vendors_per_partner
@@ -242,7 +244,7 @@ class ChannelModel(mesa.Model):
             )
         )
 
-    def _attention_inputs(self, rows: slice = slice(None)) -> AttentionInputs:
+    def _attention_inputs(self, rows: slice | np.ndarray = slice(None)) -> AttentionInputs:
         """Expected profit per deal worked (fraction of the mean deal) and the other utility terms.
 
         Args:
@@ -435,20 +437,13 @@ class ChannelModel(mesa.Model):
         )
 
     def churn_and_recruit(self) -> None:
-        """Phase 8: lines exit on lasting low trust or lasting losses; vendors recruit."""
+        """Phase 8: lines exit on lasting low trust or lapse at renewal when they lose money;
+        vendors recruit."""
         ps, cfg = self.partners, self.config.partners
         low = ps.active & (ps.trust < cfg.exit_trust)
         ps.months_low_trust = np.where(low, ps.months_low_trust + self.dt, 0.0)
         distrust = low & (ps.months_low_trust >= cfg.exit_months - 1e-9)
-        cost = self.carrying_costs()
-        uncovered = np.clip(1.0 - ps.profit_rate / np.maximum(cost, 1e-9), 0.0, 1.0)
-        # Trust keeps a partner committed to a line it loses money on (Morgan and Hunt 1994): the
-        # hazard scales with distrust relative to a partner at the starting trust.
-        distrust_ratio = (1.0 - ps.trust) / max(1.0 - cfg.initial_trust, 1e-9)
-        hazard = 1.0 - np.exp(
-            -self.dt * uncovered * distrust_ratio / cfg.unprofitable_exit_months
-        )
-        unprofitable = ps.active & (self.rng.random(ps.vendor.shape) < hazard)
+        unprofitable = self._renewals_lapsed()
         exits = distrust | unprofitable
         self.ledger.add_vendor("exits", ps.vendor[exits])
         if exits.any():
@@ -458,6 +453,30 @@ class ChannelModel(mesa.Model):
             ps.shares[:, self.slots] += freed
         self._recruit()
         self._rebase_quota()
+
+    def _renewals_lapsed(self) -> np.ndarray:
+        """Lines whose partner lets the agreement lapse at its yearly renewal.
+
+        Each line comes up for renewal every ``partners.renewal_months`` after it was signed. At
+        renewal the partner drops it with probability ``uncovered * commitment`` (at most 1):
+        ``uncovered`` is the share of the line's carrying cost its trailing profit does not cover,
+        and ``commitment = ((1 - trust) / (1 - initial_trust)) ** distrust_exit_elasticity``, so a
+        partner that trusts the vendor keeps a marginal line and a distrustful one drops it (trust
+        breeds commitment and lowers the propensity to leave: Morgan and Hunt 1994).
+        """
+        ps, cfg = self.partners, self.config.partners
+        period = cfg.renewal_months
+        age_now = self.month - ps.joined
+        due = ps.active & (
+            np.floor((age_now + self.dt) / period + 1e-9) > np.floor(age_now / period + 1e-9)
+        )
+        if not due.any():
+            return due
+        cost = self.carrying_costs()
+        uncovered = np.clip(1.0 - ps.profit_rate / np.maximum(cost, 1e-9), 0.0, 1.0)
+        relative = (1.0 - ps.trust) / max(1.0 - cfg.initial_trust, 1e-9)
+        drop = np.minimum(uncovered * relative**cfg.distrust_exit_elasticity, 1.0)
+        return due & (self.rng.random(ps.vendor.shape) < drop)
 
     def _rebase_quota(self) -> None:
         """Once a year (at month 12, 24, ...) quota moves toward the team's attainment."""
@@ -523,8 +542,10 @@ class ChannelModel(mesa.Model):
         for name in LINK_FIELDS:
             getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
         ps.invalidate_groups()
-        planned = self.engine.allocate_attention(self, self._attention_inputs(), initial=True)
-        share = np.maximum(planned[rows, slots], NEW_LINE_FOCUS)
+        planned = self.engine.allocate_attention(
+            self, self._attention_inputs(rows), initial=True, rows=rows
+        )
+        share = np.maximum(planned[np.arange(len(rows)), slots], NEW_LINE_FOCUS)
         ps.shares[rows] *= (1.0 - share)[:, None]
         ps.shares[rows, slots] = share
 

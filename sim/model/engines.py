@@ -55,10 +55,15 @@ class PopulationEngine:
     name = "population"
 
     def allocate_attention(
-        self, model: ChannelModel, x: AttentionInputs, initial: bool = False, start: int = 0
+        self,
+        model: ChannelModel,
+        x: AttentionInputs,
+        initial: bool = False,
+        start: int = 0,
+        rows: np.ndarray | None = None,
     ) -> np.ndarray:
-        """New attention shares of partners ``start`` onward, ``(P - start, K + 1)``, from ``x``,
-        the inputs of those partners only (row 0 of ``x`` is partner ``start``)."""
+        """New attention shares from ``x``, the inputs of the partners planned: every partner from
+        ``start`` on (row 0 of ``x`` is partner ``start``), or the partner rows ``rows`` in order."""
         return model.attention_rule.allocate(x, initial=initial)
 
     def surprise(
@@ -118,12 +123,28 @@ class PerAgentEngine(PopulationEngine):
     name = "per-agent"
 
     def allocate_attention(
-        self, model: ChannelModel, x: AttentionInputs, initial: bool = False, start: int = 0
+        self,
+        model: ChannelModel,
+        x: AttentionInputs,
+        initial: bool = False,
+        start: int = 0,
+        rows: np.ndarray | None = None,
     ) -> np.ndarray:
         out = np.array(x.shares, dtype=float)
-        each(
-            model, Partner, "allocate_attention", x, out, start=start, initial=initial, offset=start
-        )
+        if rows is None:
+            each(
+                model,
+                Partner,
+                "allocate_attention",
+                x,
+                out,
+                start=start,
+                initial=initial,
+                offset=start,
+            )
+        else:  # a few partners anywhere in the population (firms signing a new line)
+            for position, row in enumerate(rows):
+                model.partner_agents[row].plan(x, out, position, initial)
         return out
 
     def surprise(

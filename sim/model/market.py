@@ -22,18 +22,23 @@ CLOSE_TIME_SHAPE = 4.0
 """Gamma shape of the time from opportunity to close (coefficient of variation 0.5)."""
 ONBOARDING_MONTHS = 6.0
 """Months after signing during which a recruit that has not won yet is onboarded."""
-ONBOARDING_SHARE = 0.5
-"""Share of a vendor's co-sold deals its channel team gives to partners it is onboarding (when it has
-any): new partners are brought into their first deals."""
+ONBOARDING_REACH = 2.0
+"""Extra prospecting reach of a line during onboarding (until its first win, at most
+ONBOARDING_MONTHS): the channel team plans accounts with a new partner and shares leads, so its
+coverage is (1 + ONBOARDING_REACH) times what its effort alone would give."""
 REP_CREDIT_MEMORY = 1.0 / 3.0
 """Share of the gap closed per month by a rep's smoothed credit rate (about a quarter's memory)."""
 
 
 def link_weights(model: ChannelModel) -> np.ndarray:
-    """Prospecting coverage of each link: capacity x attention x capability factor."""
+    """Prospecting coverage of each link: capacity x attention x capability factor, boosted while
+    the line is being onboarded."""
     ps = model.partners
     floor = model.config.market.untrained_coverage
-    weight = ps.capacity[:, None] * ps.shares[:, : model.slots] * (floor + (1.0 - floor) * ps.capability)
+    reach = floor + (1.0 - floor) * ps.capability
+    onboarding = (model.month - ps.joined < ONBOARDING_MONTHS) & np.isnan(ps.first_win)
+    reach = np.where(onboarding, reach * (1.0 + ONBOARDING_REACH), reach)
+    weight = ps.capacity[:, None] * ps.shares[:, : model.slots] * reach
     return np.where(ps.active, weight, 0.0)
 
 
@@ -62,7 +67,9 @@ def attraction(model: ChannelModel, coverage: np.ndarray) -> np.ndarray:
     """Customers' attraction to each vendor: product preference x coverage ** elasticity."""
     m = model.config.market
     pull = np.exp(m.strength_pull * (model.strength - 0.5))
-    return pull * np.power(coverage, m.coverage_elasticity, where=coverage > 0, out=np.zeros_like(coverage)) 
+    return pull * np.power(
+        coverage, m.coverage_elasticity, where=coverage > 0, out=np.zeros_like(coverage)
+    )
 
 
 def demand_per_step(model: ChannelModel) -> float:
@@ -227,10 +234,6 @@ def _pick_links(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
         return out
     sourcing = getattr(model.ledger, "sourcing", None)
     weights = (sourcing[0] if sourcing is not None else link_weights(model)).reshape(-1)
-    ps = model.partners
-    onboarding = (
-        ps.active & (model.month - ps.joined < ONBOARDING_MONTHS) & np.isnan(ps.first_win)
-    ).reshape(-1)
     groups = model.partners.groups(model.n_vendors)
     deals = VendorGroups(vendor, model.n_vendors)
     for v in np.flatnonzero(deals.counts):
@@ -238,16 +241,11 @@ def _pick_links(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
         links = members[weights[members] > 0]
         if len(links) == 0:
             continue
-        n = int(deals.counts[v])
         cumulative = np.cumsum(weights[links])
-        draws = model.rng.random(n) * cumulative[-1]
-        picked = links[np.minimum(np.searchsorted(cumulative, draws, side="right"), len(links) - 1)]
-        # The channel team gives a share of co-sold deals to partners it is onboarding.
-        new = members[onboarding[members]]
-        to_new = model.rng.random(n) < ONBOARDING_SHARE
-        if len(new):
-            picked = np.where(to_new, new[model.rng.integers(len(new), size=n)], picked)
-        out[deals.members(v)] = picked
+        draws = model.rng.random(int(deals.counts[v])) * cumulative[-1]
+        out[deals.members(v)] = links[
+            np.minimum(np.searchsorted(cumulative, draws, side="right"), len(links) - 1)
+        ]
     return out
 
 
@@ -308,7 +306,9 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     effort = involved * cfg.effort_cost_per_deal
     ledger.add_vendor("payouts", v, payout)
     ledger.add_vendor("partner_deal_profit", v, payout + services - effort)
-    ledger.add_vendor("partner_sourced_closed", v, (involved & closed["partner_sourced"]).astype(float))
+    ledger.add_vendor(
+        "partner_sourced_closed", v, (involved & closed["partner_sourced"]).astype(float)
+    )
 
     p, s = closed["partner"][involved], closed["slot"][involved]
     ledger.add_link("deal_profit", p, s, (payout + services - effort)[involved])

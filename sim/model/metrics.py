@@ -197,7 +197,7 @@ def record_step(model: ChannelModel) -> None:
     p10 = grouped_percentile(ps.trust.reshape(-1)[by_vendor], links, 10.0)
     recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
     terms, dt = model.terms, model.dt
-    lines_cost = (terms.enablement_per_partner_month + terms.partner_management_per_partner_month)
+    lines_cost = terms.enablement_per_partner_month + terms.partner_management_per_partner_month
     mdf = np.bincount(v.reshape(-1), model._mdf_claims().reshape(-1), minlength=n)
     program_cost = (
         ledger.flow("payouts")
@@ -205,10 +205,9 @@ def record_step(model: ChannelModel) -> None:
         + terms.onboarding_cost_per_partner * ledger.flow("recruits")
     )
     reps = np.bincount(model.reps.vendor, minlength=n)
-    sales_cost = (
-        reps * np.array([c.rep_cost_per_month for c in model.config.vendors]) * dt
-        + terms.commission_rate * ledger.flow("credit")
-    )
+    sales_cost = reps * np.array(
+        [c.rep_cost_per_month for c in model.config.vendors]
+    ) * dt + terms.commission_rate * ledger.flow("credit")
     carrying = np.bincount(v.reshape(-1), model.carrying_costs().reshape(-1), minlength=n)
     onboarding = model.config.partners.onboarding_cost * ledger.flow("recruits")
     closed = ledger.flow("closed")

@@ -96,13 +96,20 @@ class PartnersConfig(StrictModel):
         le=120,
         description="Time constant (months) of a partner's trailing profit on each line.",
     )
-    unprofitable_exit_months: float = Field(
-        30.0,
+    renewal_months: float = Field(
+        12.0,
         gt=0,
-        le=600,
-        description="Mean months a partner keeps a line whose trailing profit covers none of its "
-        "carrying cost, at the starting trust (longer if the cost is partly covered or trust is "
-        "higher).",
+        le=120,
+        description="Months between renewals of a partner's agreement for a line; at renewal a "
+        "line whose trailing profit does not cover its carrying cost may lapse.",
+    )
+    distrust_exit_elasticity: float = Field(
+        5.0,
+        ge=0,
+        le=10,
+        description="How steeply distrust makes a partner drop an unprofitable line at renewal: "
+        "the chance is the uncovered share of its carrying cost x ((1 - trust) / (1 - "
+        "initial_trust)) ** this; 0 = trust does not matter.",
     )
     recruit_capability: Fraction = Field(
         0.2, description="Mean capability of a newly signed line (initial_dispersion around it)."
@@ -115,5 +122,3 @@ class PartnersConfig(StrictModel):
         description="Share of a change in the modelled vendors' mean margin + rebate that the rest "
         "of the market (the partners' outside option) follows, with a lag of expectation_months.",
     )
-
-
