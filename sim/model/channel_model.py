@@ -18,7 +18,7 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.model import market, metrics
+from sim.model import market, metrics, outlook, partnerships
 from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
 from sim.model.engines import make_engine
@@ -26,27 +26,16 @@ from sim.model.events import Schedule, VendorTerms
 from sim.model.ledger import StepLedger
 from sim.model.metrics import MetricRecorder, RunOutput
 from sim.model.population import draw_portfolios, new_partners
-from sim.model.state import LINK_FIELDS, DealBook, PartnerState, RepState
+from sim.model.state import DealBook, PartnerState, RepState
 from sim.scenario.schema import ScenarioConfig
 
 WARMUP_CYCLES = 3.0
 """Without a spin-up: sales cycles of deal flow simulated before month 0, so the pipeline starts
 full."""
-FULL_EXPOSURE_SHARE = 0.3
-"""Attention share at which a partner is fully exposed to a vendor: it feels the whole of a programme
-surprise and claims its whole MDF allowance; below it, in proportion."""
-LINE_COST_FLOOR = 0.2
-"""Share of a line's carrying cost paid however little the partner sells it (admin, renewals)."""
 SPIN_UP_STEP_MONTHS = 3.0
 """Step length of the spin-up before its last FINE_SPIN_UP_MONTHS (never finer than the run's)."""
 FINE_SPIN_UP_MONTHS = 12.0
 """Months at the end of the spin-up run at the scenario's own step."""
-RECRUIT_FOCUS = 0.5
-"""Share of its selling effort a new firm starts with on the line it signed up for."""
-NEW_LINE_FOCUS = 0.2
-"""Least share of its effort an established firm starts a newly signed line with."""
-RECRUIT_LAG_MONTHS = 3.0
-"""Months a channel team takes, on average, to replace a partner line that left."""
 
 
 class ChannelModel(mesa.Model):
@@ -97,13 +86,8 @@ class ChannelModel(mesa.Model):
 
         self.quota = np.array([v.comp_plan.quota_per_rep_month for v in config.vendors], float)
         self.quota_factor = np.ones(self.n_vendors)
-        self.prior_win_rate = self._partner_win_probability(
+        self.prior_win_rate = self.partner_win_probability(
             self.strength, np.full(self.n_vendors, config.partners.initial_capability)
-        )
-        self.outside_win_rate = float(
-            self._partner_win_probability(
-                np.array([0.5]), np.array([config.partners.initial_capability])
-            )[0]
         )
         portfolios = draw_portfolios(self.rng, config.partners.count, self.n_vendors, self.slots)
         self.partners: PartnerState = new_partners(
@@ -111,13 +95,13 @@ class ChannelModel(mesa.Model):
             config.partners,
             portfolios,
             self.prior_win_rate,
-            self._terms_rate(self.terms),
+            self.terms_rate(self.terms),
             month=-config.time.spin_up_months,
         )
         self.line_target = np.bincount(portfolios.reshape(-1), minlength=self.n_vendors)
         self.retired_revenue: list[list[float]] = [[] for _ in range(self.n_vendors)]
         self.deal_flow = np.ones(self.n_vendors)
-        self.start_terms = float(self._market_terms())
+        self.start_terms = float(outlook.market_terms(self))
         self.outside_shift = 0.0
         reps_per_vendor = np.array([v.direct_reps for v in config.vendors])
         rep_vendor = np.repeat(np.arange(self.n_vendors), reps_per_vendor)
@@ -133,7 +117,7 @@ class ChannelModel(mesa.Model):
         self.rep_agents = [DirectRep(self, i) for i in range(self.reps.count)]
         self.partner_agents = [Partner(self, i) for i in range(self.partners.count)]
         self.partners.shares = self.engine.allocate_attention(
-            self, self._attention_inputs(), initial=True
+            self, self.attention_inputs(), initial=True
         )
         self.competitor_attraction = self._competitor_attraction()
         self.recorder = MetricRecorder(config.time.steps, self.vendor_names, self.dt)
@@ -191,6 +175,7 @@ class ChannelModel(mesa.Model):
                 self._advance()
         self.clock, self._month = 0, 0.0
         self.partners.revenue[:] = 0.0
+        self.retired_revenue = [[] for _ in range(self.n_vendors)]
 
     def _spin_step(self) -> None:
         self.ledger = self._new_ledger()
@@ -228,10 +213,10 @@ class ChannelModel(mesa.Model):
         """Month at the start of the current step (negative during the spin-up)."""
         return self.clock * self.dt if self.clock >= 0 else self._month
 
-    def _terms_rate(self, terms: VendorTerms) -> np.ndarray:
+    def terms_rate(self, terms: VendorTerms) -> np.ndarray:
         return terms.margin + terms.rebate
 
-    def _partner_win_probability(self, strength: np.ndarray, capability: np.ndarray) -> np.ndarray:
+    def partner_win_probability(self, strength: np.ndarray, capability: np.ndarray) -> np.ndarray:
         """Win probability of an undisputed deal a partner found alone."""
         n = len(strength)
         return self.deal_rule.win_probability(
@@ -244,52 +229,10 @@ class ChannelModel(mesa.Model):
             )
         )
 
-    def _attention_inputs(self, rows: slice | np.ndarray = slice(None)) -> AttentionInputs:
-        """Expected profit per deal worked (fraction of the mean deal) and the other utility terms.
-
-        Args:
-            rows: the partners to plan for (default all); a partner's allocation depends only on
-                its own row.
-        """
-        ps, cfg, terms = self.partners, self.config.partners, self.terms
-        v, win_rate = ps.vendor[rows], ps.win_rate[rows]
-        services = cfg.services_attach * cfg.services_margin
-        effort = cfg.effort_cost_per_deal / self.mean_deal
-        claimable = np.minimum(ps.shares[rows, : self.slots] / FULL_EXPOSURE_SHARE, 1.0)
-        mdf_per_deal = (
-            terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / self.mean_deal
-        )
-        ease = self.deal_flow[v]
-        profit = (
-            ease
-            * (
-                win_rate * (terms.margin[v] + terms.rebate[v] + services)
-                + win_rate * terms.spiff_per_deal[v] / self.mean_deal
-                - effort
-            )
-            + mdf_per_deal
-        )
-        # The rest of the catalog is sold with the partner's own skill and follows the market.
-        active = ps.active[rows]
-        skill = np.where(active, ps.capability[rows], 0.0).sum(axis=1) / np.maximum(
-            active.sum(axis=1), 1
-        )
-        skill = np.where(active.any(axis=1), skill, cfg.initial_capability)
-        outside_win = self._partner_win_probability(np.full(len(skill), 0.5), skill)
-        outside_margin = cfg.outside_margin + self.outside_shift
-        outside = outside_win * (outside_margin + services) - effort
-        return AttentionInputs(
-            profit=profit,
-            trust=ps.trust[rows],
-            capability=ps.capability[rows],
-            conflict=ps.conflict_memory[rows],
-            active=ps.active[rows],
-            outside_profit=outside,
-            outside_trust=cfg.initial_trust,
-            outside_capability=skill,
-            shares=ps.shares[rows],
-            dt=self.dt,
-        )
+    def attention_inputs(self, rows: slice | np.ndarray = slice(None)) -> AttentionInputs:
+        """What partners ``rows`` (default all) know when they plan their attention
+        (:func:`sim.model.outlook.attention_inputs`)."""
+        return outlook.attention_inputs(self, rows)
 
     def _competitor_attraction(self) -> float:
         """Outside competitors' attraction, so that they win ``competitor_share`` of demand now."""
@@ -299,13 +242,6 @@ class ChannelModel(mesa.Model):
         inside = market.attraction(self, coverage).sum()
         share = self.config.market.competitor_share
         return share / (1.0 - share) * inside if inside > 0 else share
-
-    def _market_terms(self) -> float:
-        """Mean margin + rebate of the modelled vendors, weighted by their active lines."""
-        ps = self.partners
-        lines = np.bincount(ps.vendor[ps.active], minlength=self.n_vendors)
-        rate = self._terms_rate(self.terms)
-        return float((lines * rate).sum() / lines.sum()) if lines.sum() > 0 else float(rate.mean())
 
     # ------------------------------------------------------------------ phases
     def apply_program_events(self) -> None:
@@ -330,7 +266,7 @@ class ChannelModel(mesa.Model):
 
     def allocate_attention(self) -> None:
         """Phase 2: partners move their attention toward the softmax of vendor utilities."""
-        self.partners.shares = self.engine.allocate_attention(self, self._attention_inputs())
+        self.partners.shares = self.engine.allocate_attention(self, self.attention_inputs())
 
     def source_opportunities(self) -> dict[str, np.ndarray]:
         """Phase 3: Poisson demand split by coverage among partner links, direct teams, competitors."""
@@ -360,21 +296,21 @@ class ChannelModel(mesa.Model):
         ps.first_win = np.where(np.isnan(ps.first_win) & (wins > 0), self.month, ps.first_win)
         self._note_wins()
 
-        profit = ledger.link("deal_profit") + self._mdf_claims() * self.dt
+        profit = ledger.link("deal_profit") + partnerships.mdf_claims(self) * self.dt
         memory = 1.0 - np.exp(-self.dt / cfg.profit_memory_months)
         ps.profit_rate += memory * (profit / self.dt - ps.profit_rate)
 
-        current = self._terms_rate(self.terms)[ps.vendor]
+        current = self.terms_rate(self.terms)[ps.vendor]
         shortfall = np.clip(
             (ps.expected_terms - current) / np.maximum(ps.expected_terms, 1e-9), 0, 1
         )
         follow = 1.0 - np.exp(-self.dt / cfg.expectation_months)
         ps.expected_terms += follow * (
-            self._terms_rate(self.announced)[ps.vendor] - ps.expected_terms
+            self.terms_rate(self.announced)[ps.vendor] - ps.expected_terms
         )
-        target_shift = cfg.outside_follow * (self._market_terms() - self.start_terms)
+        target_shift = cfg.outside_follow * (outlook.market_terms(self) - self.start_terms)
         self.outside_shift += follow * (target_shift - self.outside_shift)
-        self._learn_deal_flow(follow)
+        outlook.learn_deal_flow(self, follow)
         forget = np.exp(-self.dt / cfg.conflict_memory_months)
         ps.conflict_memory = ps.conflict_memory * forget + ledger.link("conflicts_lost")
 
@@ -390,7 +326,7 @@ class ChannelModel(mesa.Model):
             surprise_gain=self.surprise_gain[ps.vendor],
             anchor=ps.trust_anchor,
             dt=self.dt,
-            exposure=np.minimum(ps.shares[:, : self.slots] / FULL_EXPOSURE_SHARE, 1.0),
+            exposure=partnerships.exposure(self),
         )
         ps.trust = self.engine.update_trust(self, signals)
         capability = CapabilitySignals(
@@ -402,34 +338,6 @@ class ChannelModel(mesa.Model):
         )
         ps.capability = self.engine.update_capability(self, capability)
 
-    def _learn_deal_flow(self, follow: float) -> None:
-        """Partners' sense of how easily each vendor sells: its demand per unit of coverage, relative
-        to the ecosystem's, smoothed like expectations."""
-        sourcing = self.ledger.sourcing
-        if sourcing is None:
-            return
-        _, coverage, demand = sourcing
-        if coverage.sum() <= 0 or demand.sum() <= 0:
-            return
-        average = demand.sum() / coverage.sum()
-        relative = np.divide(demand, coverage, out=np.ones_like(demand), where=coverage > 0)
-        self.deal_flow += follow * (relative / average - self.deal_flow)
-
-    def _mdf_claims(self) -> np.ndarray:
-        """MDF each link claims per month: the allowance, in proportion to the campaigns the partner
-        runs for the vendor (its attention, up to ``FULL_EXPOSURE_SHARE``)."""
-        ps = self.partners
-        engaged = np.minimum(ps.shares[:, : self.slots] / FULL_EXPOSURE_SHARE, 1.0)
-        return np.where(ps.active, self.terms.mdf_per_partner_month[ps.vendor] * engaged, 0.0)
-
-    def carrying_costs(self) -> np.ndarray:
-        """Each active line's carrying cost per month: a floor plus the part that grows with the
-        selling effort the partner gives it (certified staff, training)."""
-        ps, cfg = self.partners, self.config.partners
-        effort = ps.capacity[:, None] * ps.shares[:, : self.slots]
-        cost = cfg.carrying_cost_per_line_month * (LINE_COST_FLOOR + (1 - LINE_COST_FLOOR) * effort)
-        return np.where(ps.active, cost, 0.0)
-
     def _note_wins(self) -> None:
         ps = self.partners
         ps.months_since_win = np.where(
@@ -437,146 +345,12 @@ class ChannelModel(mesa.Model):
         )
 
     def churn_and_recruit(self) -> None:
-        """Phase 8: lines exit on lasting low trust or lapse at renewal when they lose money;
-        vendors recruit."""
-        ps, cfg = self.partners, self.config.partners
-        low = ps.active & (ps.trust < cfg.exit_trust)
-        ps.months_low_trust = np.where(low, ps.months_low_trust + self.dt, 0.0)
-        distrust = low & (ps.months_low_trust >= cfg.exit_months - 1e-9)
-        unprofitable = self._renewals_lapsed()
-        exits = distrust | unprofitable
-        self.ledger.add_vendor("exits", ps.vendor[exits])
-        if exits.any():
-            ps.active = ps.active & ~exits
-            freed = np.where(exits, ps.shares[:, : self.slots], 0.0).sum(axis=1)
-            ps.shares[:, : self.slots][exits] = 0.0
-            ps.shares[:, self.slots] += freed
-        self._recruit()
-        self._rebase_quota()
-
-    def _renewals_lapsed(self) -> np.ndarray:
-        """Lines whose partner lets the agreement lapse at its yearly renewal.
-
-        Each line comes up for renewal every ``partners.renewal_months`` after it was signed. At
-        renewal the partner drops it with probability ``uncovered * commitment`` (at most 1):
-        ``uncovered`` is the share of the line's carrying cost its trailing profit does not cover,
-        and ``commitment = ((1 - trust) / (1 - initial_trust)) ** distrust_exit_elasticity``, so a
-        partner that trusts the vendor keeps a marginal line and a distrustful one drops it (trust
-        breeds commitment and lowers the propensity to leave: Morgan and Hunt 1994).
-        """
-        ps, cfg = self.partners, self.config.partners
-        period = cfg.renewal_months
-        age_now = self.month - ps.joined
-        due = ps.active & (
-            np.floor((age_now + self.dt) / period + 1e-9) > np.floor(age_now / period + 1e-9)
-        )
-        if not due.any():
-            return due
-        cost = self.carrying_costs()
-        uncovered = np.clip(1.0 - ps.profit_rate / np.maximum(cost, 1e-9), 0.0, 1.0)
-        relative = (1.0 - ps.trust) / max(1.0 - cfg.initial_trust, 1e-9)
-        drop = np.minimum(uncovered * relative**cfg.distrust_exit_elasticity, 1.0)
-        return due & (self.rng.random(ps.vendor.shape) < drop)
-
-    def _rebase_quota(self) -> None:
-        """Once a year (at month 12, 24, ...) quota moves toward the team's attainment."""
-        rebase = self.terms.quota_rebase
-        self.quota = self.terms.quota_per_rep_month * self.quota_factor
-        year = 12.0
-        if not rebase.any() or self.clock < 0:
-            return
-        end = self.month + self.dt
-        if np.floor(end / year + 1e-9) == np.floor(self.month / year + 1e-9):
-            return
-        credit = np.bincount(self.reps.vendor, self.reps.credit_rate, minlength=self.n_vendors)
-        reps = np.maximum(np.bincount(self.reps.vendor, minlength=self.n_vendors), 1)
-        attainment = credit / reps / self.quota
-        self.quota_factor *= 1.0 + rebase * (attainment - 1.0)
-        self.quota = self.terms.quota_per_rep_month * self.quota_factor
-
-    def _recruit(self) -> None:
-        """Vendors sign new partner lines: replacements for lines that left (toward the starting base)
-        plus ``recruit_per_month``. A recruit is a firm in the market that does not carry the
-        vendor and has room in its portfolio (a free slot); when there is none, a new firm, whose
-        other slots stay free for other vendors to fill."""
-        ps = self.partners
-        lines = np.bincount(ps.vendor[ps.active], minlength=self.n_vendors)
-        gap = np.maximum(self.line_target - lines, 0) * (self.terms.replace_exits > 0.5)
-        rate = self.terms.recruit_per_month + gap / RECRUIT_LAG_MONTHS
-        counts = self.rng.poisson(rate * self.dt)
-        if counts.sum() == 0:
-            return
-        self.ledger.add_vendor("recruits", np.repeat(np.arange(self.n_vendors), counts))
-        new_firms = []
-        for v in np.flatnonzero(counts):
-            n = int(counts[v])
-            carries = (ps.active & (ps.vendor == v)).any(axis=1)
-            eligible = np.flatnonzero(~carries & (~ps.active).any(axis=1))
-            take = min(n, len(eligible))
-            if take:
-                # Channel teams court firms with reach: in proportion to capacity.
-                weight = ps.capacity[eligible] / ps.capacity[eligible].sum()
-                rows = self.rng.choice(eligible, size=take, replace=False, p=weight)
-                self._sign(rows, v)
-            new_firms += [v] * (n - take)
-        if new_firms:
-            self._new_firms(np.array(new_firms, dtype=np.int64))
-
-    def _sign(self, rows: np.ndarray, v: int) -> None:
-        """Existing firms ``rows`` sign a line with vendor ``v`` in their first free slot."""
-        ps, cfg = self.partners, self.config.partners
-        slots = np.argmax(~ps.active[rows], axis=1)
-        old = ps.vendor[rows, slots]
-        used = np.isfinite(ps.joined[rows, slots])
-        for vendor, revenue in zip(old[used], ps.revenue[rows, slots][used], strict=True):
-            self.retired_revenue[int(vendor)].append(float(revenue))
-        fresh = new_partners(
-            self.rng,
-            cfg,
-            np.full((len(rows), 1), v),
-            self.prior_win_rate,
-            self._terms_rate(self.announced),
-            month=self.month,
-            recruit=True,
-        )
-        for name in LINK_FIELDS:
-            getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
-        ps.invalidate_groups()
-        planned = self.engine.allocate_attention(
-            self, self._attention_inputs(rows), initial=True, rows=rows
-        )
-        share = np.maximum(planned[np.arange(len(rows)), slots], NEW_LINE_FOCUS)
-        ps.shares[rows] *= (1.0 - share)[:, None]
-        ps.shares[rows, slots] = share
-
-    def _new_firms(self, vendors: np.ndarray) -> None:
-        """New firms join the market, each signed by one vendor (slot 0); their other slots are free."""
-        k = self.slots
-        portfolios = np.repeat(vendors[:, None], k, axis=1)
-        recruits = new_partners(
-            self.rng,
-            self.config.partners,
-            portfolios,
-            self.prior_win_rate,
-            self._terms_rate(self.announced),
-            month=self.month,
-            recruit=True,
-        )
-        recruits.active[:, 1:] = False
-        recruits.joined[:, 1:] = np.nan
-        first = self.partners.count
-        self.partners.append(recruits)
-        self.partner_agents += [Partner(self, i) for i in range(first, self.partners.count)]
-        planned = self.engine.allocate_attention(
-            self, self._attention_inputs(slice(first, None)), initial=True, start=first
-        )
-        # It signed up to sell the recruiting vendor's line: at least RECRUIT_FOCUS of its effort.
-        focus = np.maximum(planned[:, 0], RECRUIT_FOCUS)
-        rest = planned[:, 1:].sum(axis=1)
-        scale = np.divide(1.0 - focus, rest, out=np.zeros_like(rest), where=rest > 0)
-        planned[:, 1:] *= scale[:, None]
-        planned[:, 0] = focus
-        self.partners.shares[first:] = planned
+        """Phase 8: lines end on lasting distrust or lapse at renewal when they lose money; vendors
+        sign new lines; quotas are re-based once a year where the comp plan says so."""
+        exits = partnerships.distrust_exits(self) | partnerships.lapsed_renewals(self)
+        partnerships.end_lines(self, exits)
+        partnerships.recruit(self)
+        partnerships.rebase_quota(self)
 
     # ------------------------------------------------------------------ run summary
 

@@ -22,7 +22,7 @@ CLOSE_TIME_SHAPE = 4.0
 """Gamma shape of the time from opportunity to close (coefficient of variation 0.5)."""
 ONBOARDING_MONTHS = 6.0
 """Months after signing during which a recruit that has not won yet is onboarded."""
-ONBOARDING_REACH = 2.0
+ONBOARDING_REACH = 4.0
 """Extra prospecting reach of a line during onboarding (until its first win, at most
 ONBOARDING_MONTHS): the channel team plans accounts with a new partner and shares leads, so its
 coverage is (1 + ONBOARDING_REACH) times what its effort alone would give."""

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from sim.model import partnerships
+
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
 
@@ -198,7 +200,7 @@ def record_step(model: ChannelModel) -> None:
     recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
     terms, dt = model.terms, model.dt
     lines_cost = terms.enablement_per_partner_month + terms.partner_management_per_partner_month
-    mdf = np.bincount(v.reshape(-1), model._mdf_claims().reshape(-1), minlength=n)
+    mdf = np.bincount(v.reshape(-1), partnerships.mdf_claims(model).reshape(-1), minlength=n)
     program_cost = (
         ledger.flow("payouts")
         + (mdf + lines_cost * links) * dt
@@ -208,7 +210,9 @@ def record_step(model: ChannelModel) -> None:
     sales_cost = reps * np.array(
         [c.rep_cost_per_month for c in model.config.vendors]
     ) * dt + terms.commission_rate * ledger.flow("credit")
-    carrying = np.bincount(v.reshape(-1), model.carrying_costs().reshape(-1), minlength=n)
+    carrying = np.bincount(
+        v.reshape(-1), partnerships.carrying_costs(model).reshape(-1), minlength=n
+    )
     onboarding = model.config.partners.onboarding_cost * ledger.flow("recruits")
     closed = ledger.flow("closed")
     pipeline = np.bincount(model.deals["vendor"], model.deals["value"], minlength=n)

@@ -1,0 +1,95 @@
+"""What a partner expects from each line when it plans its attention, and how those expectations
+follow the market: expected profit per deal (scaled by how easily the vendor sells), the outside
+option (the rest of the partner's catalog, sold with its own skill, its terms following the
+modelled vendors'), and the vendors' deal flow per unit of coverage.
+
+Functions of the model's state, like :mod:`sim.model.market`; the equations are in
+``docs/model.md`` (section 7.3).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.behaviours.attention import AttentionInputs
+from sim.model.partnerships import FULL_EXPOSURE_SHARE
+
+if TYPE_CHECKING:
+    from sim.model.channel_model import ChannelModel
+
+
+def attention_inputs(
+    model: ChannelModel, rows: slice | np.ndarray = slice(None)
+) -> AttentionInputs:
+    """Expected profit per deal worked (fraction of the mean deal) and the other utility terms.
+
+    Args:
+        rows: the partners to plan for (default all); a partner's allocation depends only on
+            its own row.
+    """
+    ps, cfg, terms = model.partners, model.config.partners, model.terms
+    v, win_rate = ps.vendor[rows], ps.win_rate[rows]
+    services = cfg.services_attach * cfg.services_margin
+    effort = cfg.effort_cost_per_deal / model.mean_deal
+    claimable = np.minimum(ps.shares[rows, : model.slots] / FULL_EXPOSURE_SHARE, 1.0)
+    mdf_per_deal = (
+        terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / model.mean_deal
+    )
+    ease = model.deal_flow[v]
+    profit = (
+        ease
+        * (
+            win_rate * (terms.margin[v] + terms.rebate[v] + services)
+            + win_rate * terms.spiff_per_deal[v] / model.mean_deal
+            - effort
+        )
+        + mdf_per_deal
+    )
+    # The rest of the catalog is sold with the partner's own skill and follows the market.
+    active = ps.active[rows]
+    skill = np.where(active, ps.capability[rows], 0.0).sum(axis=1) / np.maximum(
+        active.sum(axis=1), 1
+    )
+    skill = np.where(active.any(axis=1), skill, cfg.initial_capability)
+    outside_win = model.partner_win_probability(np.full(len(skill), 0.5), skill)
+    outside_margin = cfg.outside_margin + model.outside_shift
+    outside = outside_win * (outside_margin + services) - effort
+    return AttentionInputs(
+        profit=profit,
+        trust=ps.trust[rows],
+        capability=ps.capability[rows],
+        conflict=ps.conflict_memory[rows],
+        active=ps.active[rows],
+        outside_profit=outside,
+        outside_trust=cfg.initial_trust,
+        outside_capability=skill,
+        shares=ps.shares[rows],
+        dt=model.dt,
+    )
+
+
+def market_terms(model: ChannelModel) -> float:
+    """Mean margin + rebate of the modelled vendors, weighted by their active lines."""
+    ps = model.partners
+    lines = np.bincount(ps.vendor[ps.active], minlength=model.n_vendors)
+    rate = model.terms_rate(model.terms)
+    return float((lines * rate).sum() / lines.sum()) if lines.sum() > 0 else float(rate.mean())
+
+
+def learn_deal_flow(model: ChannelModel, follow: float) -> None:
+    """Partners' sense of how easily each vendor sells: its demand per unit of coverage, relative
+    to the ecosystem's, smoothed like expectations."""
+    sourcing = model.ledger.sourcing
+    if sourcing is None:
+        return
+    _, coverage, demand = sourcing
+    if coverage.sum() <= 0 or demand.sum() <= 0:
+        return
+    average = demand.sum() / coverage.sum()
+    relative = np.divide(demand, coverage, out=np.ones_like(demand), where=coverage > 0)
+    model.deal_flow += follow * (relative / average - model.deal_flow)
+
+
+__all__ = ["attention_inputs", "learn_deal_flow", "market_terms"]

@@ -1,0 +1,213 @@
+"""Partner lines come and go (phase 8): what a line costs and earns its partner, when a partner drops
+it, and how vendors sign new ones.
+
+Functions of the model's state, like :mod:`sim.model.market`; ``ChannelModel.churn_and_recruit``
+calls them. Every draw comes from ``model.rng``. The equations and their reasoning are in
+``docs/model.md`` (section 7.9).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.agents import Partner
+from sim.model.population import new_partners
+from sim.model.state import LINK_FIELDS
+
+if TYPE_CHECKING:
+    from sim.model.channel_model import ChannelModel
+
+FULL_EXPOSURE_SHARE = 0.3
+"""Attention share at which a partner is fully exposed to a vendor: it feels the whole of a programme
+surprise and claims its whole MDF allowance; below it, in proportion."""
+LINE_COST_FLOOR = 0.2
+"""Share of a line's carrying cost paid however little the partner sells it (admin, renewals)."""
+RECRUIT_LAG_MONTHS = 3.0
+"""Months a channel team takes, on average, to replace a partner line that left."""
+RECRUIT_FOCUS = 0.5
+"""Share of its selling effort a new firm starts with on the line it signed up for."""
+NEW_LINE_FOCUS = 0.35
+"""Least share of its effort an established firm starts a newly signed line with."""
+
+
+def exposure(model: ChannelModel) -> np.ndarray:
+    """Each link's exposure to its vendor, 0..1: attention share over FULL_EXPOSURE_SHARE, capped."""
+    ps = model.partners
+    return np.minimum(ps.shares[:, : model.slots] / FULL_EXPOSURE_SHARE, 1.0)
+
+
+def mdf_claims(model: ChannelModel) -> np.ndarray:
+    """MDF each link claims per month: the vendor's allowance, in proportion to the campaigns the
+    partner runs for it (its exposure)."""
+    ps = model.partners
+    allowance = model.terms.mdf_per_partner_month[ps.vendor]
+    return np.where(ps.active, allowance * exposure(model), 0.0)
+
+
+def carrying_costs(model: ChannelModel) -> np.ndarray:
+    """Each active line's carrying cost per month: a floor plus the part that grows with the selling
+    effort (capacity x attention) the partner gives it: certified staff, training, admin."""
+    ps, cfg = model.partners, model.config.partners
+    effort = ps.capacity[:, None] * ps.shares[:, : model.slots]
+    cost = cfg.carrying_cost_per_line_month * (LINE_COST_FLOOR + (1 - LINE_COST_FLOOR) * effort)
+    return np.where(ps.active, cost, 0.0)
+
+
+def distrust_exits(model: ChannelModel) -> np.ndarray:
+    """Active lines whose trust has stayed below ``exit_trust`` for ``exit_months``."""
+    ps, cfg = model.partners, model.config.partners
+    low = ps.active & (ps.trust < cfg.exit_trust)
+    ps.months_low_trust = np.where(low, ps.months_low_trust + model.dt, 0.0)
+    return low & (ps.months_low_trust >= cfg.exit_months - 1e-9)
+
+
+def lapsed_renewals(model: ChannelModel) -> np.ndarray:
+    """Lines whose partner lets the agreement lapse at its renewal.
+
+    Each line comes up for renewal every ``partners.renewal_months`` after it was signed. At renewal
+    the partner drops it with probability ``min(1, uncovered * commitment)``: ``uncovered`` is the
+    share of the line's carrying cost its trailing profit does not cover, and ``commitment = ((1 -
+    trust) / (1 - initial_trust)) ** distrust_exit_elasticity``, so a partner that trusts the vendor
+    keeps a marginal line and a distrustful one drops it (trust breeds commitment and lowers the
+    propensity to leave: Morgan and Hunt 1994).
+    """
+    ps, cfg = model.partners, model.config.partners
+    age = model.month - ps.joined
+    period = cfg.renewal_months
+    due = ps.active & (np.floor((age + model.dt) / period + 1e-9) > np.floor(age / period + 1e-9))
+    if not due.any():
+        return due
+    cost = carrying_costs(model)
+    uncovered = np.clip(1.0 - ps.profit_rate / np.maximum(cost, 1e-9), 0.0, 1.0)
+    relative = (1.0 - ps.trust) / max(1.0 - cfg.initial_trust, 1e-9)
+    drop = np.minimum(uncovered * relative**cfg.distrust_exit_elasticity, 1.0)
+    return due & (model.rng.random(ps.vendor.shape) < drop)
+
+
+def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
+    """End the lines ``exits``: inactive for good, their attention moves to the outside option."""
+    ps = model.partners
+    model.ledger.add_vendor("exits", ps.vendor[exits])
+    if exits.any():
+        ps.active = ps.active & ~exits
+        freed = np.where(exits, ps.shares[:, : model.slots], 0.0).sum(axis=1)
+        ps.shares[:, : model.slots][exits] = 0.0
+        ps.shares[:, model.slots] += freed
+
+
+def recruit(model: ChannelModel) -> None:
+    """Vendors sign new partner lines: replacements for lines that left (back toward the starting
+    base, when ``replace_exits``) plus ``recruit_per_month``.
+
+    A recruit is a firm of the market that does not carry the vendor and has a free slot, courted
+    in proportion to its capacity (channel teams look for reach); when there is none, a new firm,
+    whose other slots stay free for other vendors to fill.
+    """
+    ps = model.partners
+    lines = np.bincount(ps.vendor[ps.active], minlength=model.n_vendors)
+    gap = np.maximum(model.line_target - lines, 0) * (model.terms.replace_exits > 0.5)
+    rate = model.terms.recruit_per_month + gap / RECRUIT_LAG_MONTHS
+    counts = model.rng.poisson(rate * model.dt)
+    if counts.sum() == 0:
+        return
+    model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), counts))
+    new_firms: list[int] = []
+    for v in np.flatnonzero(counts):
+        n = int(counts[v])
+        carries = (ps.active & (ps.vendor == v)).any(axis=1)
+        eligible = np.flatnonzero(~carries & (~ps.active).any(axis=1))
+        take = min(n, len(eligible))
+        if take:
+            weight = ps.capacity[eligible] / ps.capacity[eligible].sum()
+            sign_line(model, model.rng.choice(eligible, size=take, replace=False, p=weight), v)
+        new_firms += [int(v)] * (n - take)
+    if new_firms:
+        add_firms(model, np.array(new_firms, dtype=np.int64))
+
+
+def _fresh_lines(model: ChannelModel, portfolios: np.ndarray):
+    """New partner rows for ``portfolios``, signed now (a recruit's first line at recruit skill)."""
+    return new_partners(
+        model.rng,
+        model.config.partners,
+        portfolios,
+        model.prior_win_rate,
+        model.terms_rate(model.announced),
+        month=model.month,
+        recruit=True,
+    )
+
+
+def sign_line(model: ChannelModel, rows: np.ndarray, v: int) -> None:
+    """Existing firms ``rows`` sign a line with vendor ``v`` in their first free slot."""
+    ps = model.partners
+    slots = np.argmax(~ps.active[rows], axis=1)
+    used = np.isfinite(ps.joined[rows, slots])
+    for vendor, revenue in zip(
+        ps.vendor[rows, slots][used], ps.revenue[rows, slots][used], strict=True
+    ):
+        model.retired_revenue[int(vendor)].append(float(revenue))
+    fresh = _fresh_lines(model, np.full((len(rows), 1), v))
+    for name in LINK_FIELDS:
+        getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
+    ps.invalidate_groups()
+    planned = model.engine.allocate_attention(
+        model, model.attention_inputs(rows), initial=True, rows=rows
+    )
+    share = np.maximum(planned[np.arange(len(rows)), slots], NEW_LINE_FOCUS)
+    ps.shares[rows] *= (1.0 - share)[:, None]
+    ps.shares[rows, slots] = share
+
+
+def add_firms(model: ChannelModel, vendors: np.ndarray) -> None:
+    """New firms join the market, each signed by one vendor (slot 0); their other slots are free."""
+    recruits = _fresh_lines(model, np.repeat(vendors[:, None], model.slots, axis=1))
+    recruits.active[:, 1:] = False
+    recruits.joined[:, 1:] = np.nan
+    first = model.partners.count
+    model.partners.append(recruits)
+    model.partner_agents += [Partner(model, i) for i in range(first, model.partners.count)]
+    planned = model.engine.allocate_attention(
+        model, model.attention_inputs(slice(first, None)), initial=True, start=first
+    )
+    # It signed up to sell the recruiting vendor's line: at least RECRUIT_FOCUS of its effort.
+    focus = np.maximum(planned[:, 0], RECRUIT_FOCUS)
+    rest = planned[:, 1:].sum(axis=1)
+    scale = np.divide(1.0 - focus, rest, out=np.zeros_like(rest), where=rest > 0)
+    planned[:, 1:] *= scale[:, None]
+    planned[:, 0] = focus
+    model.partners.shares[first:] = planned
+
+
+def rebase_quota(model: ChannelModel) -> None:
+    """Once a year (after months 12, 24, ...) quota moves ``quota_rebase`` of the way to the team's
+    attainment; the quota in force is the comp plan's times that factor."""
+    model.quota = model.terms.quota_per_rep_month * model.quota_factor
+    rebase = model.terms.quota_rebase
+    if not rebase.any() or model.clock < 0:
+        return
+    year, now = 12.0, model.month
+    if np.floor((now + model.dt) / year + 1e-9) == np.floor(now / year + 1e-9):
+        return
+    credit = np.bincount(model.reps.vendor, model.reps.credit_rate, minlength=model.n_vendors)
+    reps = np.maximum(np.bincount(model.reps.vendor, minlength=model.n_vendors), 1)
+    attainment = credit / reps / model.quota
+    model.quota_factor = model.quota_factor * (1.0 + rebase * (attainment - 1.0))
+    model.quota = model.terms.quota_per_rep_month * model.quota_factor
+
+
+__all__ = [
+    "FULL_EXPOSURE_SHARE",
+    "add_firms",
+    "carrying_costs",
+    "distrust_exits",
+    "end_lines",
+    "exposure",
+    "lapsed_renewals",
+    "mdf_claims",
+    "rebase_quota",
+    "recruit",
+    "sign_line",
+]
