@@ -65,15 +65,23 @@ def test_attention_is_the_shares_row(model: ChannelModel) -> None:
         shares = model.partners.shares[partner.index]
         attention = partner.attention
         assert list(attention) == [*partner.portfolio, "outside"]
-        assert list(attention.values()) == shares.tolist()
+        names = np.array(model.vendor_names)[model.partners.vendor[partner.index]]
+        for vendor in partner.portfolio:
+            assert attention[vendor] == pytest.approx(shares[:-1][names == vendor].sum())
+        assert attention["outside"] == shares[-1]
         assert sum(attention.values()) == pytest.approx(1.0, abs=1e-12)
 
 
 def test_handles_read_the_arrays_live(model: ChannelModel) -> None:
     """Writing to the arrays changes what a handle shows, with no copy to refresh; after
     recruitment reallocates the arrays, old handles read the new ones."""
-    partner = next(iter(model.agents_by_type[Partner]))
-    vendor = partner.portfolio[0]
+    ps = model.partners
+    partner = next(
+        p
+        for p in model.agents_by_type[Partner]
+        if ps.active[p.index].all() and len(set(ps.vendor[p.index])) == ps.slots
+    )
+    vendor = model.vendor_names[ps.vendor[partner.index, 0]]
     model.partners.shares[partner.index] = [0.5, 0.25, 0.25]
     model.partners.trust[partner.index, 0] = 0.9
     assert partner.attention[vendor] == 0.5 and partner.attention["outside"] == 0.25

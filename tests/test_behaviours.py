@@ -66,7 +66,8 @@ def test_check_rule_takes_a_class_a_spec_or_a_name() -> None:
     spec = resolve("trust", "asymmetric@1")
     assert testing.as_spec(AsymmetricTrust) is spec
     assert testing.as_spec(spec) is spec
-    assert testing.as_spec("trust:asymmetric") is spec
+    assert testing.as_spec("trust:asymmetric@1") is spec
+    assert testing.as_spec("trust:asymmetric") is resolve("trust", "asymmetric@2")
     with pytest.raises(ValueError, match="slot:name"):
         testing.as_spec("asymmetric")
 
@@ -400,18 +401,18 @@ def test_every_slot_has_a_resolvable_default() -> None:
 def test_name_resolves_to_the_newest_version_and_a_pin_to_its_own(sandbox: None) -> None:
     """``asymmetric`` means the newest version; ``asymmetric@1`` keeps meaning version 1."""
 
-    @register("trust", "asymmetric", version=2)
-    class AsymmetricTrustV2(AsymmetricTrust):
-        """Version 2 for this test."""
+    @register("trust", "asymmetric", version=9)
+    class AsymmetricTrustV9(AsymmetricTrust):
+        """Version 9 for this test."""
 
-    assert resolve("trust", "asymmetric").cls is AsymmetricTrustV2
-    assert resolve("trust", "asymmetric").id == "asymmetric@2"
+    assert resolve("trust", "asymmetric").cls is AsymmetricTrustV9
+    assert resolve("trust", "asymmetric").id == "asymmetric@9"
     assert resolve("trust", "asymmetric@1").cls is AsymmetricTrust
 
 
 def test_sandbox_registrations_do_not_leak() -> None:
-    """The registration above stayed in its sandbox: the default trust rule is still version 1."""
-    assert resolve("trust", "asymmetric").id == "asymmetric@1"
+    """The registration above stayed in its sandbox: the default trust rule is still version 2."""
+    assert resolve("trust", "asymmetric").id == "asymmetric@2"
 
 
 def test_unknown_rule_names_the_registered_ones() -> None:

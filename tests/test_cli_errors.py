@@ -138,7 +138,7 @@ def test_set_problems_in_validate_exit_2(tmp_path: Path) -> None:
     stderr = _clean_failure(_sim("validate", scenario, "--set", "time.horizon=3"))
     assert stderr.strip() == (
         "--set: time.horizon: unknown key 'horizon'; did you mean 'horizon_months'? "
-        "allowed keys: horizon_months, step"
+        "allowed keys: horizon_months, step, spin_up_months"
     )
 
 

@@ -163,16 +163,29 @@ def test_boolean_key_switches_at_its_month_and_ignores_ramp() -> None:
 
 
 def test_launch_terms_at_month_zero_are_no_change() -> None:
-    """An event at month 0 with no ramp and no notice is how the program starts: the base value,
-    announced from the start, and no surprise; with notice it is a change partners live through."""
+    """An event at month 0 with no ramp is how the program starts: the base value, announced from
+    the start, and no surprise, whatever its notice (notice before a launch changes nothing, so a
+    result cannot get worse with more notice)."""
     launch = {"at_month": 0.0, "vendor": "acme", "set": {"program.margin": 0.05}}
     schedule = Schedule(config(launch))
     assert schedule.changes == ()
     assert margin_at(schedule, 0.0) == 0.05
     trace = run_trace(config(launch, months=3))
     assert trace["loss"].tolist() == [0.0, 0.0, 0.0]
-    announced = run_trace(config({**launch, "notice_months": 1.0}, months=3))
-    assert announced["loss"][0] > 0 and announced["loss"][1:].tolist() == [0.0, 0.0]
+    for notice in (0.01, 1.0, 14.0):
+        announced = run_trace(config({**launch, "notice_months": notice}, months=3))
+        assert announced["loss"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_change_just_after_month_zero_surprises_less_with_more_notice() -> None:
+    """Just after month 0 the usual rule holds: a cut surprises, and more notice softens it."""
+    cut = {"at_month": 1.0, "vendor": "acme", "set": {"program.margin": 0.05}}
+    losses = [
+        run_trace(config({**cut, "notice_months": n}, months=3))["loss"].sum()
+        for n in (0.0, 0.01, 1.0, 3.0)
+    ]
+    assert losses[0] > 0
+    assert losses == sorted(losses, reverse=True) and losses[-1] < losses[0]
 
 
 # ---------------------------------------------------------------------------- size and sign
@@ -214,9 +227,9 @@ def test_every_event_key_has_a_direction() -> None:
     sections["engagement"] = EngagementConfig
     keys = {f"{s}.{k}" for s in EVENT_SECTIONS for k in sections[s].model_fields}
     assert set(DIRECTION) == keys
-    assert DIRECTION["program.margin"] == 1 and DIRECTION["comp_plan.direct_credit"] == -1
-    assert DIRECTION["engagement.partner_join_stage"] == -1
-    assert DIRECTION["comp_plan.quota_per_rep_month"] == 0
+    assert DIRECTION["program.margin"] == 1 and DIRECTION["program.deal_registration"] == 1
+    # Comp plans and engagement are internal: partners meet them through what reps do.
+    assert all(DIRECTION[k] == 0 for k in keys if k.split(".")[0] in ("comp_plan", "engagement"))
 
 
 @pytest.mark.parametrize(

@@ -170,6 +170,7 @@ def check_step(model: ChannelModel, history: dict[str, Any]) -> None:
     # Link-level revenue adds up to the vendor's cumulative channel revenue.
     cumulative = np.nansum(model.recorder.values["channel_revenue"][: step + 1], axis=0)
     by_vendor = np.bincount(ps.vendor.reshape(-1), ps.revenue.reshape(-1), minlength=len(won))
+    by_vendor += [sum(retired) for retired in model.retired_revenue]  # slots signed again
     np.testing.assert_allclose(by_vendor, cumulative, rtol=1e-9, atol=1e-6, err_msg=where)
 
     # Capacity-weighted attention over vendors plus the outside option is all the capacity.
@@ -190,7 +191,7 @@ def check_step(model: ChannelModel, history: dict[str, Any]) -> None:
     # Pipeline is the open deals' value; reps' slot counts are the open deals they work.
     deals = model.deals
     assert np.all(deals["value"] > 0.0), where
-    assert np.all(deals["close_step"] > step), f"{where}: an open deal is overdue"
+    assert np.all(deals["close_month"] > model.month - 1e-9), f"{where}: an open deal is overdue"
     np.testing.assert_allclose(
         row["pipeline_value"],
         np.bincount(deals["vendor"], deals["value"], minlength=len(won)),
@@ -208,12 +209,16 @@ def check_step(model: ChannelModel, history: dict[str, Any]) -> None:
     capacity = np.floor(model.rep_capacity[reps.vendor])
     assert np.all(np.bincount(found, minlength=reps.count) <= capacity), where
 
-    # Exited links stay exited, with their trust and capability frozen.
+    # An exited line never comes back: a slot that is active again holds a line signed this step.
+    # Lines that stay exited keep their trust and capability frozen.
     was_active = history.get("active")
     if was_active is not None:
         old = slice(0, was_active.shape[0])
-        assert not np.any(ps.active[old] & ~was_active), f"{where}: an exited link came back"
-        frozen = ~was_active
+        back = ps.active[old] & ~was_active
+        signed_now = ps.joined[old] >= model.month - model.dt - 1e-9
+        assert np.all(signed_now[back]), f"{where}: an exited line came back"
+        assert np.all(ps.revenue[old][back] == 0.0), f"{where}: a new line starts with revenue"
+        frozen = ~was_active & ~ps.active[old]
         assert np.array_equal(ps.trust[old][frozen], history["trust"][frozen]), where
         assert np.array_equal(ps.capability[old][frozen], history["capability"][frozen]), where
     history.update(active=ps.active.copy(), trust=ps.trust.copy(), capability=ps.capability.copy())
@@ -270,8 +275,10 @@ FRACTION = st.floats(0.0, 1.0)
 
 def event_value(key: str) -> st.SearchStrategy[float | bool]:
     """A valid value for an event key."""
-    if key == "program.deal_registration":
+    if key in ("program.deal_registration", "program.replace_exits"):
         return st.booleans()
+    if key in ("program.partner_management_per_partner_month", "program.onboarding_cost_per_partner"):
+        return st.floats(0.0, 5000.0)
     if key in ("program.spiff_per_deal", "program.mdf_per_partner_month"):
         return st.floats(0.0, 5000.0)
     if key == "program.enablement_per_partner_month":

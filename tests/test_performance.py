@@ -97,8 +97,11 @@ def test_power_is_numpy_power_bit_for_bit() -> None:
         np.testing.assert_array_equal(power(0.9, exponent), 0.9**exponent)
 
 
-def plain_trust(p, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
-    """asymmetric@1 as first written (before the event-only evaluation)."""
+def plain_trust(p, trust: np.ndarray, s: TrustSignals, version: int = 1) -> np.ndarray:
+    """asymmetric@1 as first written (before the event-only evaluation), or version 2: no
+    communication gain, surprises scaled by exposure, communication speeding repair."""
+    communication = getattr(p, "gain_communication", 0.0) if version == 1 else 0.0
+    exposure = 1.0 if version == 1 else s.exposure
     invites = np.maximum(s.invitations, 1e-12)
     mean_stage = np.where(s.invitations > 0, s.invitation_stage_sum / invites, p.fair_stage)
     early = s.invitations * np.clip((p.fair_stage - mean_stage) / p.fair_stage, 0.0, 1.0)
@@ -106,24 +109,28 @@ def plain_trust(p, trust: np.ndarray, s: TrustSignals) -> np.ndarray:
     gain = 1.0 - (
         (1.0 - p.gain_per_win) ** s.wins
         * (1.0 - p.gain_per_early_invite) ** early
-        * (1.0 - p.gain_communication * s.communication) ** s.dt
-        * np.exp(-p.gain_per_surprise * s.surprise_gain)
+        * (1.0 - communication * s.communication) ** s.dt
+        * np.exp(-p.gain_per_surprise * s.surprise_gain * exposure)
     )
     keep = (
         (1.0 - p.loss_per_lost_conflict) ** s.conflicts_lost
         * (1.0 - p.loss_per_contest) ** s.conflicts_kept
         * (1.0 - p.loss_per_late_invite) ** late
         * (1.0 - np.minimum(p.loss_profit_shortfall * s.profit_shortfall, 1.0)) ** s.dt
-        * np.exp(-p.loss_per_surprise * s.surprise_loss)
+        * np.exp(-p.loss_per_surprise * s.surprise_loss * exposure)
     )
     new = trust * keep + (1.0 - trust) * gain
-    new = new + (1.0 - (1.0 - p.recovery_per_month) ** s.dt) * (s.anchor - new)
+    rate = np.full_like(new, p.recovery_per_month)
+    if version == 2:
+        rate = np.where(new < s.anchor, rate * (1 + p.communication_repair * s.communication), rate)
+    new = new + (1.0 - (1.0 - rate) ** s.dt) * (s.anchor - new)
     return np.clip(new, 0.0, 1.0)
 
 
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("share", [0.0, 0.02, 0.6])
 @pytest.mark.parametrize("dt", [1.0, 12 / 52])
-def test_trust_update_equals_the_plain_formula(share: float, dt: float) -> None:
+def test_trust_update_equals_the_plain_formula(share: float, dt: float, version: int) -> None:
     rng = np.random.default_rng(6)
     shape = (400, 3)
     invitations = sparse_counts(rng, shape, share)
@@ -139,12 +146,15 @@ def test_trust_update_equals_the_plain_formula(share: float, dt: float) -> None:
         surprise_gain=np.zeros(shape),
         anchor=rng.random(shape),
         dt=dt,
+        exposure=rng.random(shape),
     )
-    rule = build("trust")
+    rule = build("trust", f"asymmetric@{version}")
     trust = rng.random(shape)
-    np.testing.assert_array_equal(
-        rule.update(trust, signals), plain_trust(rule.params, trust, signals)
-    )
+    fast, plain = rule.update(trust, signals), plain_trust(rule.params, trust, signals, version)
+    if version == 1:  # the same operations in the same order: equal bit for bit
+        np.testing.assert_array_equal(fast, plain)
+    else:  # exposure multiplies in a different order: equal to rounding
+        np.testing.assert_allclose(fast, plain, rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize("share", [0.0, 0.05, 0.8])
@@ -157,7 +167,7 @@ def test_capability_update_equals_the_plain_formula(share: float) -> None:
         deals_worked=sparse_counts(rng, shape, share) * rng.random(shape),
         dt=12 / 52,
     )
-    rule = build("capability")
+    rule = build("capability", "enablement-learning@1")
     p = rule.params
     c = rng.random(shape)
     absorption = p.enablement_rate * (1.0 - np.exp(-s.enablement / p.enablement_scale))

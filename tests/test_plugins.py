@@ -251,19 +251,19 @@ def test_a_broken_installed_plugin_is_skipped_with_a_warning(
 def test_an_installed_plugin_may_not_take_a_built_in_name(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """A plugin adding ``asymmetric@2`` would silently change what ``rule: asymmetric`` means."""
+    """A plugin adding ``asymmetric@3`` would silently change what ``rule: asymmetric`` means."""
     source = """
         from sim.behaviours import register
         from sim.behaviours.trust import AsymmetricTrust
 
-        @register("trust", "asymmetric", version=2)
+        @register("trust", "asymmetric", version=3)
         class Hijack(AsymmetricTrust):
             '''Trust as asymmetric@1, under a newer version.'''
     """
     _install(
         monkeypatch, tmp_path, {"fake_plugin_hijack": source}, [("hijack", "fake_plugin_hijack")]
     )
-    assert resolve("trust", "asymmetric").id == "asymmetric@1"
+    assert resolve("trust", "asymmetric").id == "asymmetric@2"
     (error,) = discovery.broken_plugins().values()
     assert "the name 'asymmetric' belongs to built-in" in str(error)
 

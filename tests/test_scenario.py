@@ -202,7 +202,7 @@ def test_minimal_scenario_fills_every_default(tmp_path: Path) -> None:
     config = scenario.variant("base")
     assert config.time.horizon_months == 48 and config.partners.count == 800
     assert list(config.behaviours) == list(registry.SLOTS)
-    assert config.behaviours["partner_attention"].rule == "softmax-utility@1"
+    assert config.behaviours["partner_attention"].rule == "softmax-utility@2"
     assert config.behaviours["partner_attention"].params["temperature"] == 0.6
     assert scenario.document == yaml.safe_load(MINIMAL)
 
@@ -396,7 +396,7 @@ def test_set_addresses_vendors_by_name_and_reads_typed_values(tmp_path: Path) ->
         assert (config.time.horizon_months, config.time.step) == (36, "month")
         assert (config.partners.count, config.replicates, config.seed) == (100, 5, 7)
         assert config.behaviours["partner_attention"].params["temperature"] == 0.9
-        assert config.behaviours["trust"].rule == "asymmetric@1"  # slot added with its default
+        assert config.behaviours["trust"].rule == "asymmetric@2"  # slot added with its default
         assert config.behaviours["trust"].params["gain_per_win"] == 0.01
         assert config.description == "changed"
 
@@ -425,7 +425,8 @@ def test_set_reaches_vendors_with_dots_in_their_names_and_list_entries(tmp_path:
             "vendors.acme.program.margn=0.12",
             "--set: vendors.acme.program.margn: unknown key 'margn'; did you mean 'margin'? "
             "allowed keys: margin, rebate, spiff_per_deal, mdf_per_partner_month, "
-            "enablement_per_partner_month, deal_registration, communication, recruit_per_month",
+            "enablement_per_partner_month, deal_registration, communication, recruit_per_month, "
+            "replace_exits, partner_management_per_partner_month, onboarding_cost_per_partner",
         ),
         (
             "vendors.acmee.program.margin=0.12",
@@ -459,9 +460,9 @@ def test_set_reaches_vendors_with_dots_in_their_names_and_list_entries(tmp_path:
         (
             "behaviours.partner_attention.temprature=1",
             "--set: behaviours.partner_attention.temprature: unknown parameter 'temprature'; "
-            "did you mean 'temperature'? parameters of partner_attention rule softmax-utility@1 "
+            "did you mean 'temperature'? parameters of partner_attention rule softmax-utility@2 "
             "are: rule, temperature, inertia, profit_weight, trust_weight, capability_weight, "
-            "conflict_weight",
+            "conflict_weight, profit_floor",
         ),
         (
             "vendors..margin=1",

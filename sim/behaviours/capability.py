@@ -180,9 +180,14 @@ class PerCapacityLearning(EnablementLearning):
     params: PerCapacityLearningParams
 
     def update(self, capability: np.ndarray, s: CapabilitySignals) -> np.ndarray:
-        per_seller = np.asarray(s.deals_worked, dtype=float) / np.asarray(s.capacity, dtype=float)
+        worked, capacity = np.broadcast_arrays(
+            np.asarray(s.deals_worked, dtype=float), np.asarray(s.capacity, dtype=float)
+        )
+        # A partner with no capacity works no deals.
+        per_seller = np.divide(worked, capacity, out=np.zeros(worked.shape), where=capacity > 0)
         return super().update(capability, replace(s, deals_worked=per_seller))
 
     def update_one(self, capability: float, s: OneLinkCapability) -> float:
         """One link: version 1's update with deals worked divided by the partner's capacity."""
-        return super().update_one(capability, replace(s, deals_worked=s.deals_worked / s.capacity))
+        per_seller = s.deals_worked / s.capacity if s.capacity > 0 else 0.0
+        return super().update_one(capability, replace(s, deals_worked=per_seller))

@@ -131,25 +131,30 @@ class Partner(mesa.Agent):
 
     @property
     def portfolio(self) -> list[str]:
-        """Names of the vendors in the partner's portfolio (active links or not)."""
+        """Names of the vendors in the partner's portfolio (active lines or not), once each."""
         vendors = self.model.partners.vendor[self.index]
-        return [self.model.vendor_names[vendors[k]] for k in self._slots()]
+        return list(dict.fromkeys(self.model.vendor_names[vendors[k]] for k in self._slots()))
 
     @property
     def attention(self) -> dict[str, float]:
         """Attention share per vendor in the portfolio plus ``outside``; sums to 1."""
-        shares = self.model.partners.shares[self.index]
-        out = {
-            name: float(shares[k]) for name, k in zip(self.portfolio, self._slots(), strict=True)
-        }
+        ps = self.model.partners
+        shares, vendors = ps.shares[self.index], ps.vendor[self.index]
+        out = dict.fromkeys(self.portfolio, 0.0)
+        for k in self._slots():
+            out[self.model.vendor_names[vendors[k]]] += float(shares[k])
         out["outside"] = float(shares[-1])
         return out
 
     def link(self, vendor: str) -> dict[str, float | bool]:
-        """State of the link to ``vendor``: trust, capability, win rate, active."""
+        """State of the line with ``vendor``: trust, capability, win rate, active (the active line
+        if the partner signed the vendor again after leaving it)."""
         ps = self.model.partners
-        slot = self._slots()[self.portfolio.index(vendor)]
         i = self.index
+        mine = [k for k in self._slots() if self.model.vendor_names[ps.vendor[i, k]] == vendor]
+        if not mine:
+            raise ValueError(f"{vendor!r} is not in this partner's portfolio {self.portfolio}")
+        slot = next((k for k in mine if ps.active[i, k]), mine[-1])
         return {
             "active": bool(ps.active[i, slot]),
             "trust": float(ps.trust[i, slot]),

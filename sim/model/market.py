@@ -80,12 +80,13 @@ def demand_per_step(model: ChannelModel) -> float:
 
 
 def vendor_demand(model: ChannelModel, coverage: np.ndarray) -> np.ndarray:
-    """Expected opportunities per vendor this step: the customers who choose it."""
+    """Expected opportunities per vendor this step: the customers who choose it, at most as many as
+    its sellers can start (coverage is in deals per month; customers beyond it go elsewhere)."""
     pulls = attraction(model, coverage)
     total = pulls.sum() + model.competitor_attraction
     if total <= 0:
         return np.zeros(model.n_vendors)
-    return demand_per_step(model) * pulls / total
+    return np.minimum(demand_per_step(model) * pulls / total, coverage * model.dt)
 
 
 def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
@@ -101,10 +102,15 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
     direct_w = direct_weights(model)
     coverage = vendor_coverage(model, link_w, direct_w)
     demand = vendor_demand(model, coverage)
-    per_coverage = np.divide(demand, coverage, out=np.zeros_like(demand), where=coverage > 0)
     model.ledger.sourcing = (link_w, coverage, demand)
-    link_counts = model.rng.poisson((link_w * per_coverage[ps.vendor]).reshape(-1))
-    direct_counts = model.rng.poisson(direct_w * per_coverage)
+    # Each seller's share of its vendor's coverage, then of its demand (shares first: a vendor's
+    # coverage can be tiny, so demand / coverage alone could overflow).
+    link_share = np.divide(
+        link_w, coverage[ps.vendor], out=np.zeros_like(link_w), where=coverage[ps.vendor] > 0
+    )
+    direct_share = np.divide(direct_w, coverage, out=np.zeros_like(direct_w), where=coverage > 0)
+    link_counts = model.rng.poisson((link_share * demand[ps.vendor]).reshape(-1))
+    direct_counts = model.rng.poisson(direct_share * demand)
 
     flat = np.repeat(np.arange(link_counts.size), link_counts)
     p_partner, p_slot = flat // slots, flat % slots

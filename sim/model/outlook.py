@@ -19,6 +19,10 @@ from sim.model.partnerships import FULL_EXPOSURE_SHARE
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
 
+MAX_DEAL_FLOW = 10.0
+"""Most a vendor's deal flow per unit of coverage may exceed the ecosystem's average in partners'
+eyes (a vendor nearly nobody sells would otherwise look infinitely easy to sell)."""
+
 
 def attention_inputs(
     model: ChannelModel, rows: slice | np.ndarray = slice(None)
@@ -79,17 +83,25 @@ def market_terms(model: ChannelModel) -> float:
 
 
 def learn_deal_flow(model: ChannelModel, follow: float) -> None:
-    """Partners' sense of how easily each vendor sells: its demand per unit of coverage, relative
-    to the ecosystem's, smoothed like expectations."""
+    """Partners' sense of how easily each vendor sells: its demand per unit of coverage relative to
+    the ecosystem's (1 = as easy as the average line), smoothed like expectations and at most
+    ``MAX_DEAL_FLOW``. A vendor with no coverage keeps the partners' last sense of it."""
     sourcing = model.ledger.sourcing
     if sourcing is None:
         return
     _, coverage, demand = sourcing
-    if coverage.sum() <= 0 or demand.sum() <= 0:
+    total_coverage, total_demand = coverage.sum(), demand.sum()
+    if total_coverage <= 0 or total_demand <= 0:
         return
-    average = demand.sum() / coverage.sum()
-    relative = np.divide(demand, coverage, out=np.ones_like(demand), where=coverage > 0)
-    model.deal_flow += follow * (relative / average - model.deal_flow)
+    # (demand_v / coverage_v) / (demand / coverage), from shares so that nothing under- or overflows
+    relative = np.divide(
+        demand / total_demand,
+        coverage / total_coverage,
+        out=model.deal_flow.copy(),
+        where=coverage > 0,
+    )
+    target = np.minimum(relative, MAX_DEAL_FLOW)
+    model.deal_flow = model.deal_flow + follow * (target - model.deal_flow)
 
 
 __all__ = ["attention_inputs", "learn_deal_flow", "market_terms"]

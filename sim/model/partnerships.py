@@ -113,15 +113,18 @@ def recruit(model: ChannelModel) -> None:
     if counts.sum() == 0:
         return
     model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), counts))
+    free = free_slots(model)
     new_firms: list[int] = []
     for v in np.flatnonzero(counts):
         n = int(counts[v])
         carries = (ps.active & (ps.vendor == v)).any(axis=1)
-        eligible = np.flatnonzero(~carries & (~ps.active).any(axis=1))
+        eligible = np.flatnonzero(~carries & free.any(axis=1))
         take = min(n, len(eligible))
         if take:
             weight = ps.capacity[eligible] / ps.capacity[eligible].sum()
-            sign_line(model, model.rng.choice(eligible, size=take, replace=False, p=weight), v)
+            rows = model.rng.choice(eligible, size=take, replace=False, p=weight)
+            sign_line(model, rows, np.argmax(free[rows], axis=1), v)
+            free[rows] = False  # one new line per firm per step
         new_firms += [int(v)] * (n - take)
     if new_firms:
         add_firms(model, np.array(new_firms, dtype=np.int64))
@@ -140,10 +143,20 @@ def _fresh_lines(model: ChannelModel, portfolios: np.ndarray):
     )
 
 
-def sign_line(model: ChannelModel, rows: np.ndarray, v: int) -> None:
-    """Existing firms ``rows`` sign a line with vendor ``v`` in their first free slot."""
+def free_slots(model: ChannelModel) -> np.ndarray:
+    """Slots a firm can sign a new line in: not active, and with no open deal of the line that left
+    (those deals still close through it)."""
     ps = model.partners
-    slots = np.argmax(~ps.active[rows], axis=1)
+    busy = np.zeros(ps.vendor.size, dtype=bool)
+    deals = model.deals
+    involved = deals["partner"] >= 0
+    busy[deals["partner"][involved] * model.slots + deals["slot"][involved]] = True
+    return ~ps.active & ~busy.reshape(ps.vendor.shape)
+
+
+def sign_line(model: ChannelModel, rows: np.ndarray, slots: np.ndarray, v: int) -> None:
+    """Existing firms ``rows`` sign a line with vendor ``v`` in their free slot ``slots``."""
+    ps = model.partners
     used = np.isfinite(ps.joined[rows, slots])
     for vendor, revenue in zip(
         ps.vendor[rows, slots][used], ps.revenue[rows, slots][used], strict=True
@@ -205,6 +218,7 @@ __all__ = [
     "distrust_exits",
     "end_lines",
     "exposure",
+    "free_slots",
     "lapsed_renewals",
     "mdf_claims",
     "rebase_quota",

@@ -66,6 +66,7 @@ def random_inputs(
             surprise_gain=rng.exponential(0.5, (n, k)),
             anchor=rng.random((n, k)),
             dt=dt,
+            exposure=rng.random((n, k)),
         )
         surprise = (rng.random(n), rng.uniform(0, 24, n), rng.uniform(0, 12, n), rng.random(n))
         return {"update": (rng.random((n, k)), signals), "surprise": surprise}
@@ -75,6 +76,7 @@ def random_inputs(
             attention=rng.random((n, k)),
             deals_worked=rng.poisson(2.0, (n, k)) * rng.random((n, k)),
             dt=dt,
+            capacity=rng.lognormal(0.0, 1.0, (n, k)),
         )
         return {"update": (rng.random((n, k)), signals)}
     if slot == "rep_engagement":
@@ -111,7 +113,7 @@ def extreme_inputs(slot: str, dt: float = 1.0) -> Iterator[dict[str, tuple[Any, 
 
 _BOUNDED_INPUTS = """
     trust capability outside_trust outside_capability shares communication profit_shortfall
-    anchor attention strength partner_capability influence dt
+    anchor attention strength partner_capability influence dt exposure
 """
 """Input fields that are 0..1 states or the step length: kept as drawn in extreme inputs."""
 
