@@ -138,7 +138,7 @@ def test_comparison_tables_show_the_numbers_of_comparison_csv(
     first = tables["channel_revenue"][1]
     assert first[:3] == ["acme", "base", "cumulative"]
     assert first[4] == format_value("channel_revenue", mean)
-    assert re.fullmatch(r"\[\$[\d.]+[kMB]?, \$[\d.]+[kMB]?\]", first[5])
+    assert re.fullmatch(r"\[-?\$[\d.]+[kMB]?, -?\$[\d.]+[kMB]?\]", first[5])
 
 
 def test_sweep_report_has_sensitivity_and_tradeoff(tmp_path: Path, fast_delta: None) -> None:

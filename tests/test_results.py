@@ -31,6 +31,15 @@ METRIC_COLUMNS = [
     "conflicts",
     "win_rate",
     "pipeline_value",
+    # added by the economics issue (docs/reference.md, "Metrics"):
+    "total_revenue",
+    "sales_cost",
+    "program_cost",
+    "linked_partners",
+    "partner_exits",
+    "partner_recruits",
+    "rep_utilization",
+    "rep_attainment",
 ]
 TIMESERIES_COLUMNS = ["variant", "replicate", "step", "month", "vendor", *METRIC_COLUMNS]
 RUNS_COLUMNS = [
@@ -45,6 +54,10 @@ RUNS_COLUMNS = [
     "productive_partners",
     "top_decile_share",
     "gini",
+    "win_rate",
+    "contested_share",
+    "recruit_months_to_first_win",
+    "recruit_no_win_first_year",
 ]
 SUMMARY_COLUMNS = ["variant", "vendor", "metric", "mean", "p5", "p50", "p95"]
 FILES = {"scenario.resolved.yaml", "manifest.json", "timeseries.csv", "runs.csv", "summary.csv"}
@@ -72,7 +85,15 @@ def test_folder_has_the_contract_files_and_columns(tiny_results: Path) -> None:
     assert list(pd.read_csv(tiny_results / "runs.csv").columns) == RUNS_COLUMNS
     summary = pd.read_csv(tiny_results / "summary.csv")
     assert list(summary.columns[: len(SUMMARY_COLUMNS)]) == SUMMARY_COLUMNS
-    metrics = METRIC_COLUMNS + ["partners", "productive_partners", "top_decile_share", "gini"]
+    metrics = METRIC_COLUMNS + [
+        "partners",
+        "productive_partners",
+        "top_decile_share",
+        "gini",
+        "contested_share",
+        "recruit_months_to_first_win",
+        "recruit_no_win_first_year",
+    ]
     assert list(summary["metric"].iloc[: len(metrics)]) == metrics
     assert len(summary) == 2 * 2 * len(metrics)  # variants x vendors x metrics
 

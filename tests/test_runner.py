@@ -119,7 +119,10 @@ def test_a_failing_run_is_recorded_and_the_others_saved(
     saved = sorted(set(zip(ts["variant"], ts["replicate"], strict=True)))
     assert saved == [("base", 0), ("base", 1), ("cut", 0)]
     summary_csv = pd.read_csv(summary.folder / "summary.csv")
-    assert set(summary_csv.loc[summary_csv["variant"] == "cut", "n"]) == {1}
+    cut = summary_csv[summary_csv["variant"] == "cut"].set_index("metric")
+    # One replicate of cut survived; a recruit measure may have no value in so short a run.
+    assert set(cut.loc[["channel_revenue", "total_revenue", "win_rate"], "n"]) == {1}
+    assert set(cut["n"]) <= {0, 1}
 
 
 def test_a_malformed_run_output_is_a_failed_run(

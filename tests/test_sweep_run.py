@@ -121,7 +121,9 @@ def test_sweep_folder_has_the_contract_files_samples_and_sweep_manifest(referenc
         (s, r) for s in ("s0000", "s0001", "s0002") for r in (0, 1)
     ]
     summary = pd.read_csv(reference / "summary.csv")
-    assert set(summary["variant"]) == {"s0000", "s0001", "s0002"} and set(summary["n"]) == {2}
+    assert set(summary["variant"]) == {"s0000", "s0001", "s0002"}
+    revenue = summary[summary["metric"] == "channel_revenue"]
+    assert set(revenue["n"]) == {2} and set(summary["n"]) <= {0, 2}  # recruit measures may be empty
     assert not (reference / ".parts").exists() and not (reference / "plots").exists()
 
 

@@ -26,6 +26,9 @@ ONBOARDING_REACH = 4.0
 """Extra prospecting reach of a line during onboarding (until its first win, at most
 ONBOARDING_MONTHS): the channel team plans accounts with a new partner and shares leads, so its
 coverage is (1 + ONBOARDING_REACH) times what its effort alone would give."""
+PRESSURE_PROSPECTING = 1.0
+"""Extra prospecting reach of a rep at full quota pressure (no credit), relative to one at quota:
+reps who are behind prospect harder (Basu et al. 1985; Oyer 1998 on effort and quota)."""
 REP_CREDIT_MEMORY = 1.0 / 3.0
 """Share of the gap closed per month by a rep's smoothed credit rate (about a quarter's memory)."""
 
@@ -50,9 +53,13 @@ def free_rep_slots(model: ChannelModel) -> np.ndarray:
 
 def direct_weights(model: ChannelModel) -> np.ndarray:
     """Prospecting coverage of each vendor's direct team: the deals per month its reps can start
-    (capacity over the sales cycle), whether or not they have a free slot for them."""
-    capacity = np.floor(model.rep_capacity[model.reps.vendor])
-    team = np.bincount(model.reps.vendor, capacity, minlength=model.n_vendors)
+    (capacity over the sales cycle), whether or not they have a free slot for them, raised by
+    quota pressure (a rep behind quota prospects harder: ``1 + PRESSURE_PROSPECTING * pressure``)."""
+    reps = model.reps
+    capacity = np.floor(model.rep_capacity[reps.vendor])
+    pressure = np.clip(1.0 - reps.credit_rate / model.quota[reps.vendor], 0.0, 1.0)
+    reach = capacity * (1.0 + PRESSURE_PROSPECTING * pressure)
+    team = np.bincount(reps.vendor, reach, minlength=model.n_vendors)
     return team / model.config.market.sales_cycle_months
 
 

@@ -99,24 +99,25 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
 
 def recruit(model: ChannelModel) -> None:
     """Vendors sign new partner lines: replacements for lines that left (back toward the starting
-    base, when ``replace_exits``) plus ``recruit_per_month``.
+    base, when ``replace_exits``) and ``recruit_per_month`` more.
 
     A recruit is a firm of the market that does not carry the vendor and has a free slot, courted
-    in proportion to its capacity (channel teams look for reach); when there is none, a new firm,
-    whose other slots stay free for other vendors to fill.
+    in proportion to its capacity (channel teams look for reach). A replacement waits until such a
+    firm exists; a recruit beyond replacement, when there is none, is a new firm, whose other slots
+    stay free for other vendors to fill.
     """
     ps = model.partners
     lines = np.bincount(ps.vendor[ps.active], minlength=model.n_vendors)
     gap = np.maximum(model.line_target - lines, 0) * (model.terms.replace_exits > 0.5)
-    rate = model.terms.recruit_per_month + gap / RECRUIT_LAG_MONTHS
-    counts = model.rng.poisson(rate * model.dt)
-    if counts.sum() == 0:
+    replacements = model.rng.poisson(gap / RECRUIT_LAG_MONTHS * model.dt)
+    growth = model.rng.poisson(model.terms.recruit_per_month * model.dt)
+    if replacements.sum() + growth.sum() == 0:
         return
-    model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), counts))
     free = free_slots(model)
     new_firms: list[int] = []
-    for v in np.flatnonzero(counts):
-        n = int(counts[v])
+    signed = np.zeros(model.n_vendors, dtype=np.int64)
+    for v in np.flatnonzero(replacements + growth):
+        n = int(replacements[v] + growth[v])
         carries = (ps.active & (ps.vendor == v)).any(axis=1)
         eligible = np.flatnonzero(~carries & free.any(axis=1))
         take = min(n, len(eligible))
@@ -125,7 +126,10 @@ def recruit(model: ChannelModel) -> None:
             rows = model.rng.choice(eligible, size=take, replace=False, p=weight)
             sign_line(model, rows, np.argmax(free[rows], axis=1), v)
             free[rows] = False  # one new line per firm per step
-        new_firms += [int(v)] * (n - take)
+        extra = min(n - take, int(growth[v]))  # replacements wait for a firm with room
+        new_firms += [int(v)] * extra
+        signed[v] = take + extra
+    model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), signed))
     if new_firms:
         add_firms(model, np.array(new_firms, dtype=np.int64))
 

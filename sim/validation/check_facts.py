@@ -34,6 +34,7 @@ from sim.model.channel_model import simulate
 from sim.scenario import load_scenario
 from sim.scenario.schema import ScenarioConfig
 from sim.validation.facts import FACTS, RANGES, Draw, Fact, apply_draw, run_measures
+from sim.validation.patterns import STUDIES, Study
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 LHS_SEED = 20240601
@@ -50,6 +51,8 @@ class ValidationPlan:
         draw_replicates: paired replicates per variant in each draw.
         horizon_months: shorten every run to this many months (None: the scenario's own).
         facts: fact numbers to run (None: all).
+        pattern_replicates: paired replicates per variant of each pattern study
+            (:data:`sim.validation.patterns.STUDIES`); 0 runs no pattern.
     """
 
     replicates: int = 50
@@ -57,11 +60,12 @@ class ValidationPlan:
     draw_replicates: int = 12
     horizon_months: int | None = None
     facts: tuple[int, ...] | None = None
+    pattern_replicates: int = 20
 
     @classmethod
     def quick(cls) -> ValidationPlan:
         """A few minutes' validation for development: fewer replicates and draws."""
-        return cls(replicates=12, draws=4, draw_replicates=8)
+        return cls(replicates=12, draws=4, draw_replicates=8, pattern_replicates=8)
 
 
 def draw_parameters(draws: int, seed: int = LHS_SEED) -> list[Draw]:
@@ -80,14 +84,20 @@ def draw_parameters(draws: int, seed: int = LHS_SEED) -> list[Draw]:
     return out
 
 
+STUDY_SPAWN_BLOCK = 10_000
+"""Block key of the first pattern study (facts use 0 and 1 + draw), so studies are independent."""
+
+
 @dataclass(frozen=True)
 class Block:
-    """One fact's variants under one parameter set (``draw`` None: the shipped scenario)."""
+    """One fact's variants under one parameter set (``draw`` None: the shipped scenario), or the
+    arms of one pattern study (``study`` set, ``fact`` None, shipped parameters)."""
 
-    fact: Fact
+    fact: Fact | None
     draw: Draw | None
     replicates: int
     configs: dict[str, ScenarioConfig]
+    study: Study | None = None
 
     @property
     def index(self) -> int:
@@ -95,7 +105,13 @@ class Block:
 
     @property
     def spawn_block(self) -> int:
+        if self.study is not None:
+            return STUDY_SPAWN_BLOCK + [s.name for s in STUDIES].index(self.study.name)
         return 0 if self.draw is None else 1 + self.draw.index
+
+    @property
+    def label(self) -> str:
+        return f"study-{self.study.name}" if self.study is not None else f"fact{self.fact.number}"
 
     def digest(self) -> str:
         payload = {
@@ -107,7 +123,7 @@ class Block:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def filename(self) -> str:
-        return f"fact{self.fact.number}-draw{self.index}-{self.digest()}.csv"
+        return f"{self.label}-draw{self.index}-{self.digest()}.csv"
 
 
 def build_block(
@@ -124,6 +140,31 @@ def build_block(
     return Block(fact, draw, replicates, configs)
 
 
+def build_study(study: Study, replicates: int, horizon_months: int | None = None) -> Block:
+    """Resolve a pattern study's arms: the file's variants, then its override arms."""
+    scenario = load_scenario(SCENARIO_DIR / study.scenario)
+    documents = {name: scenario.variants[name].model_dump(mode="python") for name in study.variants}
+    for arm, overrides in study.extra.items():
+        doc = scenario.variants["base"].model_dump(mode="python")
+        for path, value in overrides.items():
+            _set_path(doc, path, value)
+        documents[arm] = doc
+    if horizon_months is not None:
+        for doc in documents.values():
+            doc["time"]["horizon_months"] = horizon_months
+    configs = {name: ScenarioConfig.model_validate(doc) for name, doc in documents.items()}
+    return Block(None, None, replicates, configs, study)
+
+
+def _set_path(doc: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``path`` (dots; vendors by name) in a resolved scenario document."""
+    *parents, last = path.split(".")
+    node: Any = doc
+    for key in parents:
+        node = next(v for v in node if v["name"] == key) if isinstance(node, list) else node[key]
+    node[last] = value
+
+
 def run_task(config: ScenarioConfig, block: int, replicate: int) -> list[dict[str, Any]]:
     """One run of a block: its per-vendor measures (:func:`sim.validation.facts.run_measures`)."""
     seed = np.random.SeedSequence(entropy=config.seed, spawn_key=(block, replicate))
@@ -137,6 +178,8 @@ def plan_blocks(plan: ValidationPlan) -> list[Block]:
     blocks = [build_block(f, None, plan.replicates, plan.horizon_months) for f in facts]
     for draw in draws:
         blocks += [build_block(f, draw, plan.draw_replicates, plan.horizon_months) for f in facts]
+    if plan.pattern_replicates > 0 and plan.facts is None:
+        blocks += [build_study(s, plan.pattern_replicates, plan.horizon_months) for s in STUDIES]
     return blocks
 
 
@@ -146,7 +189,8 @@ def _block_frame(block: Block, rows: dict[tuple[str, int], list[dict[str, Any]]]
         for m in measures:
             records.append(
                 {
-                    "fact": block.fact.number,
+                    "fact": block.fact.number if block.fact is not None else -1,
+                    "study": block.study.name if block.study is not None else "",
                     "draw": block.index,
                     "variant": variant,
                     "replicate": replicate,
@@ -184,7 +228,12 @@ def run_validation(
             frame = _block_frame(block, pending.pop(id(block)))
             frame.to_csv(blocks_dir / block.filename(), index=False)
             done = len(todo) - len(pending)
-            say(f"block {done}/{len(todo)}: fact {block.fact.number}, draw {block.index}")
+            what = (
+                f"study {block.study.name}"
+                if block.study
+                else f"fact {block.fact.number}, draw {block.index}"
+            )
+            say(f"block {done}/{len(todo)}: {what}")
 
     if workers <= 1:
         for block, variant, r in tasks:
@@ -203,9 +252,16 @@ def run_validation(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
-    frames = [pd.read_csv(blocks_dir / b.filename()) for b in blocks]
-    table = pd.concat(frames, ignore_index=True)
+    facts = [pd.read_csv(blocks_dir / b.filename()) for b in blocks if b.study is None]
+    table = pd.concat(facts, ignore_index=True) if facts else pd.DataFrame()
     table.to_csv(out / "measures.csv", index=False)
+    studies = [
+        pd.read_csv(blocks_dir / b.filename(), keep_default_na=False, na_values=[""])
+        for b in blocks
+        if b.study is not None
+    ]
+    if studies:
+        pd.concat(studies, ignore_index=True).to_csv(out / "patterns.csv", index=False)
     draws = draw_parameters(plan.draws)
     pd.DataFrame(
         [{"draw": d.index, **d.values, "lever": d.lever} for d in draws],

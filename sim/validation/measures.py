@@ -7,11 +7,13 @@ number of accounting identities a run breaks (fact 8).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from sim.model.metrics import RunOutput
+from sim.validation.stall import stall_statistic
 
 PLATEAU_SHARE = 0.9
 """Time to plateau: the 6-month mean of channel revenue reaches this share of the final level."""
@@ -35,6 +37,26 @@ MEASURE_LABELS: dict[str, str] = {
     "top_decile_share": "share of channel revenue from the top 10% of partners",
     "plateau_month": "month channel revenue reaches its plateau",
     "accounting_violations": "accounting identities broken",
+    "stall_rise": "growth of partner-sourced revenue, months 1-6 to 13-24",
+    "late_growth_ratio": "late growth of partner-sourced revenue / its early pace",
+    "stalled": "partner-sourced revenue rose, then flattened (1) or not (0)",
+    "channel_first_12": "channel revenue, months 1-12",
+    "channel_last_12": "channel revenue, last 12 months",
+    "channel_13_36": "channel revenue, months 13-36",
+    "trust_drift_per_year": "change of mean trust per year",
+    "productive_partners": "linked partners that won in the last 12 months",
+    "partners": "linked partners at the end",
+    "exit_rate": "partner lines that left per year / mean linked lines",
+    "exits_1_12": "partner lines that left, months 1-12",
+    "exits_13_24": "partner lines that left, months 13-24",
+    "win_rate": "won / closed deals",
+    "net_revenue": "vendor net revenue, whole run",
+    "partner_sourced_share": "partner-sourced revenue / total revenue",
+    "rep_utilization": "mean rep utilization (open deals / capacity)",
+    "contested_share": "contested / partner-sourced deals",
+    "recruit_months_to_first_win": "median months to a recruit's first win (those that won)",
+    "recruit_no_win_first_year": "share of recruits with no win in their first year",
+    "attention_first": "attention share, first month",
 }
 """Measure name -> label; the columns :func:`run_measures` returns besides ``vendor``."""
 
@@ -116,9 +138,57 @@ def run_measures(out: RunOutput) -> list[dict[str, Any]]:
                 "top_decile_share": float(runs.at[vendor, "top_decile_share"]),
                 "plateau_month": plateau_month(channel.to_numpy()),
                 "accounting_violations": float(violations),
+                **_stall_measures(own["partner_sourced_revenue"].to_numpy()),
+                **_economics_measures(own, runs.loc[vendor]),
             }
         )
     return rows
+
+
+def _stall_measures(partner_sourced: np.ndarray) -> dict[str, float]:
+    stall = stall_statistic(partner_sourced)
+    if stall is None:
+        return {
+            "stall_rise": float("nan"),
+            "late_growth_ratio": float("nan"),
+            "stalled": float("nan"),
+        }
+    return {
+        "stall_rise": stall.rise,
+        "late_growth_ratio": stall.late_growth_ratio,
+        "stalled": float(stall.stalled),
+    }
+
+
+def _economics_measures(own: Any, runs: Any) -> dict[str, float]:
+    """Per-run measures of the quantitative patterns (docs/model.md, section 8)."""
+    month = own["month"]
+    years = float(month.max()) / 12.0
+    trust = own["mean_trust"].to_numpy()
+    linked = own["linked_partners"].mean()
+    total = own["total_revenue"].sum()
+    exits = own["partner_exits"]
+    return {
+        "channel_first_12": float(own["channel_revenue"][month <= 12].sum()),
+        "channel_last_12": float(own["channel_revenue"][month > month.max() - 12].sum()),
+        "channel_13_36": float(own["channel_revenue"][(month > 12) & (month <= 36)].sum()),
+        "trust_drift_per_year": float((trust[-1] - trust[0]) / years) if years > 0 else math.nan,
+        "productive_partners": float(runs["productive_partners"]),
+        "partners": float(runs["partners"]),
+        "exit_rate": float(exits.sum() / years / linked) if linked > 0 else math.nan,
+        "exits_1_12": float(exits[month <= 12].sum()),
+        "exits_13_24": float(exits[(month > 12) & (month <= 24)].sum()),
+        "win_rate": float(runs["win_rate"]),
+        "net_revenue": float(runs["vendor_net_revenue"]),
+        "partner_sourced_share": float(own["partner_sourced_revenue"].sum() / total)
+        if total > 0
+        else math.nan,
+        "rep_utilization": float(own["rep_utilization"].mean()),
+        "contested_share": float(runs["contested_share"]),
+        "recruit_months_to_first_win": float(runs["recruit_months_to_first_win"]),
+        "recruit_no_win_first_year": float(runs["recruit_no_win_first_year"]),
+        "attention_first": float(own["attention_share"].iloc[0]),
+    }
 
 
 __all__ = [
