@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from analysis.validation_patterns import patterns_section  # noqa: E402
 from sim.validation.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact, paired_values  # noqa: E402
 
 LEVEL = 0.95
@@ -221,6 +222,7 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
                 f"{fact.scenario if first else ''} | {_check_text(check)} | {cell} | "
                 f"{int(own['holds'].sum())}/{len(own)} | {share if first else ''} |"
             )
+    lines += ["", *patterns_section(measures_dir)]
     lines += ["", *_drivers_section(table, evals, measures_dir)]
     lines += ["", *_plots_section(), "", *_ranges_section(), "", *_notes_section()]
     (docs / "validation.md").write_text("\n".join(lines) + "\n")
@@ -341,12 +343,13 @@ def _ranges_section() -> list[str]:
 def _notes_section() -> list[str]:
     out = ["## Definitions and notes", ""]
     out.append(
-        "- **Plateau month (fact 7).** The final level *F* of a run's channel revenue is its mean "
-        "over the last 12 months; the plateau month is the first month whose trailing 6-month "
-        "mean reaches 90% of *F*. An ecosystem that grows to the end reaches it only near the end "
-        "(about month 41 of 48 for linear growth); one whose growth has flattened reaches it "
-        "early. The misaligned launch must plateau by month 18 (its mean plateau month minus 18 "
-        "has an interval below 0) and the aligned launch later (paired difference above 0)."
+        "- **Stall statistic (fact 7, pattern P14).** On a vendor's monthly partner-sourced "
+        "revenue: *start* = mean of months 1-6, *early* = mean of months 13-24, *late* = mean of "
+        "the last 12. It *rose* when early / start - 1 is at least 0.5; its late growth ratio is "
+        "(late - early) per month over (early - start) per month (windows' centres apart). A run "
+        "is *stalled* when it rose and its late growth ratio is at most 1/3, *growing* when it "
+        "rose and kept more of its pace (or took off late), *flat* otherwise "
+        "(`sim/validation/stall.py`)."
     )
     out.append(
         "- **Lag (fact 6).** Per pair, the relative channel-revenue gain of `invest` over `base` "

@@ -39,6 +39,7 @@ def check_facts(
     import time
 
     from analysis.validation import draw_fractions, write_report
+    from analysis.validation_patterns import pattern_table
     from sim.validation.check_facts import ValidationPlan, run_validation
 
     plan = ValidationPlan.quick() if quick else ValidationPlan()
@@ -59,4 +60,9 @@ def check_facts(
     evals = write_report(folder, docs, timing)
     for fact, (held, total) in draw_fractions(evals).items():
         click.echo(f"fact {fact}: holds in {held}/{total} draws")
+    patterns = pattern_table(folder)
+    if patterns is not None:
+        for _, row in patterns.iterrows():
+            mark = "holds" if row["holds"] else "FAILS"
+            click.echo(f"{row['code']} {row['study']}: {row['value']:.4g} ({row['range']}) {mark}")
     click.echo(f"written: {docs / 'validation.md'}")

@@ -32,6 +32,9 @@ from sim.scenario.schema import ScenarioConfig
 WARMUP_CYCLES = 3.0
 """Without a spin-up: sales cycles of deal flow simulated before month 0, so the pipeline starts
 full."""
+STREAM_TAG = 1_000_003
+"""Marks the per-step random streams' spawn keys (:meth:`ChannelModel.use_stream`), so they cannot
+coincide with a seed a runner derives (``spawn_key=(r,)``, ``(block, r)``)."""
 SPIN_UP_STEP_MONTHS = 3.0
 """Step length of the spin-up before its last FINE_SPIN_UP_MONTHS (never finer than the run's)."""
 FINE_SPIN_UP_MONTHS = 12.0
@@ -54,7 +57,11 @@ class ChannelModel(mesa.Model):
         seed: np.random.SeedSequence | int = 0,
         engine: str = "population",
     ) -> None:
-        super().__init__(rng=np.random.default_rng(seed))
+        self.seed_sequence = (
+            seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        )
+        super().__init__(rng=np.random.default_rng(self.seed_sequence))
+        self.tick = 0
         self.engine = make_engine(engine)
         self.config = config
         self.dt = config.time.dt
@@ -192,6 +199,15 @@ class ChannelModel(mesa.Model):
     def _advance(self) -> None:
         self.clock += 1
         self._month += self.dt
+        self.tick += 1
+
+    def use_stream(self, phase: int) -> None:
+        """Draw the rest of this phase from its own stream: one per (step, phase), derived from the
+        run's seed, so two variants' draws stay aligned step by step even after their histories
+        differ (common random numbers are synchronised, not only started together)."""
+        base = self.seed_sequence
+        key = (*base.spawn_key, STREAM_TAG, self.tick, phase)
+        self.rng = np.random.default_rng(np.random.SeedSequence(base.entropy, spawn_key=key))
 
     def run(self) -> RunOutput:
         """Run every step of the horizon and return the metrics."""
@@ -269,15 +285,18 @@ class ChannelModel(mesa.Model):
         self.partners.shares = self.engine.allocate_attention(self, self.attention_inputs())
 
     def source_opportunities(self) -> dict[str, np.ndarray]:
-        """Phase 3: Poisson demand split by coverage among partner links, direct teams, competitors."""
+        """Phase 3: customers choose vendors by preference and coverage; their sellers find them."""
+        self.use_stream(3)
         return market.source_opportunities(self)
 
     def decide_reps(self, deals: dict[str, np.ndarray]) -> None:
         """Phase 4: reps bring partners into deals they found, and contest deals partners found."""
+        self.use_stream(4)
         market.decide_reps(self, deals)
 
     def progress_deals(self) -> dict[str, np.ndarray]:
         """Phase 5: deals due this step close, won with the deal rule's probability."""
+        self.use_stream(5)
         return market.close_due_deals(self)
 
     def book_accounts(self, closed: dict[str, np.ndarray]) -> None:
@@ -347,6 +366,7 @@ class ChannelModel(mesa.Model):
     def churn_and_recruit(self) -> None:
         """Phase 8: lines end on lasting distrust or lapse at renewal when they lose money; vendors
         sign new lines; quotas are re-based once a year where the comp plan says so."""
+        self.use_stream(8)
         exits = partnerships.distrust_exits(self) | partnerships.lapsed_renewals(self)
         partnerships.end_lines(self, exits)
         partnerships.recruit(self)

@@ -250,20 +250,20 @@ FACTS: tuple[Fact, ...] = (
         "misaligned-launch.yaml",
         (
             Check(
-                "misaligned launch: partner-sourced revenue rises 25%+ in 18 months",
+                "misaligned launch: partner-sourced revenue rises by half in 18 months",
                 "level",
                 "base",
                 "stall_rise",
                 1,
-                threshold=0.25,
+                threshold=0.5,
             ),
             Check(
-                "misaligned launch: then grows at under a quarter of that pace",
+                "misaligned launch: then grows at under a third of that pace",
                 "level",
                 "base",
                 "late_growth_ratio",
                 -1,
-                threshold=0.25,
+                threshold=1 / 3,
             ),
             Check(
                 "aligned launch keeps more of its pace",

@@ -13,7 +13,7 @@ is healthy. The statistic compares three windows of a monthly series ``x`` (mont
   of ``H`` months);
 - ``late_growth_ratio`` = ``late_rate / early_rate`` (NaN unless ``early_rate > 0``).
 
-A run is **stalled** when it rose (``rise >= RISE``) and then its growth fell to at most ``FLAT``
+A run is **stalled** when it rose by half (``rise >= RISE``) and then its growth fell to at most ``FLAT``
 of its early pace (``late_growth_ratio <= FLAT``); **growing** when it rose and kept at least that
 pace, or took off late (``late >= (1 + RISE) * early``); **flat** otherwise. It needs at least
 :data:`MIN_MONTHS` months.
@@ -30,9 +30,9 @@ from typing import Literal
 
 import numpy as np
 
-RISE = 0.25
+RISE = 0.5
 """Least growth from months 1-6 to months 13-24 for a series to count as having risen."""
-FLAT = 0.25
+FLAT = 1.0 / 3.0
 """Most late growth, as a share of the early pace, for a risen series to count as stalled."""
 MIN_MONTHS = 36
 """Shortest series the statistic is defined for (the late window must lie after month 24)."""
