@@ -50,7 +50,7 @@ def patterns_section(measures_dir: Path) -> list[str]:
         "",
         f"Each pattern is measured on its shipped scenario with {reps} paired replicates "
         "(means over replicates, and over vendors unless one is named), with the shipped "
-        "parameters; definitions in `docs/model.md` section 8.3. "
+        "parameters; definitions in `docs/model.md` section 8.2. "
         f"**{held} of {len(evaluated)} hold.**",
         "",
         "| # | pattern | scenario | measured | range | holds |",

@@ -12,6 +12,11 @@ import click
 @click.option("--replicates", type=click.IntRange(min=2), help="Paired replicates, shipped.")
 @click.option("--draws", type=click.IntRange(min=0), help="Latin hypercube parameter draws.")
 @click.option("--draw-replicates", type=click.IntRange(min=2), help="Paired replicates per draw.")
+@click.option(
+    "--pattern-replicates",
+    type=click.IntRange(min=0),
+    help="Paired replicates per variant of each pattern study (0 = skip the patterns).",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option(
     "--out",
@@ -30,6 +35,7 @@ def check_facts(
     replicates: int | None,
     draws: int | None,
     draw_replicates: int | None,
+    pattern_replicates: int | None,
     workers: int,
     out: Path,
     docs: Path | None,
@@ -43,7 +49,12 @@ def check_facts(
     from sim.validation.check_facts import ValidationPlan, run_validation
 
     plan = ValidationPlan.quick() if quick else ValidationPlan()
-    sizes = {"replicates": replicates, "draws": draws, "draw_replicates": draw_replicates}
+    sizes = {
+        "replicates": replicates,
+        "draws": draws,
+        "draw_replicates": draw_replicates,
+        "pattern_replicates": pattern_replicates,
+    }
     plan = dataclasses.replace(plan, **{k: v for k, v in sizes.items() if v is not None})
     folder = out / ("full" if plan == ValidationPlan() else "quick" if quick else "custom")
     docs = docs or (Path("docs") if folder.name == "full" else folder)

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from sim.behaviours import build
 from sim.model.channel_model import ChannelModel
-from sim.model.events import BOOLEAN_CHANGE_SIZE, DIRECTION, Change, Schedule
+from sim.model.events import ANNOUNCED_DIRECTION, BOOLEAN_CHANGE_SIZE, DIRECTION, Change, Schedule
 from sim.scenario.schema import (
     EVENT_SECTIONS,
     CompPlanConfig,
@@ -310,6 +310,24 @@ def test_favourable_and_neutral_changes() -> None:
     assert trace["gain"][2] == pytest.approx(surprise(0.08 / 0.28, 0.0, 0.0, 0.5))
     assert trace["gain"].sum() == trace["gain"][2]
     assert not trace["loss"].any()
+
+
+def test_internal_changes_surprise_only_when_announced() -> None:
+    """Cutting partner-sourced credit is felt through reps, not as news, unless the vendor tells
+    partners: announced, it is a programme-sized loss that notice softens like any other; more
+    credit for partner deals, announced, is good news, and a later join stage bad news."""
+    cut = {"at_month": 2.0, "vendor": "acme", "set": {"comp_plan.partner_sourced_credit": 0.0}}
+    silent = run_trace(config(cut, months=4))
+    assert not silent["loss"].any() and not silent["gain"].any()
+    told = run_trace(config({**cut, "announced": True}, months=4))
+    assert told["loss"][2] == pytest.approx(surprise(1.0, 0.0, 0.0, 0.5))
+    noticed = run_trace(config({**cut, "announced": True, "notice_months": 2.0}, months=4))
+    assert 0 < noticed["loss"].sum() < told["loss"].sum()
+    later = {"at_month": 2.0, "vendor": "acme", "set": {"engagement.partner_join_stage": 0.8}}
+    assert run_trace(config({**later, "announced": True}, months=4))["loss"][2] > 0
+    more = {"at_month": 2.0, "vendor": "acme", "set": {"comp_plan.partner_assisted_credit": 1.5}}
+    assert run_trace(config({**more, "announced": True}, months=4))["gain"][2] > 0
+    assert set(ANNOUNCED_DIRECTION) <= set(DIRECTION)
 
 
 @pytest.mark.parametrize("event", [CUT, GRADUAL, RAMP_NO_NOTICE], ids=["abrupt", "gradual", "ramp"])

@@ -38,7 +38,8 @@ class AttentionInputs:
         active: the link exists (not exited).
         outside_profit: expected profit per deal worked on the outside option, ``(P,)``.
         outside_trust: trust in the outside option (the partner's established lines), scalar.
-        outside_capability: capability on the outside option, scalar.
+        outside_capability: capability on the outside option: a scalar, or ``(P,)`` (version 2
+            of the inputs gives each partner its own mean skill).
         shares: current shares ``(P, K + 1)``.
         dt: step length in months.
     """
@@ -50,7 +51,7 @@ class AttentionInputs:
     active: np.ndarray
     outside_profit: np.ndarray
     outside_trust: float
-    outside_capability: float
+    outside_capability: float | np.ndarray
     shares: np.ndarray
     dt: float
 

@@ -96,6 +96,9 @@ class ChannelModel(mesa.Model):
         self.prior_win_rate = self.partner_win_probability(
             self.strength, np.full(self.n_vendors, config.partners.initial_capability)
         )
+        self.recruit_win_rate = self.partner_win_probability(
+            self.strength, np.full(self.n_vendors, config.partners.recruit_capability)
+        )
         portfolios = draw_portfolios(self.rng, config.partners.count, self.n_vendors, self.slots)
         self.partners: PartnerState = new_partners(
             self.rng,
@@ -105,6 +108,12 @@ class ChannelModel(mesa.Model):
             self.terms_rate(self.terms),
             month=-config.time.spin_up_months,
         )
+        if config.time.spin_up_months > 0:
+            # Founding lines of an established ecosystem were signed over the agreement period
+            # before the spin-up, so their renewals are spread over the year, not in one step (a
+            # launch, with no spin-up, signs them all at month 0).
+            spread = self.rng.random(portfolios.shape) * config.partners.renewal_months
+            self.partners.joined -= spread
         self.line_target = np.bincount(portfolios.reshape(-1), minlength=self.n_vendors)
         self.retired_revenue: list[list[float]] = [[] for _ in range(self.n_vendors)]
         self.deal_flow = np.ones(self.n_vendors)
@@ -316,8 +325,13 @@ class ChannelModel(mesa.Model):
         self._note_wins()
 
         profit = ledger.link("deal_profit") + partnerships.mdf_claims(self) * self.dt
-        memory = 1.0 - np.exp(-self.dt / cfg.profit_memory_months)
-        ps.profit_rate += memory * (profit / self.dt - ps.profit_rate)
+        # A trailing average, corrected for a young line: until it is profit_memory_months old a
+        # line is judged on its mean since signing, not on an average that starts from 0.
+        age = self.month - ps.joined
+        memory = np.fmax(
+            1.0 - np.exp(-self.dt / cfg.profit_memory_months), self.dt / (age + self.dt)
+        )
+        ps.profit_rate += np.minimum(memory, 1.0) * (profit / self.dt - ps.profit_rate)
 
         current = self.terms_rate(self.terms)[ps.vendor]
         shortfall = np.clip(

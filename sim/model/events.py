@@ -3,11 +3,13 @@
 An event ``{at_month: m, vendor: v, set: {program.margin: 0.12}, ramp_months: R, notice_months: N}``
 is announced at ``m - N``, starts moving at ``m`` and reaches its new value at ``m + R`` (at once when
 ``R = 0``). The value in force during a step is the schedule's value at the step's start. An event at
-month 0 with no ramp and no notice sets a launch term: the program starts that way, with no surprise.
+month 0 with no ramp (whatever its notice) sets a launch term: the program starts that way, with no
+surprise.
 
-Each change carries a *direction* for partners: a margin rise is favourable, a direct-credit rise or a
-later join stage is unfavourable, a quota change is neutral (it reaches partners only through rep
-behaviour). The engine turns each change into a trust *surprise* with the trust rule and spreads it
+Each change carries a *direction* for partners: a margin rise is favourable, a margin cut
+unfavourable; comp-plan and engagement changes are internal and neutral (they reach partners only
+through rep behaviour) unless the event is ``announced``, when more credit for partner deals is
+favourable and more direct credit or a later join stage unfavourable. The engine turns each change into a trust *surprise* with the trust rule and spreads it
 over the steps in which the value moves, in proportion to how far it moves in each.
 """
 
@@ -33,7 +35,8 @@ DIRECTION: dict[str, int] = {
     "program.partner_management_per_partner_month": 0,
     "program.onboarding_cost_per_partner": 0,
     # Comp plans and engagement policy are internal: partners feel them through what reps do
-    # (contests, co-sell invitations and their stage), not as a programme surprise.
+    # (contests, co-sell invitations and their stage), not as a programme surprise, unless the
+    # vendor announces them (ANNOUNCED_DIRECTION).
     "comp_plan.direct_credit": 0,
     "comp_plan.partner_sourced_credit": 0,
     "comp_plan.partner_assisted_credit": 0,
@@ -43,6 +46,15 @@ DIRECTION: dict[str, int] = {
     "engagement.partner_join_stage": 0,
 }
 """+1: partners gain when the value rises; -1: they lose; 0: no direct effect on partners."""
+
+ANNOUNCED_DIRECTION: dict[str, int] = {
+    "comp_plan.direct_credit": -1,
+    "comp_plan.partner_sourced_credit": +1,
+    "comp_plan.partner_assisted_credit": +1,
+    "engagement.partner_join_stage": -1,
+}
+"""Direction of an internal change the vendor announces (event ``announced: true``): more credit for
+partner deals is good news for partners, more for direct deals or a later join stage is bad news."""
 
 REFERENCE: dict[str, float] = {
     "program.margin": 0.20,  # a typical partner margin: a 5-point cut is a 25% change
@@ -73,6 +85,7 @@ class Change:
     start: float
     ramp: float
     notice: float
+    announced: bool = False
 
     def progress(self, month: float) -> float:
         """Fraction of the way from ``old`` to ``new`` at ``month`` (0 before the start)."""
@@ -94,7 +107,10 @@ class Change:
     @property
     def favourable(self) -> int:
         """+1 if partners gain from this change, -1 if they lose, 0 if neutral."""
-        return DIRECTION[self.path] * int(np.sign(self.new - self.old))
+        direction = DIRECTION[self.path]
+        if self.announced:
+            direction = ANNOUNCED_DIRECTION.get(self.path, direction)
+        return direction * int(np.sign(self.new - self.old))
 
 
 class VendorTerms:
@@ -154,6 +170,7 @@ class Schedule:
                     start=event.at_month,
                     ramp=0.0 if isinstance(target, bool) else event.ramp_months,
                     notice=event.notice_months,
+                    announced=event.announced,
                 )
                 planned[path][vendor] = change.new
                 changes.append(change)

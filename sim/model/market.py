@@ -278,7 +278,7 @@ def close_due_deals(model: ChannelModel) -> dict[str, np.ndarray]:
         strength=model.strength[closed["vendor"]],
         partner_capability=capability,
         influence=influence,
-        has_rep=closed["rep_works"] | closed["cosell"],
+        has_rep=closed["rep_works"],  # a deal a rep passed on to a partner is not worked by a rep
         disputed=closed["disputed"],
     )
     p_win, services_share = model.engine.deal_probabilities(model, inputs)

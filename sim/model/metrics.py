@@ -260,7 +260,7 @@ RECRUIT_OBSERVATION_MONTHS = 12.0
 
 
 def recruit_first_wins(model: ChannelModel, links: np.ndarray) -> tuple[float, float]:
-    """Of a vendor's lines signed by recruiting since month 0, at least 12 months before the end:
+    """Of a vendor's lines signed after month 0, at least 12 months before the end:
     the share with no win in their first 12 months, and the median months to the first win (NaN
     if no recruit won; lines that never won count as later than any that did)."""
     ps = model.partners
@@ -269,10 +269,12 @@ def recruit_first_wins(model: ChannelModel, links: np.ndarray) -> tuple[float, f
     joined = joined[np.isfinite(joined)]
     first = ps.first_win.reshape(-1)[links]
     end = model.clock * model.dt
-    mine = (joined >= 0) & (joined <= end - RECRUIT_OBSERVATION_MONTHS)
+    mine = (joined > 0) & (joined <= end - RECRUIT_OBSERVATION_MONTHS)
     if not mine.any():
         return float("nan"), float("nan")
-    wait = first[mine] - joined[mine] + model.dt  # a win in the signing step is 1 step after it
+    # Signed at the end of the step that started at `joined`; the first win is booked at the end of
+    # the step that started at `first_win`, so the months between them are the difference.
+    wait = first[mine] - joined[mine]
     wait = np.where(np.isnan(wait), np.inf, wait)
     won = wait <= RECRUIT_OBSERVATION_MONTHS
     no_win = float(np.mean(~won))

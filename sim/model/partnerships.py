@@ -140,7 +140,7 @@ def _fresh_lines(model: ChannelModel, portfolios: np.ndarray):
         model.rng,
         model.config.partners,
         portfolios,
-        model.prior_win_rate,
+        model.recruit_win_rate,
         model.terms_rate(model.announced),
         month=model.month,
         recruit=True,

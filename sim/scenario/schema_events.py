@@ -32,6 +32,13 @@ class EventConfig(StrictModel):
         0.0, ge=0, description="Months to move linearly to the new value; 0 = abrupt."
     )
     notice_months: float = Field(0.0, ge=0, description="Months of announcement before at_month.")
+    announced: bool = Field(
+        False,
+        description="The vendor tells its partners about a comp-plan or engagement change, so it "
+        "reaches them as a programme change does (a trust surprise, softened by notice); unannounced, "
+        "such a change reaches partners only through what reps do. Programme changes are always "
+        "seen.",
+    )
 
     @model_validator(mode="before")
     @classmethod

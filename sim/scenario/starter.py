@@ -74,12 +74,15 @@ _EXAMPLES = """
 # Scheduled changes to a vendor's program, comp plan or engagement. `set` names any numeric or
 # true/false key under program, comp_plan or engagement. The change is announced notice_months
 # before at_month, starts at at_month and reaches its new value after ramp_months (0 = at once).
+# Partners always see programme changes; a comp_plan or engagement change reaches them only through
+# what reps do, unless announced: true (then it is felt like a programme change).
 events:
   - at_month: 12
     vendor: acme
     set: {program.margin: 0.15}
     ramp_months: 0
     notice_months: 0
+    announced: false
 
 # Optional: named alternatives, each a set of overrides of everything above. `sim run` runs the
 # file itself as variant `base` and each variant next to it. Lists are replaced whole.

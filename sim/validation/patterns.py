@@ -3,7 +3,7 @@
 Signs alone cannot tell mechanisms apart; these patterns pin magnitudes. Each :class:`Pattern` is a
 number computed from the per-run measures (:mod:`sim.validation.measures`) of one :class:`Study` (a
 shipped scenario and the variants run from it, with paired replicates) and the range it must fall
-in. The table is ``docs/model.md`` section 8.3; ``sim check-facts`` runs the studies and
+in. The table is ``docs/model.md`` sections 1 and 8.2; ``sim check-facts`` runs the studies and
 :mod:`analysis.validation` writes each pattern's measured value into ``docs/validation.md``.
 """
 
@@ -191,7 +191,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("P14", "misaligned launch runs the stall statistic calls stalled (acme)",
             "misaligned-launch", stalled_share("acme"), 0.80, 1.0),
 )  # fmt: skip
-"""Every pattern with its study and range, in the order of docs/model.md section 8.3."""
+"""Every pattern with its study and range, in the order of docs/model.md section 8.2."""
 
 
 def evaluate_patterns(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

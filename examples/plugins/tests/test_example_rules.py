@@ -132,7 +132,7 @@ def test_the_comparison_scenario_runs_each_variant_with_its_rule(tmp_path: Path)
     )
     assert scenario.variants["satisficing"].behaviours["partner_attention"].rule == "satisficing@1"
     assert scenario.variants["forgiving"].behaviours["trust"].rule == "forgiving@1"
-    assert scenario.variants["base"].behaviours["trust"].rule == "asymmetric@1"
+    assert scenario.variants["base"].behaviours["trust"].rule == "asymmetric@2"  # the default
     summary = run_scenario(scenario, workers=1, progress=False, out_dir=tmp_path / "out")
     assert summary.status == "complete"
     assert summary.count("ok") == 4
