@@ -171,7 +171,9 @@ def test_quota_rebase_moves_quota_toward_attainment_once_a_year() -> None:
     """comp_plan.quota_rebase: at each year end quota moves that share of the way to the team's
     attainment; 0 keeps it fixed."""
     fixed = ChannelModel(config(time__horizon_months=13), 6)
-    moving = ChannelModel(config(time__horizon_months=13, vendors__0__comp_plan={"quota_rebase": 0.5}), 6)
+    moving = ChannelModel(
+        config(time__horizon_months=13, vendors__0__comp_plan={"quota_rebase": 0.5}), 6
+    )
     for model in (fixed, moving):
         for _ in range(13):
             model.step()

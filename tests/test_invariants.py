@@ -277,7 +277,10 @@ def event_value(key: str) -> st.SearchStrategy[float | bool]:
     """A valid value for an event key."""
     if key in ("program.deal_registration", "program.replace_exits"):
         return st.booleans()
-    if key in ("program.partner_management_per_partner_month", "program.onboarding_cost_per_partner"):
+    if key in (
+        "program.partner_management_per_partner_month",
+        "program.onboarding_cost_per_partner",
+    ):
         return st.floats(0.0, 5000.0)
     if key in ("program.spiff_per_deal", "program.mdf_per_partner_month"):
         return st.floats(0.0, 5000.0)

@@ -147,7 +147,9 @@ def test_a_misaligned_launch_stalls_and_an_aligned_one_keeps_growing(tmp_path: P
     misaligned, aligned = stalls.loc["base"], stalls.loc["aligned"]
     assert sum(s.stalled for s in misaligned) >= 4, [s.kind for s in misaligned]
     assert sum(s.kind == "growing" for s in aligned) >= 4, [s.kind for s in aligned]
-    ratios = [(a.late_growth_ratio, m.late_growth_ratio) for a, m in zip(aligned, misaligned)]
+    ratios = [
+        (a.late_growth_ratio, m.late_growth_ratio) for a, m in zip(aligned, misaligned, strict=True)
+    ]
     assert np.mean([a - m for a, m in ratios]) > 0, ratios
 
 
