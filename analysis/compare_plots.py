@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from analysis.compare import Comparison, comparison_table, difference_table, fan_table
 from analysis.intervals import LEVEL
+from analysis.metric_catalog import METRIC_BY_NAME
 from analysis.plots import (
     BASE_COLOUR,
     PALETTE,
@@ -31,7 +32,6 @@ from analysis.plots import (
     save_figure,
 )
 from sim.experiments.folder_layout import atomic_open
-from sim.model.metrics import METRIC_BY_NAME
 
 
 def arm_colours(comp: Comparison) -> dict[str, str]:

@@ -26,8 +26,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
+from analysis.metric_catalog import METRIC_BY_NAME  # noqa: E402
 from sim.experiments.reader import ResultSet, load_results  # noqa: E402
-from sim.model.metrics import METRIC_BY_NAME  # noqa: E402
 
 DPI = 150
 BASE_COLOUR = "#3b3b3b"
