@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dashboard]'
 	# the example plugin (docs/extending.md): CI installs it and runs its tests with the suite
 	$(BIN)/pip install --quiet -e examples/plugins
 	touch $(STAMP)
