@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/sim run scenarios/baseline.yaml
 
 test: $(STAMP)
+	@sh .ci/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 # Stylized facts on the shipped scenarios and over 20 parameter draws; writes docs/validation.md.
