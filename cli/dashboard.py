@@ -45,10 +45,12 @@ def dashboard(
     result folder. `sim dashboard scenarios/margin-cut.yaml`, then open the address it prints.
     """
     try:
-        from workbench.dashboard.server import DashboardError, check_port, serve
-        from workbench.dashboard.server import sources as read_sources
-    except ImportError as exc:
-        fail(f"sim dashboard needs Solara ({exc.name} is missing): {INSTALL_HINT}")
+        import solara  # noqa: F401
+    except ImportError:
+        fail(f"sim dashboard needs Solara, which is not installed: {INSTALL_HINT}")
+    from workbench.dashboard.server import DashboardError, check_port, serve
+    from workbench.dashboard.server import sources as read_sources
+
     try:
         scenario, saved, notes = read_sources(sources)
         check_port(host, port)

@@ -47,9 +47,7 @@ def sources(paths: Sequence[Path | str]) -> tuple[Scenario, list[ResultSet], lis
         elif path.name == MANIFEST_FILE:
             folders.append(load_results(path.parent))
         else:
-            raise DashboardError(
-                f"{path}: not a scenario file (.yaml) or a result folder; give one of each kind"
-            )
+            raise DashboardError(f"{path}: not a scenario file (.yaml) or a result folder")
     if len(files) > 1:
         raise DashboardError(
             f"{files[1]}: one scenario file at a time ({files[0]} is the first); to see more "
