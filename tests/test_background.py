@@ -15,7 +15,7 @@ from sim.experiments.reader import load_results
 from sim.experiments.runner import run_scenario
 from tests.folders import output, write_folder
 from workbench import background
-from workbench.answers import best_arm, build_answer
+from workbench.answers import behind_arms, best_arm, build_answer
 from workbench.background import Runs, run_key, stages, write_results
 from workbench.whatif import build_scenario, variants_of
 
@@ -130,6 +130,8 @@ def test_the_answer_pairs_differences_and_names_a_best_only_beyond_noise(hand: P
     ]  # fmt: skip
     values = run_values(answer.comparison)
     assert best_arm(values[values.arm != "fast"], "channel_revenue:cumulative") == "slow"
+    assert answer.behind["channel_revenue"] == [], "base minus fast is not clear either"
+    assert behind_arms(values[values.arm != "fast"], "channel_revenue:cumulative") == ["base"]
 
 
 def test_saved_folders_are_compared_with_the_live_base(hand: Path, tmp_path: Path) -> None:

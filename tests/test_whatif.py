@@ -153,3 +153,7 @@ def test_best_is_named_only_beyond_noise() -> None:
         "Among the what-ifs, no variant is clearly best for acme's channel revenue over the run: "
         "the differences are within the noise"
     )
+    assert best_text(what, None, 3, behind=["abrupt"]) == (
+        "No variant is clearly best for acme's channel revenue over the run; abrupt is behind "
+        "another variant beyond noise"
+    )

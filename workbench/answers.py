@@ -82,6 +82,7 @@ class Answer:
     effects: dict[str, list[Effect]]
     best: dict[str, str | None]
     best_change: dict[str, str | None]
+    behind: dict[str, list[str]]
     markers: list[Marker]
     replicates: dict[str, int]
     missing: dict[str, str]
@@ -97,8 +98,9 @@ class Answer:
         out = [(best_text(what, self.best.get(metric), len(self.arms)), self.best.get(metric))]
         changes = [a for a in self.arms if a != BASE]
         if len(changes) >= 2:
-            best = self.best_change.get(metric)
-            out.append((best_text(what, best, len(changes), among="the what-ifs"), best))
+            best, behind = self.best_change.get(metric), self.behind.get(metric, [])
+            text = best_text(what, best, len(changes), among="the what-ifs", behind=behind)
+            out.append((text, best))
         return out
 
 
@@ -127,7 +129,7 @@ def build_answer(
     table = comparison_table(comp)
     values = run_values(comp)
     values = values[values["vendor"] == vendor]
-    effects, best, best_change = {}, {}, {}
+    effects, best, best_change, behind = {}, {}, {}, {}
     for metric in metrics:
         stat = main_stat(metric)
         rows = table[(table.metric == metric) & (table.stat == stat) & (table.reference != "")]
@@ -137,6 +139,7 @@ def build_answer(
         ]
         best[metric] = best_arm(values, f"{metric}:{stat}")
         best_change[metric] = best_arm(values[values["arm"] != BASE], f"{metric}:{stat}")
+        behind[metric] = behind_arms(values[values["arm"] != BASE], f"{metric}:{stat}")
     counts = table[table.metric == metrics[0]].drop_duplicates("arm").set_index("arm")["n"]
     return Answer(
         vendor=vendor,
@@ -145,6 +148,7 @@ def build_answer(
         effects=effects,
         best=best,
         best_change=best_change,
+        behind=behind,
         markers=_markers(live, usable, saved, vendor),
         replicates={arm: int(n) for arm, n in counts.items()},
         missing=missing,
@@ -162,6 +166,19 @@ def best_arm(values: pd.DataFrame, column: str) -> str | None:
         if others and all(difference(by_arm[arm], by_arm[o]).low > 0 for o in others):
             return arm
     return None
+
+
+def behind_arms(values: pd.DataFrame, column: str) -> list[str]:
+    """The arms that some other arm is ahead of beyond noise (its difference's interval above 0)."""
+    arms = list(dict.fromkeys(values["arm"]))
+    by_arm = {
+        arm: part.set_index("seed")[column] for arm, part in values.groupby("arm", sort=False)
+    }
+    return [
+        arm
+        for arm in arms
+        if any(difference(by_arm[o], by_arm[arm]).low > 0 for o in arms if o != arm)
+    ]
 
 
 def _folder_label(result: ResultSet, saved: Sequence[ResultSet]) -> str:
@@ -233,4 +250,13 @@ def _events(result: ResultSet) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-__all__ = ["Answer", "Effect", "METRICS", "best_arm", "build_answer", "main_stat", "metric_words"]
+__all__ = [
+    "Answer",
+    "Effect",
+    "METRICS",
+    "behind_arms",
+    "best_arm",
+    "build_answer",
+    "main_stat",
+    "metric_words",
+]

@@ -9,6 +9,7 @@ behind :func:`effect_text` and :func:`best_text` until the report's wording func
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from analysis.formatting import format_value
 from analysis.intervals import LEVEL
@@ -38,16 +39,24 @@ def effect_text(metric: str, diff: float, low: float, high: float) -> str:
     return f"{format_value(metric, diff, signed=True)} ({interval_text(metric, low, high)})"
 
 
-def best_text(what: str, best: str | None, arms: int, among: str = "") -> str:
+def best_text(
+    what: str, best: str | None, arms: int, among: str = "", behind: Sequence[str] = ()
+) -> str:
     """``gradual is best for acme's channel revenue: ahead of every other variant beyond noise``
-    (``among`` names the group: ``among the what-ifs, ...``), or that none is clearly best."""
+    (``among`` names the group: ``Among the what-ifs, ...``), or that none is clearly best and
+    which variants are ``behind`` another beyond noise."""
     scope = f"Among {among}, " if among else ""
     if arms < 2:
         return f"{scope}{what}: only one variant, nothing to compare"
-    if best is None:
-        none = "no variant" if scope else "No variant"
-        return f"{scope}{none} is clearly best for {what}: the differences are within the noise"
-    return f"{scope}{best} is best for {what}: ahead of every other variant beyond noise"
+    if best is not None:
+        return f"{scope}{best} is best for {what}: ahead of every other variant beyond noise"
+    none = "no variant" if scope else "No variant"
+    text = f"{scope}{none} is clearly best for {what}"
+    if not behind:
+        return text + ": the differences are within the noise"
+    names = ", ".join(behind)
+    verb = "is" if len(behind) == 1 else "are"
+    return text + f"; {names} {verb} behind another variant beyond noise"
 
 
 __all__ = ["best_text", "effect_text", "interval_text"]
