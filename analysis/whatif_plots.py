@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from analysis.compare import Comparison, fan_table
-from analysis.compare_plots import arm_colours
+from analysis.compare_plots import arm_colours, draw_fans
 from analysis.metric_catalog import METRIC_BY_NAME
 from analysis.plots import STYLE, _axis_formatter, _grid
 
@@ -54,16 +54,7 @@ def whatif_figure(
             ax.set_axis_off()
         for ax, metric in zip(axes.flat, metrics, strict=False):
             table = fan_table(comp, metric)
-            table = table[table["vendor"] == vendor]
-            for arm in comp.arms:
-                part = table[table["arm"] == arm.label]
-                if part.empty:
-                    continue
-                colour = colours[arm.label]
-                ax.fill_between(
-                    part["month"], part["low"], part["high"], color=colour, alpha=0.12, lw=0
-                )
-                ax.plot(part["month"], part["mean"], color=colour, lw=2.0, label=arm.label)
+            draw_fans(ax, comp, table[table["vendor"] == vendor], colours)
             for marker in markers:
                 if marker.arm in colours:
                     ax.axvline(
