@@ -56,7 +56,11 @@ def dashboard(
         check_port(host, port)
     except DashboardError as exc:
         fail(str(exc))
-    serve(
-        scenario, saved, host=host, port=port, workers=workers, quick=quick, notes=notes,
-        announce=click.echo,
-    )  # fmt: skip
+    try:
+        serve(
+            scenario, saved, host=host, port=port, workers=workers, quick=quick, notes=notes,
+            announce=click.echo,
+        )  # fmt: skip
+    except KeyboardInterrupt:  # Ctrl-C while starting
+        pass
+    click.echo("Dashboard stopped.")

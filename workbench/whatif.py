@@ -19,9 +19,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from analysis.levers import event_text
 from sim.experiments.folder_layout import atomic_write_text
 from sim.experiments.manifest import resolved_scenario_yaml
-from sim.scenario import Issue, Scenario, ScenarioConfig, ScenarioError, with_overrides
+from sim.scenario import (
+    Issue,
+    Scenario,
+    ScenarioConfig,
+    ScenarioError,
+    resolved_document,
+    with_overrides,
+)
 from sim.scenario.names import name_problem
 
 BASE = "base"
@@ -196,9 +204,6 @@ def focus_vendor(scenario: Scenario) -> str:
 def describe(variant: Variant, base: ScenarioConfig) -> str:
     """What a variant changes, one phrase per event: ``month 12, acme: program.margin 0.2 → 0.12
     (over 9 months, 3 months' notice)``."""
-    from analysis.levers import event_text
-    from sim.scenario import resolved_document
-
     if variant.name == BASE:
         return "the scenario as written"
     doc = resolved_document(base)

@@ -150,6 +150,8 @@ def Toolbar(ask: Ask, trouble: str) -> None:
     if compute.pending:
         solara.ProgressLinear(compute.progress or True)
     solara.Text(status.value, classes=["run-status"])
+    if compute.error:
+        solara.Error(f"the runs stopped: {compute.exception}", dense=True)
     if trouble:
         for line in trouble.splitlines():
             solara.Error(line, dense=True)

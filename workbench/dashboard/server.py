@@ -11,6 +11,7 @@ stops on Ctrl-C, ending its worker processes.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,7 +90,8 @@ def serve(
     notes: Sequence[str] = (),
     announce=print,
 ) -> None:
-    """Serve the page until Ctrl-C. ``announce`` is told the address once the server listens."""
+    """Serve the page until Ctrl-C (then return, its worker processes ended). ``announce`` is told
+    the address as the server starts."""
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     import matplotlib
 
@@ -100,7 +102,8 @@ def serve(
     settings.main.mode = "production"
     runs = Runs(workers or os.cpu_count() or 1)
     runs.start()
-    serve_this(Served(scenario, saved, runs, quick=quick, notes=list(notes)))
+    page = Served(scenario, saved, runs, quick=quick, notes=list(notes))
+    serve_this(page)
     os.environ["SOLARA_APP"] = APP
     config = uvicorn.Config(
         "solara.server.starlette:app", host=host, port=port, log_level="warning", lifespan="on"
@@ -109,8 +112,11 @@ def serve(
     announce(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again
+        pass
     finally:
         runs.close()
+        shutil.rmtree(page.live_root, ignore_errors=True)
 
 
 __all__ = ["DashboardError", "check_port", "serve", "sources"]
