@@ -142,8 +142,9 @@ def test_a_lever_moved_in_the_browser_gives_the_numbers_of_sim_run(dashboard) ->
         expect(card).to_contain_text("4 paired replicates")
         expect(status).to_contain_text("done: 4 replicates per variant")
 
-        page.locator(".v-input", has_text="Scenario file").locator("input").fill("saved.yaml")
-        page.locator(".v-input", has_text="Scenario file").locator("input").press("Enter")
+        path = page.locator(".v-input", has_text="Scenario file").locator("input")
+        path.fill("saved.yaml")
+        expect(path).to_have_value("saved.yaml")
         page.get_by_role("button", name="Save as scenario").click()
         expect(page.locator(".save-message")).to_contain_text("sim run saved.yaml")
 

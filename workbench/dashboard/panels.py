@@ -103,23 +103,25 @@ def SavePanel(
 ) -> None:
     """Save as scenario (a YAML file ``sim run`` reproduces exactly) and save results (a normal
     result folder); each says where it wrote or why it could not."""
-    scenario_path, set_scenario_path = solara.use_state(default_scenario)
-    results_path, set_results_path = solara.use_state(default_results)
+    # reactive values read when the button is pressed: the path the browser sent last, never the
+    # one of an earlier render
+    scenario_path = solara.use_reactive(default_scenario)
+    results_path = solara.use_reactive(default_results)
     said, set_said = solara.use_state(("", ""))
 
-    def run(kind: str, action: Callable[[str], str], path: str) -> None:
+    def run(kind: str, action: Callable[[str], str], path: solara.Reactive[str]) -> None:
         try:
-            set_said(("ok", action(path)))
+            set_said(("ok", action(path.value)))
         except (OSError, ValueError) as exc:
             set_said(("error", f"{kind}: {exc}"))
 
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.InputText("Scenario file", value=scenario_path, on_value=set_scenario_path)
+        solara.InputText("Scenario file", value=scenario_path, continuous_update=True)
         solara.Button(
             "Save as scenario", icon_name="mdi-content-save", disabled=disabled,
             on_click=lambda: run("save as scenario", save_scenario, scenario_path),
         )  # fmt: skip
-        solara.InputText("Result folder", value=results_path, on_value=set_results_path)
+        solara.InputText("Result folder", value=results_path, continuous_update=True)
         solara.Button(
             "Save results", icon_name="mdi-folder-download", disabled=disabled,
             on_click=lambda: run("save results", save_results, results_path),
