@@ -16,6 +16,7 @@ from typing import Literal
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from analysis.compare import Comparison, fan_table
 from analysis.compare_plots import arm_colours, draw_fans
@@ -67,6 +68,7 @@ def whatif_figure(
                 average = f", {smooth_months}-month average" if smooth_months > 1 else ""
                 ax.set_ylabel(f"per month{average}")
             ax.set_xlabel("Month")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.margins(x=0)
             formatter = _axis_formatter(metric)
             if formatter is not None:
