@@ -175,7 +175,8 @@ def test_modules_stay_small() -> None:
 
 
 @pytest.mark.parametrize(
-    "package", ["sim.scenario", "sim.model", "sim.experiments", "sim.validation", "sim.testing"]
+    "package",
+    ["sim.scenario", "sim.model", "sim.experiments", "sim.validation", "sim.testing", "workbench"],
 )
 def test_every_public_name_of_a_package_resolves(package: str) -> None:
     """Each name in a folder's ``__all__`` can be had from the folder (some load on first use)."""
