@@ -17,6 +17,7 @@ import solara
 from solara.lab import task
 
 from analysis.levers import variant_levers
+from sim.experiments.memory_guard import check_memory
 from sim.scenario import Scenario, ScenarioError
 from workbench.answers import build_answer
 from workbench.api import Result
@@ -111,6 +112,7 @@ def compute(ask: Ask) -> str:
     final = len(ask.variants) * ask.replicates
     for count in stages(ask.replicates, srv.quick):
         scenario = build_scenario(srv.scenario, ask.variants, seed=ask.seed, replicates=count)
+        check_memory(list(scenario.variants.values()), srv.runs.workers)  # as sim run does
         stage = "first answer" if count < ask.replicates else "all replicates"
 
         def progress(done: int, total: int, stage: str = stage) -> None:
