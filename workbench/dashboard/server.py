@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,13 +111,21 @@ def serve(
     )
     server = uvicorn.Server(config)
     announce(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
+    # uvicorn stops gracefully on Ctrl-C or SIGTERM, then raises the signal again: as an
+    # interruption here, so the workers and live folders are cleaned up either way
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
-    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again
+    except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         runs.close()
         shutil.rmtree(page.live_root, ignore_errors=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 __all__ = ["DashboardError", "check_port", "serve", "sources"]
