@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -217,15 +216,17 @@ def test_resume_after_kill_9_reruns_only_runs_without_a_whole_part(
     folder = tmp_path / "killed"
     run_sweep(plan_sweep(load_scenario(sweep_yaml)), out_dir=folder, progress=False)
     parts = folder / ".parts"
-    assert sorted(p.name for p in parts.iterdir())[:4] == [f"{i:07d}.pkl" for i in range(4)]
+    names = sorted(p.name for p in parts.iterdir())
+    assert [name[:7] for name in names][:4] == [f"{i:07d}" for i in range(4)]
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["runs"] = [{**r, "status": "not-run"} for r in manifest["runs"]]
     (folder / "manifest.json").write_text(json.dumps({**manifest, "finished": None}))
     for name in ("timeseries.csv", "runs.csv", "summary.csv"):
         (folder / name).unlink()
     (folder / ".timeseries.csv.999.tmp").write_text("variant,replic")
-    (parts / "0000004.pkl.999.tmp").write_bytes(b"\x80\x05half")
-    (parts / "0000003.pkl").write_bytes(pickle.dumps("x")[:3])  # damaged: run 3 again
+    (parts / "0000004.999.tmp").write_bytes(b'{"format": "chan')
+    damaged = next(parts.glob("0000003-*.json"))
+    damaged.write_bytes(damaged.read_bytes()[:-40])  # damaged: run 3 again
     del finished[:]
 
     result = _sim("sweep", "--resume", folder, "--no-progress", "--workers", "1")
@@ -250,7 +251,7 @@ def test_sigterm_on_a_real_sweep_saves_finished_runs_then_resume_completes(
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while process.poll() is None and time.monotonic() < deadline:
-        if (folder / ".parts").is_dir() and any((folder / ".parts").glob("*.pkl")):
+        if (folder / ".parts").is_dir() and any((folder / ".parts").glob("*.json")):
             break
         time.sleep(0.02)
     process.send_signal(signal.SIGTERM)

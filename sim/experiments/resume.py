@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sim
-from sim.experiments import reader
+from sim.experiments import journal, reader
 from sim.experiments.folder_layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
 from sim.experiments.manifest import RunRecord
 from sim.experiments.runner import RunSummary, execute
@@ -76,6 +76,13 @@ def check_resumable(folder: Path, manifest: dict[str, Any], kind: Literal["run",
         raise ResumeError(
             f"--resume {folder}: started by channel-sim {version}, this is {sim.__version__}; "
             "resume with the version that started it (runs of two versions would mix)"
+        )
+    legacy = journal.legacy_parts(folder)
+    if legacy:
+        raise ResumeError(
+            f"--resume {folder}: its journal holds {len(legacy)} .pkl parts of an older version; "
+            "they are never opened (a pickle can run code), so this folder cannot be resumed; "
+            "run the scenario again into a new folder"
         )
     if is_sweep and not (folder / SAMPLES_FILE).is_file():
         raise ResumeError(f"--resume {folder}: sweep folder without {SAMPLES_FILE}")

@@ -207,8 +207,8 @@ class ResultWriter:
             self.resumes = [*previous.get("resumed", []), {"at": timestamp(), "command_line": None}]
             self.resumes[-1]["command_line"] = self.command_line
             self.command_line = previous.get("command_line", self.command_line)
-            for i in sorted(journal.saved_indices(self.folder)):
-                payload = journal.read_part(self.folder, i) if i < len(self.plan) else None
+            for i, path in journal.saved_parts(self.folder).items():
+                payload = journal.read_part(path, i, self.plan[i]) if i < len(self.plan) else None
                 if payload is not None:
                     self.plan[i] = payload[0]
         else:
@@ -242,9 +242,7 @@ class ResultWriter:
         if record.status == "ok" and output is not None and prepared is None:
             prepared = prepare_run(record.variant, record.replicate, output)
         with self._writing(journal.part_path(self.folder, i)):
-            journal.write_part(
-                self.folder, i, (record, prepared if record.status == "ok" else None)
-            )
+            journal.write_part(self.folder, i, record, prepared if record.status == "ok" else None)
         self.plan[i] = record
 
     def close(self) -> FolderStatus:
@@ -256,7 +254,7 @@ class ResultWriter:
         """
         values = _Frames()
         parquet = ParquetStream(self.folder / PARQUET_FILE)
-        saved = journal.saved_indices(self.folder)
+        saved = journal.saved_parts(self.folder)
         with (
             self._writing(self.folder / TIMESERIES_FILE),
             atomic_open(self.folder / TIMESERIES_FILE) as ts_handle,
@@ -265,7 +263,7 @@ class ResultWriter:
             ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
             runs_handle.write(",".join(RUNS_COLUMNS) + "\n")
             for i in range(len(self.plan)):
-                payload = journal.read_part(self.folder, i) if i in saved else None
+                payload = journal.read_part(saved[i], i, self.plan[i]) if i in saved else None
                 if payload is None:
                     continue
                 record, prepared = payload
