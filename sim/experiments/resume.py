@@ -18,6 +18,7 @@ import sim
 from sim.experiments import journal, reader
 from sim.experiments.folder_layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
 from sim.experiments.manifest import RunRecord
+from sim.experiments.result_folder import lock_folder
 from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import SAMPLES_FILE
 from sim.experiments.sweep_run import read_samples, sweep_tasks
@@ -131,11 +132,27 @@ def resume_folder(
 
     Raises:
         ResumeError: the folder cannot be resumed (finished, wrong kind, unreadable).
+        sim.experiments.result_folder.FolderBusyError: another process writes into it.
         sim.scenario.ScenarioError: its ``scenario.resolved.yaml`` no longer loads.
     """
+    folder = Path(folder)
+    read_manifest(folder)  # a clear message for a path that is not a result folder
+    with lock_folder(folder):  # one writer: a second resume or run waits for none, it fails
+        return _resume_locked(folder, kind, workers, executor, progress, command_line,
+                              max_in_flight)  # fmt: skip
+
+
+def _resume_locked(
+    folder: Path,
+    kind: Literal["run", "sweep"],
+    workers: int,
+    executor: cf.Executor | None,
+    progress: bool,
+    command_line: str | None,
+    max_in_flight: int | None,
+) -> RunSummary:
     from sim.scenario import load_scenario
 
-    folder = Path(folder)
     manifest = read_manifest(folder)
     check_resumable(folder, manifest, kind)
     plan = _plan(manifest, folder)

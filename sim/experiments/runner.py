@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -31,8 +31,9 @@ from sim.experiments.executors import process_pool, stop_pool
 from sim.experiments.folder_layout import FolderStatus
 from sim.experiments.manifest import RunRecord, resolved_scenario_yaml
 from sim.experiments.progress import Progress
+from sim.experiments.result_folder import claim_result_folder
 from sim.experiments.tasks import RunResult, RunTask, run_one
-from sim.experiments.writer import ResultWriter, create_result_folder
+from sim.experiments.writer import ResultWriter
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -169,7 +170,19 @@ def run_scenario(
         sim.experiments.folder_layout.ResultsError: ``out_dir`` exists and is not empty.
     """
     tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
-    folder = create_result_folder(scenario.name, out_dir, results_root)
+    with claim_result_folder(scenario.name, out_dir, results_root) as folder:
+        return _run_into(folder, scenario, tasks, engine, command_line, workers=workers,
+                         executor=executor, progress=progress, max_in_flight=max_in_flight)  # fmt: skip
+
+
+def _run_into(
+    folder: Path,
+    scenario: Scenario,
+    tasks: list[RunTask],
+    engine: str,
+    command_line: str | None,
+    **options: Any,
+) -> RunSummary:
     base = next(iter(scenario.variants.values()))
     writer = ResultWriter(
         folder=folder,
@@ -188,15 +201,7 @@ def run_scenario(
             "engine": engine,
         },
     )
-    return execute(
-        tasks,
-        writer,
-        workers=workers,
-        executor=executor,
-        progress=progress,
-        title=scenario.name,
-        max_in_flight=max_in_flight,
-    )
+    return execute(tasks, writer, title=scenario.name, **options)
 
 
 def execute(

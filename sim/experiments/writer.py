@@ -26,7 +26,6 @@ complete only when its manifest says so.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -56,76 +55,10 @@ from sim.experiments.folder_layout import (
     atomic_write_text,
 )
 from sim.experiments.manifest import RunRecord, environment, timestamp
+from sim.experiments.result_folder import reason
 from sim.experiments.run_rows import ParquetStream, PreparedRun, prepare_run
 from sim.experiments.summary import summarise
 from sim.model.metrics import RunOutput
-from sim.scenario.names import name_problem
-
-
-# ----------------------------------------------------------------------------- folders
-def create_result_folder(
-    name: str,
-    out: Path | str | None = None,
-    root: Path | str = "results",
-    now: dt.datetime | None = None,
-) -> Path:
-    """Create the folder a run writes into and return it.
-
-    Args:
-        name: scenario name, used for the default location.
-        out: exact folder to use (``--out``); it must not exist or must be empty.
-        root: parent of the default ``<root>/<name>/<YYYYmmdd-HHMMSS>/`` folder.
-        now: timestamp of the default folder name (default: local time now).
-
-    Raises:
-        ResultsError: ``out`` exists and is not an empty folder; ``name`` is not a plain name (it
-            would leave ``root``); the folder cannot be created.
-    """
-    if out is not None:
-        folder = Path(out)
-        try:
-            if folder.exists():
-                if not folder.is_dir():
-                    raise ResultsError(
-                        f"--out {folder}: exists and is not a folder; choose a new path"
-                    )
-                if any(folder.iterdir()):
-                    raise ResultsError(
-                        f"--out {folder}: folder exists and is not empty; a run never overwrites "
-                        "results, choose a new folder"
-                    )
-                return folder
-            folder.mkdir(parents=True)
-        except OSError as exc:
-            raise ResultsError(f"--out {folder}: cannot create folder: {_reason(exc)}") from exc
-        return folder
-    problem = name_problem(name)
-    if problem:
-        raise ResultsError(f"scenario name {name!r}: {problem}")
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    parent = Path(root) / name
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ["", *(f"-{i}" for i in range(2, 1000))]:
-            folder = parent / f"{stamp}{suffix}"
-            try:
-                folder.mkdir()
-            except FileExistsError:
-                continue
-            return folder
-    except OSError as exc:
-        blocker = next((p for p in (parent, *parent.parents) if p.is_file()), None)
-        if blocker is not None:
-            message = f"{blocker}: is a file, so the result folder {parent} cannot be created"
-        else:
-            message = f"{parent}: cannot create the result folder: {_reason(exc)}"
-        raise ResultsError(message) from exc
-    raise ResultsError(f"{parent}: too many result folders named {stamp}-*")
-
-
-def _reason(exc: OSError) -> str:
-    """``No space left on device``: the system's words for an OSError, without the path."""
-    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def _failed_file(exc: OSError, default: Path) -> Path:
@@ -174,7 +107,8 @@ class ResultWriter:
     vendor and run) are kept in memory while closing.
 
     Args:
-        folder: an existing, empty folder (see :func:`create_result_folder`); with ``resume``, an
+        folder: an existing, empty folder (see
+            :func:`sim.experiments.result_folder.claim_result_folder`); with ``resume``, an
             incomplete result folder.
         scenario_name: the scenario's name.
         plan: every planned run, in the order files list them.
@@ -218,7 +152,7 @@ class ResultWriter:
                 atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
             self._write_manifest("incomplete", finished=None)
         except OSError as exc:
-            message = f"{self.folder}: cannot write into the result folder: {_reason(exc)}"
+            message = f"{self.folder}: cannot write into the result folder: {reason(exc)}"
             raise ResultsError(message) from exc
 
     @property
@@ -309,7 +243,7 @@ class ResultWriter:
         except ResultsWriteError:
             raise
         except OSError as exc:
-            error = ResultsWriteError(self.folder, _failed_file(exc, path), _reason(exc))
+            error = ResultsWriteError(self.folder, _failed_file(exc, path), reason(exc))
             self.info = {**self.info, "write_error": str(error)}
             with contextlib.suppress(OSError):  # the disk may well still be full
                 self._write_manifest("incomplete", finished=timestamp())
@@ -349,4 +283,4 @@ class ResultWriter:
         atomic_write_text(self.folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
 
 
-__all__ = ["ResultWriter", "create_result_folder"]
+__all__ = ["ResultWriter"]

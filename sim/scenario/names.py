@@ -1,7 +1,7 @@
 """Names that become folder names: scenario names (``results/<name>/...``) and variant names.
 
 One rule, used by the scenario schema and again by
-:func:`sim.experiments.writer.create_result_folder` (so a config built without the loader cannot
+:func:`sim.experiments.result_folder.create_result_folder` (so a config built without the loader cannot
 escape the results folder either): a letter or digit first, then letters, digits, ``_``, ``.`` or
 ``-``, at most :data:`MAX_NAME_LENGTH` characters, and not a name Windows reserves for a device
 (``con``, ``nul``, ``com1``, ...). That excludes ``/`` and ``\\``, ``.`` and ``..``, absolute paths,
