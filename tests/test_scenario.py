@@ -165,6 +165,19 @@ def test_file_not_found_and_directory(tmp_path: Path, monkeypatch: pytest.Monkey
     assert error_of("folder.yaml") == "folder.yaml: is a directory, not a scenario file"
 
 
+def test_extends_through_a_yaml_link_to_a_system_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, item 3: ``extends:`` a ``.yaml`` symlink to a system file printed its lines.
+    Now the link's target must itself be a .yaml/.yml file, and the file is never read."""
+    (tmp_path / "passwd.yaml").symlink_to("/etc/passwd")
+    write(tmp_path, "x.yaml", "name: x\nextends: passwd.yaml\n")
+    monkeypatch.chdir(tmp_path)
+    assert error_of("x.yaml") == (
+        "x.yaml:2: extends: passwd.yaml is a link to a file that is not a .yaml or .yml file"
+    )
+
+
 def test_extends_chain_depth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Up to 16 levels of ``extends`` load; a 17th is refused where it is written."""
     for i in range(18):
@@ -308,8 +321,8 @@ def test_extends_path_is_shown_relative_to_what_the_user_gave(
     write(tmp_path, "scenarios/child.yaml", "name: c\nextends: base/parent.yaml\n")
     monkeypatch.chdir(tmp_path)
     assert error_of("scenarios/child.yaml") == (
-        "scenarios/base/parent.yaml:3: seed: must be a whole number, got 'x'"
-    )
+        "scenarios/base/parent.yaml:3: seed: must be a whole number, got text"
+    )  # text from a file reached through extends is shown by kind only
 
 
 def test_extends_itself_is_a_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
