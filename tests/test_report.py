@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -188,3 +189,39 @@ def test_sweep_commands_on_a_plain_folder_exit_2(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "f", {("base", 0): output(), ("base", 1): output()})
     result = CliRunner().invoke(main, ["sensitivity", str(folder)])
     assert result.exit_code == 2 and "not a sweep folder" in result.output
+
+
+# ------------------------------------------------------------------------------ escaping
+MARK = "<img src=x onerror=alert(1)>"
+"""Markup a crafted folder might carry; it must appear in the report only as text."""
+
+
+def _no_markup_from_the_folder(html: str) -> None:
+    assert MARK not in html and "<img src=x" not in html
+    assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+
+
+def test_text_from_the_folder_reaches_the_report_only_as_text(tmp_path: Path) -> None:
+    """Scenario, variant and vendor names, the description, the command line, versions and a
+    failed run's error all carry markup; every one is escaped (Jinja2 autoescape, one path)."""
+    variant, vendor = f"v{MARK}", f"a{MARK}"
+    outputs = {(name, r): output(vendors=(vendor, "b")) for name in ("base", variant)
+               for r in range(2)}  # fmt: skip
+    folder = write_folder(
+        tmp_path / "x", outputs, name=f"n{MARK}", failed=[(variant, 2)],
+        info={"description": MARK, "horizon_months": 3, "engine": MARK, "scenario_file": MARK},
+    )  # fmt: skip
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest.update(command_line=MARK, platform=MARK, python=MARK, seeding=MARK,
+                    started=MARK, finished=MARK, libraries={MARK: MARK})  # fmt: skip
+    manifest["package"]["version"] = MARK
+    for run in manifest["runs"]:
+        if run["status"] == "failed":
+            run["error"] = MARK
+    manifest_path.write_text(json.dumps(manifest))
+    html = build_report(folder)
+    _no_markup_from_the_folder(html)
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 10
+    page = Page(html)
+    assert MARK in page.text("status") and MARK in page.text("reproducibility")
