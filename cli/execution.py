@@ -99,7 +99,7 @@ def resume_interrupted(
     command: str, folder: Path, workers, executor, address, no_progress, given
 ) -> None:
     """``sim run/sweep --resume DIR``: finish an interrupted folder, print the outcome, exit."""
-    from sim.experiments.resume import ResumeError, resume_folder
+    from sim.experiments.resume import AlreadyComplete, ResumeError, resume_folder
     from sim.scenario import ScenarioError
 
     clashes = [flag for flag, value in given.items() if value]
@@ -122,6 +122,9 @@ def resume_interrupted(
                 ),
                 hint,
             )
+        except AlreadyComplete as exc:
+            click.echo(str(exc))
+            raise click.exceptions.Exit(0) from None
         except (ResumeError, ScenarioError) as exc:
             fail(str(exc))
     if summary.interrupted:

@@ -308,10 +308,8 @@ def test_resume_refuses_finished_or_other_kinds_of_folders(
     reference: Path, tiny_results: Path, tmp_path: Path
 ) -> None:
     cases = [
-        (("sweep", "--resume", reference), "already complete"),
         (("sweep", "--resume", tiny_results), "not a sweep folder"),
         (("run", "--resume", reference), "a sweep folder; resume it with: sim sweep --resume"),
-        (("run", "--resume", tiny_results), "already complete"),
         (("sweep", "--resume", tmp_path / "nothing"), "no such result folder"),
         (("sweep", "--resume", tmp_path), "not a result folder"),
         (("sweep", "--resume", reference, "--samples", "4"), "cannot be combined with --samples"),
@@ -328,6 +326,18 @@ def test_resume_refuses_finished_or_other_kinds_of_folders(
         assert result.exit_code == 2, (args, result.output)
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.output
+
+
+def test_resume_of_a_complete_folder_exits_0_with_nothing_left_to_do(
+    reference: Path, tiny_results: Path
+) -> None:
+    """Issue 14, item 8: resuming a complete folder is not an error; nothing is rewritten."""
+    for command, folder in (("sweep", reference), ("run", tiny_results)):
+        before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+        result = _sim(command, "--resume", folder, "--no-progress")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == f"{folder}: already complete; nothing left to do"
+        assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
 def test_resume_flag_with_out_is_the_contract_form(

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import sim
-from sim.experiments.folder_layout import RESOLVED_FILE, ResultsError, atomic_open
-from sim.experiments.manifest import RunRecord
+from sim.experiments.folder_layout import RESOLVED_FILE, ResultsError, atomic_write_text
+from sim.experiments.manifest import RunRecord, sha256_text
 from sim.experiments.result_folder import claim_result_folder, reason
 from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import (
@@ -183,9 +183,9 @@ def run_sweep(
         sim.experiments.folder_layout.ResultsError: ``out_dir`` exists and is not empty.
     """
     with claim_result_folder(plan.name, out_dir, results_root) as folder:
+        samples = plan.samples.to_csv(index=False, lineterminator="\n")
         try:
-            with atomic_open(folder / SAMPLES_FILE) as handle:
-                plan.samples.to_csv(handle, index=False, lineterminator="\n")
+            atomic_write_text(folder / SAMPLES_FILE, samples)
         except OSError as exc:  # nothing has run yet: a problem with the folder (exit 2)
             raise ResultsError(f"{folder}: cannot write {SAMPLES_FILE}: {reason(exc)}") from exc
         writer = ResultWriter(
@@ -195,7 +195,7 @@ def run_sweep(
             resolved_yaml=resolved_sweep_yaml(plan),
             command_line=command_line,
             vendors=[vendor.name for vendor in plan.base.vendors],
-            info=plan.info,
+            info={**plan.info, "checksums": {SAMPLES_FILE: sha256_text(samples)}},
         )
         tasks = sweep_tasks(plan.base, plan.samples, plan.design.names, plan.replicates)
         return execute(

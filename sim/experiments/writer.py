@@ -54,7 +54,7 @@ from sim.experiments.folder_layout import (
     atomic_open,
     atomic_write_text,
 )
-from sim.experiments.manifest import RunRecord, environment, timestamp
+from sim.experiments.manifest import RunRecord, environment, sha256_text, timestamp
 from sim.experiments.result_folder import reason
 from sim.experiments.run_rows import ParquetStream, PreparedRun, prepare_run
 from sim.experiments.summary import summarise
@@ -135,8 +135,13 @@ class ResultWriter:
         self._index = {record.key: i for i, record in enumerate(self.plan)}
         self.summary = pd.DataFrame(columns=list(SUMMARY_COLUMNS))
         self.resumes: list[dict[str, Any]] = []
+        self.checksums = {
+            RESOLVED_FILE: sha256_text(self.resolved_yaml),
+            **self.info.pop("checksums", {}),
+        }
         if self.resume:
             previous = self.previous or {}
+            self.checksums = dict(previous.get("checksums") or {})
             self.started = previous.get("started") or timestamp()
             self.resumes = [*previous.get("resumed", []), {"at": timestamp(), "command_line": None}]
             self.resumes[-1]["command_line"] = self.command_line
@@ -277,6 +282,7 @@ class ResultWriter:
             "variants": self.variants,
             "vendors": list(self.vendors),
             "seeding": "replicate r of every variant: SeedSequence(entropy=seed, spawn_key=(r,))",
+            "checksums": self.checksums,
             "counts": {"planned": len(self.plan), **counts},
             "runs": runs,
         }
