@@ -244,9 +244,14 @@ def save_figure(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path`` (under a temporary name first, so a reader never sees
     half a file) and close it."""
     tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, facecolor="white")
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        fig.savefig(tmp, dpi=DPI, facecolor="white")
+        tmp.replace(path)
+    except BaseException:  # a full disk, Ctrl-C: no temporary PNG is left behind
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -260,6 +265,8 @@ def plot_results(folder: Path | str) -> list[Path]:
     if results.runs.empty:
         return []
     out.mkdir(exist_ok=True)
+    for stale in out.glob(".*.tmp.png"):  # left by a process killed while plotting
+        stale.unlink(missing_ok=True)
     written = []
     figures = [
         (name, lambda m=metric: metric_figure(results, m)) for name, metric in TIME_PLOTS.items()

@@ -125,3 +125,19 @@ def report(folder: Path, out: Path | None) -> None:
     except ResultsError as exc:
         fail(str(exc))
     click.echo(f"Report: {path}")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
+def plot(folder: Path) -> None:
+    """Draw the plots of a run folder again from its data, into DIR/plots/.
+
+    Also finishes a folder whose plots were never drawn (interrupted, killed or out of disk
+    while plotting): a run folder is complete only with its plots.
+    """
+    from cli.execution import draw_plots
+    from sim.experiments.replot import redraw
+
+    status, files = redraw(folder, draw_plots)  # a folder problem: SimGroup.invoke, exit 2
+    click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in files) or 'none'})")
+    click.echo(f"  status: {status}")

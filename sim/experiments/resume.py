@@ -19,7 +19,7 @@ from sim.experiments import journal, reader
 from sim.experiments.folder_layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
 from sim.experiments.manifest import RunRecord, sha256_file
 from sim.experiments.result_folder import lock_folder
-from sim.experiments.runner import RunSummary, execute
+from sim.experiments.runner import Draw, RunSummary, execute
 from sim.experiments.sweep_design import SAMPLES_FILE
 from sim.experiments.sweep_run import read_samples, sweep_tasks
 from sim.experiments.tasks import RunTask
@@ -27,9 +27,10 @@ from sim.experiments.writer import ResultWriter
 
 WRITER_KEYS = frozenset(
     "format status scenario package command_line started finished resumed python implementation "
-    "platform libraries variants vendors seeding checksums counts runs".split()
+    "platform libraries variants vendors seeding checksums plots counts runs write_error".split()
 )
-"""Manifest keys the writer makes itself; the others (description, sweep, ...) are carried over."""
+"""Manifest keys the writer makes itself (or, as ``write_error``, that an earlier attempt left);
+the others (description, sweep, ...) are carried over."""
 
 
 class ResumeError(ResultsError):
@@ -213,8 +214,10 @@ def resume_folder(
     progress: bool = True,
     command_line: str | None = None,
     max_in_flight: int | None = None,
+    draw: Draw | None = None,
 ) -> RunSummary:
-    """Run the planned runs of an incomplete folder that have not finished, then rebuild its files.
+    """Run the planned runs of an incomplete folder that have not finished, then rebuild its files
+    (and, for a folder that is complete only with its plots, draw them with ``draw``).
 
     Args:
         folder: a result folder whose manifest status is ``incomplete``.
@@ -231,7 +234,7 @@ def resume_folder(
     read_manifest(folder)  # a clear message for a path that is not a result folder
     with lock_folder(folder):  # one writer: a second resume or run waits for none, it fails
         return _resume_locked(folder, kind, workers, executor, progress, command_line,
-                              max_in_flight)  # fmt: skip
+                              max_in_flight, draw)  # fmt: skip
 
 
 def _resume_locked(
@@ -242,6 +245,7 @@ def _resume_locked(
     progress: bool,
     command_line: str | None,
     max_in_flight: int | None,
+    draw: Draw | None,
 ) -> RunSummary:
     from sim.scenario import load_scenario
 
@@ -286,6 +290,7 @@ def _resume_locked(
         progress=progress,
         title=f"{writer.scenario_name} (resume)",
         max_in_flight=max_in_flight,
+        draw=draw,
     )
 
 

@@ -118,6 +118,9 @@ class ResultWriter:
         info: extra keys for the manifest (description, sweep, ...).
         resume: continue an interrupted folder: runs saved in its journal count as finished.
         previous: the folder's manifest when resuming (keeps its start time and command line).
+        plots: the folder is complete only once its plots are drawn (:meth:`finish_plots`);
+            until then its manifest says ``incomplete`` with ``plots: {"status": "pending"}`` and
+            the journal is kept. On resume, taken from the previous manifest.
     """
 
     folder: Path
@@ -129,6 +132,7 @@ class ResultWriter:
     info: dict[str, Any] = field(default_factory=dict)
     resume: bool = False
     previous: dict[str, Any] | None = None
+    plots: bool = False
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -139,9 +143,12 @@ class ResultWriter:
             RESOLVED_FILE: sha256_text(self.resolved_yaml),
             **self.info.pop("checksums", {}),
         }
+        self.plot_files: list[str] | None = None
+        self.run_status: FolderStatus = "incomplete"
         if self.resume:
             previous = self.previous or {}
             self.checksums = dict(previous.get("checksums") or {})
+            self.plots = "plots" in previous
             self.started = previous.get("started") or timestamp()
             self.resumes = [*previous.get("resumed", []), {"at": timestamp(), "command_line": None}]
             self.resumes[-1]["command_line"] = self.command_line
@@ -193,6 +200,12 @@ class ResultWriter:
         """
         values = _Frames()
         parquet = ParquetStream(self.folder / PARQUET_FILE)
+        try:
+            return self._close(values, parquet)
+        finally:
+            parquet.discard()  # a temporary file left by an error or Ctrl-C
+
+    def _close(self, values: _Frames, parquet: ParquetStream) -> FolderStatus:
         saved = journal.saved_parts(self.folder)
         with (
             self._writing(self.folder / TIMESERIES_FILE),
@@ -227,11 +240,21 @@ class ResultWriter:
             "incomplete" if "not-run" in statuses else "failed-runs" if "failed" in statuses
             else "complete"
         )  # fmt: skip
+        self.run_status = status
+        shown: FolderStatus = "incomplete" if self.plots else status  # complete with its plots
         with self._writing(self.folder / MANIFEST_FILE):
-            self._write_manifest(status, finished=timestamp())
-        if status != "incomplete":
+            self._write_manifest(shown, finished=timestamp())
+        if shown != "incomplete":
             journal.remove_journal(self.folder)
         return status
+
+    def finish_plots(self, files: Sequence[Path]) -> FolderStatus:
+        """Record the plots drawn after :meth:`close` and give the folder its final status."""
+        self.plot_files = [Path(f).name for f in files]
+        with self._writing(self.folder / MANIFEST_FILE):
+            self._write_manifest(self.run_status, finished=timestamp())
+        journal.remove_journal(self.folder)
+        return self.run_status
 
     def abort(self) -> None:
         """Leave the folder as it is: incomplete, its finished runs saved for ``--resume``.
@@ -282,6 +305,7 @@ class ResultWriter:
             "variants": self.variants,
             "vendors": list(self.vendors),
             "seeding": "replicate r of every variant: SeedSequence(entropy=seed, spawn_key=(r,))",
+            **({"plots": plots_entry(self.plot_files)} if self.plots else {}),
             "checksums": self.checksums,
             "counts": {"planned": len(self.plan), **counts},
             "runs": runs,
@@ -289,4 +313,9 @@ class ResultWriter:
         atomic_write_text(self.folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
 
 
-__all__ = ["ResultWriter"]
+def plots_entry(files: Sequence[str] | None) -> dict[str, Any]:
+    """The manifest's ``plots``: ``{"status": "pending"}`` or ``{"status": "done", "files": [...]}``."""
+    return {"status": "pending"} if files is None else {"status": "done", "files": list(files)}
+
+
+__all__ = ["ResultWriter", "plots_entry"]
