@@ -50,7 +50,16 @@ def _edit_text(name: str, old: str, new: str) -> Callable[[Path], None]:
 
 
 def _runs(change: Callable[[list], None]) -> Callable[[Path], None]:
-    return lambda folder: _edit_manifest(folder, lambda m: change(m["runs"]))
+    """Edit the plan and keep the counts in step with it, as a careful hand would."""
+
+    def edit(manifest: dict) -> None:
+        change(manifest["runs"])
+        statuses = [run["status"] for run in manifest["runs"]]
+        manifest["counts"] = {"planned": len(statuses), "ok": statuses.count("ok"),
+                              "failed": statuses.count("failed"),
+                              "not-run": statuses.count("not-run")}  # fmt: skip
+
+    return lambda folder: _edit_manifest(folder, edit)
 
 
 RUN_CASES = {
@@ -72,7 +81,7 @@ RUN_CASES = {
     ),
     "a plan entry duplicated": (
         _runs(lambda runs: runs.append(dict(runs[0]))),
-        "--resume {f}: the run plan in manifest.json lists base replicate 0 more than once",
+        "--resume {f}/manifest.json: runs.4: base replicate 0 is planned twice",  # the reader's
     ),
     "a plan entry's seed changed": (
         _runs(lambda runs: runs[2]["seed"].update(entropy=8)),

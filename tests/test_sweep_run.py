@@ -220,6 +220,8 @@ def test_resume_after_kill_9_reruns_only_runs_without_a_whole_part(
     assert [name[:7] for name in names][:4] == [f"{i:07d}" for i in range(4)]
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["runs"] = [{**r, "status": "not-run"} for r in manifest["runs"]]
+    n = len(manifest["runs"])
+    manifest["counts"] = {"planned": n, "ok": 0, "failed": 0, "not-run": n}
     (folder / "manifest.json").write_text(json.dumps({**manifest, "finished": None}))
     for name in ("timeseries.csv", "runs.csv", "summary.csv"):
         (folder / name).unlink()
