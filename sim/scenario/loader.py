@@ -26,6 +26,13 @@ from sim.scenario.yaml_source import Src, copied, merge, read_document
 
 MAX_EXTENDS = 16
 """Longest chain of ``extends`` (files beyond the first)."""
+MAX_VARIANTS = 1_000
+"""Most variants in one file; comparisons have a handful, sweeps use ``sweep:`` instead."""
+MAX_EVENTS = 1_000
+"""Most events of one variant; real programs change a few terms a few times."""
+MAX_EVENTS_TOTAL = 20_000
+"""Most events over all variants together (each variant is validated with its events), so a
+1 MB file cannot make validation hold tens of millions of events."""
 MAX_RUNS = 1_000_000
 """Most runs (variants x replicates) one scenario may plan: a typo such as ``replicates: 100000``
 with 20 variants is an error, not a two-million-run manifest."""
@@ -111,6 +118,7 @@ def _load(
 ) -> Scenario:
     doc, src = _load_chain(Path(shown), shown, (), extended)
     documents = _split_variants(doc, src)
+    _check_events(documents)
     flags = {"seed": seed, "replicates": replicates}
     configs: dict[str, ScenarioConfig] = {}
     issues: list[Issue] = []
@@ -243,6 +251,12 @@ def _split_variants(doc: dict[str, Any], src: Src) -> dict[str, tuple[dict[str, 
     if not isinstance(variants, dict):
         message = f"must be a mapping of variant name to overrides, got {show(variants)}"
         raise ScenarioError([variants_src.issue((), message)])
+    if len(variants) > MAX_VARIANTS:
+        message = (
+            f"{len(variants)} variants, more than the limit of {MAX_VARIANTS} per file; for many "
+            "points of a parameter space use a sweep: block and sim sweep"
+        )
+        raise ScenarioError([variants_src.issue((), message)])
     issues = []
     for name, override in variants.items():
         problem = _variant_problem(name, override)
@@ -260,6 +274,26 @@ def _split_variants(doc: dict[str, Any], src: Src) -> dict[str, tuple[dict[str, 
     if issues:
         raise ScenarioError(issues)
     return out
+
+
+def _check_events(documents: dict[str, tuple[dict[str, Any], Src]]) -> None:
+    """Each variant has at most :data:`MAX_EVENTS` events, all together :data:`MAX_EVENTS_TOTAL`;
+    checked before any variant is validated."""
+    total = 0
+    for name, (data, src) in documents.items():
+        events = data.get("events")
+        count = len(events) if isinstance(events, list) else 0
+        total += count
+        if count > MAX_EVENTS:
+            message = f"{count} events, more than the limit of {MAX_EVENTS} per variant"
+            raise ScenarioError([_in_variant(src.issue(("events",), message), name)])
+    if total > MAX_EVENTS_TOTAL:
+        data, src = documents[BASE]
+        message = (
+            f"{len(documents)} variants with these events make {total} events to validate, more "
+            f"than the limit of {MAX_EVENTS_TOTAL}; use fewer variants or events"
+        )
+        raise ScenarioError([src.issue(("events",), message)])
 
 
 def _variant_problem(name: str, override: Any) -> str | None:

@@ -14,6 +14,13 @@ import re
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Scenario, variant and vendor names: a letter or digit first, then letters, digits, ``_ . -``."""
+VENDOR_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+"""Vendor names: as :data:`NAME_PATTERN` but without ``.``, which separates the parts of a key path
+(``vendors.acme.program.margin``), so every vendor can be addressed by ``--set`` and sweeps."""
+VENDOR_NAME_RULE = (
+    "a letter or digit first, then letters, digits, '_' or '-' (no '.': a vendor is addressed "
+    "as vendors.NAME.key in --set and sweep paths)"
+)
 MAX_NAME_LENGTH = 100
 """Longest scenario or variant name; a folder name well below every file system's 255 bytes."""
 NAME_RULE = (
