@@ -17,7 +17,7 @@ import sim.experiments.writer
 from cli import main
 from sim.experiments.runner import run_scenario
 from sim.scenario import load_scenario
-from tests.conftest import TINY_YAML
+from tests.conftest import GRID_SWEEP, TINY_YAML
 
 PLOTS = ["channel_revenue.png", "attention_share.png", "trust.png", "capability.png",
          "revenue_mix.png"]  # fmt: skip
@@ -182,10 +182,7 @@ def test_sim_plot_redraws_a_complete_folder_and_refuses_what_it_cannot_finish(
 
 
 def test_sim_plot_refuses_a_sweep_folder(tmp_path: Path) -> None:
-    (tmp_path / "s.yaml").write_text(
-        TINY_YAML + "sweep:\n  method: grid\n  samples: 2\n  parameters:\n"
-        "    vendors.acme.program.margin: [0.1, 0.3]\n"
-    )
+    (tmp_path / "s.yaml").write_text(TINY_YAML + GRID_SWEEP)
     folder = tmp_path / "sweep"
     assert _sim("sweep", tmp_path / "s.yaml", "--out", folder, "--no-progress").exit_code == 0
     result = _sim("plot", folder)

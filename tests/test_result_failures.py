@@ -101,7 +101,7 @@ def _disk_fills_while_saving_runs(monkeypatch: pytest.MonkeyPatch, room: int) ->
         left[0] = 0  # the first part gets the room, every later part finds the disk full
         return filling
 
-    monkeypatch.setattr(sim.experiments.journal, "open", fake_open, raising=False)
+    monkeypatch.setattr(sim.experiments.folder_layout, "open", fake_open, raising=False)
 
 
 def _disk_fills_while_streaming(monkeypatch: pytest.MonkeyPatch, room: int) -> None:

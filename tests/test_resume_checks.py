@@ -15,15 +15,7 @@ from cli import main
 from sim.experiments.runner import run_scenario
 from sim.experiments.sweep_run import plan_sweep, run_sweep
 from sim.scenario import load_scenario
-from tests.conftest import TINY_YAML
-
-SWEEP = """\
-sweep:
-  method: grid
-  samples: 2
-  parameters:
-    vendors.acme.program.margin: [0.1, 0.3]
-"""
+from tests.conftest import GRID_SWEEP, TINY_YAML
 
 
 def _sim(*args: str | Path):
@@ -136,7 +128,7 @@ def test_an_untouched_folder_resumes(stopped: Path, tiny_results: Path) -> None:
 
 
 def test_sweep_resume_refuses_edited_samples(tmp_path: Path, break_runs) -> None:
-    (tmp_path / "s.yaml").write_text(TINY_YAML + SWEEP)
+    (tmp_path / "s.yaml").write_text(TINY_YAML + GRID_SWEEP)
     break_runs(lambda config, seed, n: KeyboardInterrupt() if n == 2 else None)
     plan = plan_sweep(load_scenario(tmp_path / "s.yaml"))
     folder = run_sweep(plan, out_dir=tmp_path / "sweep", progress=False).folder

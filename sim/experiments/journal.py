@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiments.folder_layout import atomic_write_text
 from sim.experiments.manifest import RunRecord
 from sim.experiments.run_rows import PreparedRun
 
@@ -54,19 +54,10 @@ def part_path(folder: Path, index: int, digest: str = "0" * 64) -> Path:
 
 def write_part(folder: Path, index: int, record: RunRecord, prepared: PreparedRun | None) -> Path:
     """Save run ``index`` as a part (atomically: whole or absent) and return its path."""
-    data = json.dumps(_encode(index, record, prepared), separators=(",", ":")).encode("utf-8")
-    path = part_path(folder, index, hashlib.sha256(data).hexdigest())
+    text = json.dumps(_encode(index, record, prepared), separators=(",", ":"))
+    path = part_path(folder, index, hashlib.sha256(text.encode("utf-8")).hexdigest())
     path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f"{index:07d}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(data.decode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)
     return path
 
 

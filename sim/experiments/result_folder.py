@@ -8,7 +8,8 @@ to name it in the message a second writer gets (:class:`FolderBusyError`, exit 2
 with ``--out`` is checked for emptiness only once the lock is held, so of two runs started into
 the same folder at once exactly one wins. If a claim ends in an error before the folder has a
 manifest, the files written into it are removed again (and the folder, if the claim made it):
-nothing is left half-made.
+nothing is left half-made. What a process killed with ``kill -9`` before its first manifest leaves
+(its lock file, the files written before the manifest) is cleared by the next claim of the folder.
 
 Example::
 
@@ -102,10 +103,11 @@ def claim_result_folder(
     """
     made = out is None or not Path(out).exists()
     folder = create_result_folder(name, out, root, now, check_empty=False)
+    had_lock = (folder / LOCK_FILE).exists()
     emptied = False
     try:
         with lock_folder(folder):
-            _check_empty(folder)
+            _check_empty(folder, had_lock)
             try:
                 yield folder
             except BaseException:
@@ -131,8 +133,26 @@ def _remove_contents(folder: Path) -> None:
                 path.unlink()
 
 
-def _check_empty(folder: Path) -> None:
-    if any(p.name != LOCK_FILE for p in folder.iterdir()):
+STARTING_FILES = frozenset({"scenario.resolved.yaml", "samples.csv"})
+"""What a run writes into its folder before the first ``manifest.json``."""
+
+
+def _left_before_start(names: set[str], had_lock: bool) -> bool:
+    """The folder holds only what a sim process killed before its first manifest leaves: a lock
+    file from before this claim (so sim made it) and files written before the manifest, or
+    temporaries."""
+    if not had_lock or MANIFEST_FILE in names:
+        return False
+    temporary = {n for n in names if n.startswith(".") and n.endswith((".tmp", ".partial"))}
+    return names - temporary - {LOCK_FILE} <= STARTING_FILES
+
+
+def _check_empty(folder: Path, had_lock: bool = False) -> None:
+    names = {p.name for p in folder.iterdir()}
+    if _left_before_start(names, had_lock):  # we hold the lock: the process that left it is gone
+        _remove_contents(folder)
+        return
+    if names - {LOCK_FILE}:
         raise ResultsError(
             f"--out {folder}: folder exists and is not empty; a run never overwrites "
             "results, choose a new folder"

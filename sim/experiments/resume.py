@@ -250,7 +250,12 @@ def _resume_locked(
     from sim.scenario import load_scenario
 
     manifest = read_manifest(folder)
-    check_resumable(folder, manifest, kind)
+    try:
+        check_resumable(folder, manifest, kind)
+    except AlreadyComplete:
+        _clean(folder)  # a process killed after its last manifest may have left these
+        journal.remove_journal(folder)
+        raise
     plan = _plan(manifest, folder)
     _clean(folder)
     verify_files(folder, manifest)
