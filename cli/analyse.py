@@ -56,9 +56,19 @@ def compare(
     table, files = write_comparison(comparison, folder)
     print_comparison(comparison, table)
     for result in results:
-        if result.status != "complete":
-            click.echo(f"note: {result.path} is {result.status}; only its finished runs count")
+        _note_status(result)
     click.echo(f"Comparison: {folder} ({', '.join(p.name for p in files)})")
+
+
+def _note_status(result) -> None:
+    """A note for a folder that is not complete: runs missing, or only its plots."""
+    if result.status == "complete":
+        return
+    unfinished = (result.manifest.get("counts") or {}).get("not-run", 1)
+    if (result.manifest.get("plots") or {}).get("status") == "pending" and unfinished == 0:
+        click.echo(f"note: {result.path}: every run finished, its plots are not drawn (sim plot)")
+    else:
+        click.echo(f"note: {result.path} is {result.status}; only its finished runs count")
 
 
 @click.command()
@@ -98,8 +108,7 @@ def sensitivity(
         fail(str(exc))
     method = METHOD_OF[sweep.method]
     click.echo(f"{sweep.method} sweep, {len(sweep.samples)} samples: {DESCRIPTION[method]}")
-    if sweep.results.status != "complete":
-        click.echo(f"note: {folder} is {sweep.results.status}; only its finished runs count")
+    _note_status(sweep.results)
     print_indices(table, method)
     click.echo(f"Sensitivity: {files[0].parent} ({', '.join(p.name for p in files)})")
 
