@@ -56,7 +56,7 @@ def test_reps_count() -> None:
 @pytest.mark.parametrize(
     "vendors, reps, partners, step, horizon, workers",
     [
-        (10_000, 0, 10_000, "week", 600, 2),  # its partners hint was refused with the same hint
+        (3_000, 0, 10_000, "week", 600, 4),  # its partners hint was refused with the same hint
         (100, 1_000_000, 100, "month", 60, 2),
         (40, 1_000_000, 1_000, "month", 60, 2),
         (10, 10, 4_000_000, "month", 60, 8),
