@@ -46,14 +46,18 @@ class SimGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's signature
+        try:
+            return self._invoke(ctx)
+        except KeyboardInterrupt:  # click would print "Aborted!" and exit 1
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+    def _invoke(self, ctx: click.Context):  # noqa: ANN202
         from sim.experiments.folder_layout import ResultsError, ResultsWriteError
         from sim.scenario.errors import ScenarioError
 
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:  # click would print "Aborted!" and exit 1
-            click.echo("Interrupted.", err=True)
-            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
         except ScenarioError as exc:
             fail(str(exc))
         except ResultsWriteError as exc:

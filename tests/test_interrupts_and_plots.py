@@ -191,3 +191,52 @@ def test_sim_plot_refuses_a_sweep_folder(tmp_path: Path) -> None:
         f"{folder}: a sweep folder has no per-variant plots; use sim sensitivity {folder} and "
         f"sim report {folder}"
     )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT")
+def test_a_real_ctrl_c_while_loading_or_plotting_exits_130(tiny_yaml: Path, tmp_path: Path) -> None:
+    """A real SIGINT while the command line loads (it printed a traceback or ``Aborted!`` with
+    exit 1) and while the plots are drawn (then the folder is incomplete and the printed command
+    finishes it)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+
+    def interrupted(folder: Path, moment) -> subprocess.CompletedProcess:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from cli import main; main()", "run", str(tiny_yaml),
+             "--out", str(folder), "--no-progress", "--workers", "1"],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while process.poll() is None and not moment() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+    start = time.monotonic()
+    loading = interrupted(tmp_path / "loading", lambda: time.monotonic() - start > 0.3)
+    assert loading.returncode == 130, loading.stderr
+    assert "Traceback" not in loading.stderr and "Aborted!" not in loading.stderr
+    assert not (tmp_path / "loading").exists()
+
+    folder = tmp_path / "plotting"
+    plotting = interrupted(
+        folder, lambda: ((_manifest_or_none(folder) or {}).get("plots") or {}).get("status")
+        == "pending",
+    )  # fmt: skip
+    assert plotting.returncode == 130, plotting.stderr
+    assert f"finish it with: sim run --resume {folder}" in plotting.stderr
+    assert _manifest(folder)["status"] == "incomplete"
+    assert _temporary_files(folder) == []
+
+
+def _manifest_or_none(folder: Path) -> dict | None:
+    try:
+        return _manifest(folder)
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
