@@ -206,6 +206,26 @@ RUNS_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
 }
 
+RESOLVED = "scenario.resolved.yaml"
+RESOLVED_CASES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "resolved scenario not UTF-8": (
+        lambda f: (f / RESOLVED).write_bytes(b"name: x\n\x00\xff"),
+        "{f}/scenario.resolved.yaml:2: is not UTF-8 text (byte 0xff); save it as UTF-8",
+    ),
+    "resolved scenario a link to a system file": (
+        lambda f: ((f / RESOLVED).unlink(), (f / RESOLVED).symlink_to("/etc/passwd")),
+        "{f}/scenario.resolved.yaml: not a resolved scenario (the top level is not a mapping)",
+    ),
+    "resolved scenario that expands without end": (
+        lambda f: (f / RESOLVED).write_text(
+            "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 12))
+        ),
+        "{f}/scenario.resolved.yaml:1: a5: the document expands to more than 200000 values "
+        "(YAML aliases?)",
+    ),
+}
+
 
 @pytest.fixture
 def copy(tiny_results: Path, tmp_path: Path) -> Callable[[], Path]:
@@ -244,6 +264,16 @@ def test_a_damaged_runs_table_gives_one_line_and_exit_2(case: str, copy) -> None
     expected = message.format(f=folder)
     _refused(["report", folder], expected)
     _refused(["plot", folder], expected)
+
+
+@pytest.mark.parametrize("case", sorted(RESOLVED_CASES))
+def test_a_damaged_resolved_scenario_gives_one_line_and_exit_2(case: str, copy) -> None:
+    """``sim report`` reads ``scenario.resolved.yaml`` (to say what each variant changes) with the
+    scenario loader's limits; it gave a traceback (not UTF-8) or walked an alias bomb."""
+    folder = copy()
+    damage, message = RESOLVED_CASES[case]
+    damage(folder)
+    _refused(["report", folder], message.format(f=folder))
 
 
 def test_the_untouched_copy_opens(copy) -> None:

@@ -36,6 +36,8 @@ from sim.experiments.folder_layout import (
     ResultsError,
 )
 from sim.model.metrics import METRIC_BY_NAME, METRICS, TIMESERIES_KEYS
+from sim.scenario.errors import ScenarioError
+from sim.scenario.yaml_source import read_document
 
 UNDEFINED_OK = frozenset(name for name, m in METRIC_BY_NAME.items() if m.kind != "flow")
 """Per-step metrics that may be undefined in a step (levels and rates; flows always have a value)."""
@@ -138,6 +140,25 @@ class ResultSet:
     @property
     def resolved_yaml(self) -> str:
         return (self.path / RESOLVED_FILE).read_text(encoding="utf-8")
+
+    @cached_property
+    def resolved(self) -> dict[str, Any]:
+        """The parsed ``scenario.resolved.yaml``, read with the scenario loader's limits (size,
+        nesting, aliases, plain values only); ``{}`` when the folder has none.
+
+        Raises:
+            ResultsError: the file is there but is not a YAML mapping within those limits.
+        """
+        path = self.path / RESOLVED_FILE
+        if not path.exists():
+            return {}
+        try:
+            doc, _ = read_document(path, str(path))
+        except ScenarioError as exc:
+            raise ResultsError(str(exc.issues[0])) from None
+        if not isinstance(doc, dict):
+            raise ResultsError(f"{path}: not a resolved scenario (the top level is not a mapping)")
+        return doc
 
 
 def _read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
