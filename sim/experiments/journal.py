@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiments.folder_layout import atomic_write_text
+from sim.experiments.folder_layout import atomic_write_text, inner_folder
 from sim.experiments.manifest import RunRecord
 from sim.experiments.run_rows import PreparedRun
 
@@ -56,7 +56,7 @@ def write_part(folder: Path, index: int, record: RunRecord, prepared: PreparedRu
     """Save run ``index`` as a part (atomically: whole or absent) and return its path."""
     text = json.dumps(_encode(index, record, prepared), separators=(",", ":"))
     path = part_path(folder, index, hashlib.sha256(text.encode("utf-8")).hexdigest())
-    path.parent.mkdir(exist_ok=True)
+    inner_folder(folder, PARTS_DIR)
     atomic_write_text(path, text)
     return path
 
@@ -64,7 +64,7 @@ def write_part(folder: Path, index: int, record: RunRecord, prepared: PreparedRu
 def saved_parts(folder: Path) -> dict[int, Path]:
     """Plan index -> part file; removes temporary files left by a killed process."""
     directory = parts_dir(folder)
-    if not directory.is_dir():
+    if directory.is_symlink() or not directory.is_dir():
         return {}
     found: dict[int, Path] = {}
     for path in sorted(directory.iterdir()):
@@ -102,8 +102,13 @@ def read_part(path: Path, index: int, planned: RunRecord) -> Payload | None:
 
 
 def remove_journal(folder: Path) -> None:
+    """Remove the journal (a ``.parts`` that is a link: the link only, never what it points to)."""
+    directory = parts_dir(folder)
     with contextlib.suppress(FileNotFoundError):
-        shutil.rmtree(parts_dir(folder))
+        if directory.is_symlink() or not directory.is_dir():
+            directory.unlink()
+        else:
+            shutil.rmtree(directory)
 
 
 # ----------------------------------------------------------------------------- encoding

@@ -16,7 +16,13 @@ from typing import Any, Literal
 
 import sim
 from sim.experiments import journal, reader
-from sim.experiments.folder_layout import MANIFEST_FILE, RESOLVED_FILE, ResultsError
+from sim.experiments.folder_layout import (
+    INNER_FOLDERS,
+    MANIFEST_FILE,
+    RESOLVED_FILE,
+    ResultsError,
+    inner_folder_problem,
+)
 from sim.experiments.manifest import RunRecord, sha256_file
 from sim.experiments.result_folder import lock_folder
 from sim.experiments.runner import Draw, RunSummary, execute
@@ -90,6 +96,10 @@ def check_resumable(folder: Path, manifest: dict[str, Any], kind: Literal["run",
             "they are never opened (a pickle can run code), so this folder cannot be resumed; "
             "run the scenario again into a new folder"
         )
+    for name in INNER_FOLDERS:
+        problem = inner_folder_problem(folder / name)
+        if problem:
+            raise ResumeError(f"--resume {folder}: {name} {problem}")
     if is_sweep and not (folder / SAMPLES_FILE).is_file():
         raise ResumeError(f"--resume {folder}: sweep folder without {SAMPLES_FILE}")
 

@@ -83,6 +83,7 @@ class ParquetStream:
         if self.pa is None:
             return
         if self.writer is None:
+            self.tmp.unlink(missing_ok=True)  # a leftover, or a link planted to write elsewhere
             self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
         table = self.pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
         self.writer.write_table(table)
