@@ -32,8 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.intervals import LEVEL, Interval, mean_interval, paired_interval, welch_interval
+from analysis.metric_catalog import METRIC_BY_NAME, METRICS, read_metrics
 from sim.experiments.reader import ResultSet
-from sim.model.metrics import METRIC_BY_NAME, METRICS
 
 DEFAULT_METRICS = ("channel_revenue", "vendor_net_revenue", "attention_share", "mean_trust")
 TABLE_COLUMNS = (
@@ -177,7 +177,10 @@ def build_comparison(
         results, _labels(results) if len(results) > 1 else [None], strict=True
     ):
         source = label or result.name
-        ts = result.read_timeseries(metrics)
+        try:
+            ts = read_metrics(result, metrics)
+        except KeyError as exc:
+            raise CompareError(exc.args[0]) from None
         if ts.empty:
             raise CompareError(f"{result.path}: no finished run to compare")
         seeds = _seeds(result)

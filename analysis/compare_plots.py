@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from analysis.compare import Comparison, comparison_table, difference_table, fan_table
 from analysis.intervals import LEVEL
+from analysis.metric_catalog import METRIC_BY_NAME
 from analysis.plots import (
     BASE_COLOUR,
     PALETTE,
@@ -31,7 +32,6 @@ from analysis.plots import (
     save_figure,
 )
 from sim.experiments.folder_layout import atomic_open
-from sim.model.metrics import METRIC_BY_NAME
 
 
 def arm_colours(comp: Comparison) -> dict[str, str]:
@@ -80,6 +80,17 @@ def _window_text(comp: Comparison) -> str:
     return f"months {comp.window[0]:g}-{comp.window[1]:g}"
 
 
+def draw_fans(ax, comp: Comparison, table: pd.DataFrame, colours: dict[str, str]) -> None:
+    """Each arm's mean (line) and 5-95% band of one vendor's :func:`fan_table` rows on ``ax``."""
+    for arm in comp.arms:
+        part = table[table["arm"] == arm.label]
+        if part.empty:
+            continue
+        colour = colours[arm.label]
+        ax.fill_between(part["month"], part["low"], part["high"], color=colour, alpha=0.13, lw=0)
+        ax.plot(part["month"], part["mean"], color=colour, lw=2.0, label=arm.label)
+
+
 def fan_figure(comp: Comparison, metric: str) -> Figure:
     """Every arm's mean and 5-95% band of replicates over time, one panel per vendor."""
     table = fan_table(comp, metric)
@@ -88,15 +99,7 @@ def fan_figure(comp: Comparison, metric: str) -> Figure:
     with plt.rc_context(STYLE):
         fig, axes = _panels(comp.vendors, f"{_title(comp)}: {label} by vendor")
         for ax, vendor in zip(axes, comp.vendors, strict=True):
-            for arm in comp.arms:
-                part = table[(table["arm"] == arm.label) & (table["vendor"] == vendor)]
-                if part.empty:
-                    continue
-                colour = colours[arm.label]
-                ax.fill_between(
-                    part["month"], part["low"], part["high"], color=colour, alpha=0.13, lw=0
-                )
-                ax.plot(part["month"], part["mean"], color=colour, lw=2.0, label=arm.label)
+            draw_fans(ax, comp, table[table["vendor"] == vendor], colours)
             ax.set_title(vendor, fontweight="bold")
         _finish(
             fig,
@@ -164,4 +167,4 @@ def write_comparison(comp: Comparison, folder: Path) -> tuple[pd.DataFrame, list
     return table, written
 
 
-__all__ = ["arm_colours", "difference_figure", "fan_figure", "write_comparison"]
+__all__ = ["arm_colours", "difference_figure", "draw_fans", "fan_figure", "write_comparison"]

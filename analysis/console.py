@@ -9,7 +9,7 @@ from rich.table import Table
 from analysis.compare import Comparison
 from analysis.formatting import format_interval, format_percent, format_value
 from analysis.intervals import LEVEL
-from sim.model.metrics import METRIC_BY_NAME
+from analysis.metric_catalog import METRIC_BY_NAME
 
 
 def _console() -> Console:

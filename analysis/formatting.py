@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
+from analysis.metric_catalog import METRIC_BY_NAME
 from analysis.plots import format_currency
-from sim.model.metrics import METRIC_BY_NAME
 
 
 def unit_of(metric: str) -> str:

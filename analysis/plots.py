@@ -13,12 +13,22 @@ Each variant keeps its colour in every file (:func:`variant_colours`).
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel, whose own (inline) backend shows the figures returned."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
+if not _in_notebook():  # a headless backend: plots are files, and workers have no display
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -26,9 +36,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
+from analysis.metric_catalog import METRIC_BY_NAME  # noqa: E402
 from sim.experiments.folder_layout import inner_folder  # noqa: E402
 from sim.experiments.reader import ResultSet, load_results  # noqa: E402
-from sim.model.metrics import METRIC_BY_NAME  # noqa: E402
 
 DPI = 150
 BASE_COLOUR = "#3b3b3b"

@@ -20,7 +20,7 @@ try:
     import click
 
     import sim
-    from cli import analyse, authoring, check_facts, run, sweep
+    from cli import analyse, authoring, check_facts, dashboard, run, sweep
     from cli.common import SimGroup
 finally:
     if _main_thread:
@@ -47,5 +47,6 @@ main.add_command(authoring.validate)
 main.add_command(authoring.new)
 main.add_command(authoring.behaviours)
 main.add_command(check_facts.check_facts)
+main.add_command(dashboard.dashboard)
 
 __all__ = ["main"]

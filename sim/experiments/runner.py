@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -200,22 +200,25 @@ def run_scenario(
     """
     tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
     with claim_result_folder(scenario.name, out_dir, results_root) as folder:
-        return _run_into(folder, scenario, tasks, engine, command_line, workers=workers,
-                         executor=executor, progress=progress, max_in_flight=max_in_flight,
-                         draw=draw)  # fmt: skip
+        writer = scenario_writer(
+            scenario, tasks, folder, command_line, engine, plots=draw is not None
+        )
+        return execute(tasks, writer, workers=workers, executor=executor, progress=progress,
+                       title=scenario.name, max_in_flight=max_in_flight, draw=draw)  # fmt: skip
 
 
-def _run_into(
-    folder: Path,
+def scenario_writer(
     scenario: Scenario,
-    tasks: list[RunTask],
-    engine: str,
-    command_line: str | None,
-    draw: Draw | None,
-    **options: Any,
-) -> RunSummary:
+    tasks: Sequence[RunTask],
+    folder: Path,
+    command_line: str | None = None,
+    engine: str = "population",
+    plots: bool = False,
+) -> ResultWriter:
+    """The writer of a scenario's result folder for the runs ``tasks`` (see :func:`plan_runs`);
+    with ``plots`` the folder is complete only once its plots are drawn (:func:`execute`)."""
     base = next(iter(scenario.variants.values()))
-    writer = ResultWriter(
+    return ResultWriter(
         folder=folder,
         scenario_name=scenario.name,
         plan=[task.record() for task in tasks],
@@ -231,9 +234,8 @@ def _run_into(
             "time_step": base.time.step,
             "engine": engine,
         },
-        plots=draw is not None,
+        plots=plots,
     )
-    return execute(tasks, writer, title=scenario.name, draw=draw, **options)
 
 
 def execute(
@@ -399,5 +401,6 @@ __all__ = [
     "execute",
     "plan_runs",
     "run_scenario",
+    "scenario_writer",
     "interrupts_once",
 ]
