@@ -83,16 +83,12 @@ class ResultSet:
         """Timeseries table, all columns or only the keys plus ``columns`` (Parquet if present),
         checked against the manifest's plan.
 
-        A folder written before a metric existed has no column for it: ``total_revenue`` is then
-        ``channel_revenue + direct_revenue``; any other is a :class:`ResultsError`.
+        A folder written before a metric existed has no column for it: asking for one is a
+        :class:`ResultsError` (``analysis.metric_catalog`` derives ``total_revenue``).
         """
         path = self.path / TIMESERIES_FILE
-        present = _header(path)
-        wanted = [m for m in METRICS if m in present] if columns is None else list(columns)
-        derive = "total_revenue" in wanted and "total_revenue" not in present
-        read = [m for m in wanted if m != "total_revenue" or not derive]
-        if derive:
-            read += ["channel_revenue", "direct_revenue"]
+        present = self.timeseries_columns()
+        read = [m for m in METRICS if m in present] if columns is None else list(columns)
         missing = [c for c in (*TIMESERIES_KEYS, *CONTRACT_METRICS, *read) if c not in present]
         if missing:
             raise ResultsError(
@@ -104,10 +100,15 @@ class ResultSet:
         frame = self._timeseries_frame(path, read)
         table = check_table(path, frame, self.manifest, ("variant", "replicate", "step", "vendor"),
                             ["month", *read], may_be_empty=UNDEFINED_OK)  # fmt: skip
-        table = table[[*TIMESERIES_KEYS, *read]]
-        if derive:
-            table["total_revenue"] = table["channel_revenue"] + table["direct_revenue"]
-        return table[list(dict.fromkeys([*TIMESERIES_KEYS, *wanted]))]
+        return table[list(dict.fromkeys([*TIMESERIES_KEYS, *read]))]
+
+    def timeseries_columns(self) -> list[str]:
+        """The column names of ``timeseries.csv``, from its header.
+
+        Raises:
+            ResultsError: the file is missing, empty, not UTF-8 or cut off.
+        """
+        return _header(self.path / TIMESERIES_FILE)
 
     def _timeseries_frame(self, path: Path, columns: list[str]) -> pd.DataFrame:
         wanted = list(dict.fromkeys([*TIMESERIES_KEYS, *columns]))
@@ -136,6 +137,16 @@ class ResultSet:
     @cached_property
     def summary(self) -> pd.DataFrame:
         return _read_csv(self.path / SUMMARY_FILE)
+
+    def check(self) -> ResultSet:
+        """Read and check every file of the folder now rather than on first use (a command that
+        keeps a folder open, such as ``sim dashboard``, then refuses a damaged one at start).
+
+        Raises:
+            ResultsError: the first problem, naming the file and row.
+        """
+        _ = self.timeseries, self.runs, self.resolved
+        return self
 
     @property
     def resolved_yaml(self) -> str:
