@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from sim.experiments.folder_layout import TIMESERIES_FILE
 from sim.experiments.reader import ResultSet
 from sim.model.metrics import METRIC_BY_NAME as MODEL_METRICS
 from sim.model.metrics import TIMESERIES_KEYS, Metric
@@ -37,24 +36,22 @@ def read_metrics(results: ResultSet, metrics: Sequence[str]) -> pd.DataFrame:
     folder has no column of that name.
 
     Raises:
-        KeyError: a metric that is neither in the folder nor derivable from it.
+        KeyError: a name that is no metric of the model, not in the folder nor derivable.
+        sim.experiments.ResultsError: a model metric the folder has no column for (the reader
+            names the file and column), or a damaged time series.
     """
-    columns = set(_columns(results))
-    missing = [m for m in metrics if m not in columns]
-    unknown = [m for m in missing if m not in DERIVED]
-    if unknown:
-        raise KeyError(f"{results.path}: metric {unknown[0]!r} is not in this result folder")
+    columns = set(results.timeseries_columns())
+    missing = [m for m in metrics if m not in columns and m in DERIVED]
+    unknown = [m for m in metrics if m not in columns and m not in DERIVED]
+    if any(m not in MODEL_METRICS for m in unknown):
+        name = next(m for m in unknown if m not in MODEL_METRICS)
+        raise KeyError(f"{results.path}: metric {name!r} is not in this result folder")
     sources = [c for m in missing for c in DERIVED[m][1]]
-    present = [m for m in metrics if m in columns]
+    present = [m for m in metrics if m not in missing]  # the reader refuses those it lacks
     ts = results.read_timeseries(list(dict.fromkeys([*present, *sources])))
     for metric in missing:
         ts[metric] = DERIVED[metric][2](ts)
     return ts[list(dict.fromkeys([*TIMESERIES_KEYS, *metrics]))]
-
-
-def _columns(results: ResultSet) -> list[str]:
-    """The column names of a folder's time series, read from the file's header only."""
-    return list(pd.read_csv(results.path / TIMESERIES_FILE, nrows=0).columns)
 
 
 __all__ = ["DERIVED", "METRICS", "METRIC_BY_NAME", "read_metrics"]

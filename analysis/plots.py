@@ -37,6 +37,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from analysis.metric_catalog import METRIC_BY_NAME  # noqa: E402
+from sim.experiments.folder_layout import inner_folder  # noqa: E402
 from sim.experiments.reader import ResultSet, load_results  # noqa: E402
 
 DPI = 150
@@ -254,9 +255,15 @@ def save_figure(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path`` (under a temporary name first, so a reader never sees
     half a file) and close it."""
     tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, facecolor="white")
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        tmp.unlink(missing_ok=True)  # a leftover, or a link planted to make sim write elsewhere
+        fig.savefig(tmp, dpi=DPI, facecolor="white")
+        tmp.replace(path)
+    except BaseException:  # a full disk, Ctrl-C: no temporary PNG is left behind
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -266,10 +273,11 @@ def plot_results(folder: Path | str) -> list[Path]:
     A folder with no finished run gets no plots (an empty list).
     """
     results = load_results(folder)
-    out = results.path / "plots"
     if results.runs.empty:
         return []
-    out.mkdir(exist_ok=True)
+    out = inner_folder(results.path, "plots")
+    for stale in out.glob(".*.tmp.png"):  # left by a process killed while plotting
+        stale.unlink(missing_ok=True)
     written = []
     figures = [
         (name, lambda m=metric: metric_figure(results, m)) for name, metric in TIME_PLOTS.items()

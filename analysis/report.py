@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from html import escape
 from pathlib import Path
 
 import pandas as pd
+from markupsafe import Markup
 
 import sim
 from analysis.compare import (
@@ -29,7 +29,7 @@ from analysis.console import COMPARISON_HEADER, comparison_rows
 from analysis.formatting import format_percent, format_value
 from analysis.intervals import LEVEL
 from analysis.levers import focal_vendor, resolved_document, variant_levers
-from analysis.report_html import facts, figure, page, table
+from analysis.report_html import facts, figure, html, join, page, section, table
 from analysis.sensitivity import DESCRIPTION, INDICES, METHOD_OF, RANK_BY, sensitivity_table
 from analysis.sensitivity_plots import sensitivity_figure, short_name
 from analysis.sweeps import OUTCOMES, SweepError, load_sweep
@@ -37,10 +37,6 @@ from analysis.tradeoff import tradeoff_figure, tradeoff_table
 from sim.experiments.folder_layout import atomic_write_text
 from sim.experiments.reader import ResultSet, load_results
 from sim.model.metrics import METRIC_BY_NAME
-
-
-def _section(key: str, title: str, body: str) -> str:
-    return f'<section id="{key}"><h2>{escape(title)}</h2>{body}</section>'
 
 
 def _change(table: pd.DataFrame, metric: str, stat: str, vendor: str, arm: str) -> pd.Series:
@@ -63,56 +59,60 @@ def _moves(diff: float, up: str, down: str) -> str:
     return up if diff > 0 else down if diff < 0 else "leaves unchanged"
 
 
-def variant_headline(comp: Comparison, table: pd.DataFrame) -> str:
+def variant_headline(comp: Comparison, table: pd.DataFrame) -> Markup:
     """Per compared variant, what it does to the focal vendor's cumulative channel revenue, net
     revenue and final trust and which other vendor moves most; then, with several variants, the
     paired difference between the best and the worst for the focal vendor."""
     results = comp.results[0]
-    vendor = escape(focal_vendor(results))
+    vendor = focal_vendor(results)
     months = f"months {comp.window[0]:g}–{comp.window[1]:g}"
     metrics = set(table.metric)
     if not comp.reference:
         base = _change(table, "channel_revenue", "cumulative", vendor, table["arm"].iloc[0])
-        return (
-            f"<p>One variant only: {vendor} earns "
-            f"<b>{format_value('channel_revenue', base['mean'])}</b> of channel revenue over "
-            f"{months} ({LEVEL:.0%} CI {format_value('channel_revenue', base['mean_low'])} to "
-            f"{format_value('channel_revenue', base['mean_high'])}).</p>"
-        )
+        return html(
+            "<p>One variant only: {} earns <b>{}</b> of channel revenue over {} ({:.0%} CI {} to "
+            "{}).</p>",
+            vendor, format_value("channel_revenue", base["mean"]), months, LEVEL,
+            format_value("channel_revenue", base["mean_low"]),
+            format_value("channel_revenue", base["mean_high"]),
+        )  # fmt: skip
     paragraphs = []
     for arm, ref in comp.reference.items():
         ch = _change(table, "channel_revenue", "cumulative", vendor, arm)
-        text = (
-            f"<b>{escape(arm)}</b> {_moves(ch['diff'], 'raises', 'lowers')} {vendor}'s channel "
-            f"revenue over {months} by <b>{format_value('channel_revenue', abs(ch['diff']))}</b> "
-            f"({format_percent(ch['relative'])}) against {escape(ref)} "
-            f"({_ci('channel_revenue', ch)})."
-        )
+        text = html(
+            "<b>{}</b> {} {}'s channel revenue over {} by <b>{}</b> ({}) against {} ({}).",
+            arm, _moves(ch["diff"], "raises", "lowers"), vendor, months,
+            format_value("channel_revenue", abs(ch["diff"])), format_percent(ch["relative"]),
+            ref, _ci("channel_revenue", ch),
+        )  # fmt: skip
         if "vendor_net_revenue" in metrics:
             net = _change(table, "vendor_net_revenue", "cumulative", vendor, arm)
-            text += (
-                f" Its net revenue {_moves(net['diff'], 'rises', 'falls')} by "
-                f"{format_value('vendor_net_revenue', abs(net['diff']))} "
-                f"({format_percent(net['relative'])})"
+            text += html(
+                " Its net revenue {} by {} ({})",
+                _moves(net["diff"], "rises", "falls"),
+                format_value("vendor_net_revenue", abs(net["diff"])),
+                format_percent(net["relative"]),
             )
         if "mean_trust" in metrics:
             trust = _change(table, "mean_trust", "final", vendor, arm)
-            text += (
-                f" and partner trust ends at {format_value('mean_trust', trust['mean'])} instead "
-                f"of {format_value('mean_trust', trust['mean'] - trust['diff'])}"
+            text += html(
+                " and partner trust ends at {} instead of {}",
+                format_value("mean_trust", trust["mean"]),
+                format_value("mean_trust", trust["mean"] - trust["diff"]),
             )
-        text += "."
+        text += Markup(".")
         others = table[(table.metric == "channel_revenue") & (table.stat == "cumulative")
                        & (table.arm == arm) & (table.vendor != vendor)].dropna(subset=["diff"])  # fmt: skip
         if not others.empty:
             top = others.loc[others["diff"].abs().idxmax()]
-            text += (
-                f" The largest shift elsewhere: {escape(top['vendor'])} "
-                f"{_moves(top['diff'], 'gains', 'loses')} "
-                f"{format_value('channel_revenue', abs(top['diff']))} "
-                f"({format_percent(top['relative'])})."
+            text += html(
+                " The largest shift elsewhere: {} {} {} ({}).",
+                top["vendor"],
+                _moves(top["diff"], "gains", "loses"),
+                format_value("channel_revenue", abs(top["diff"])),
+                format_percent(top["relative"]),
             )
-        paragraphs.append(f"<p>{text}</p>")
+        paragraphs.append(html("<p>{}</p>", text))
     compared = list(comp.reference)
     if len(compared) >= 2:
         values = run_values(comp)
@@ -123,15 +123,16 @@ def variant_headline(comp: Comparison, table: pd.DataFrame) -> str:
         gap = difference(column.loc[best], column.loc[worst])
         row = pd.Series({"diff_low": gap.low, "diff_high": gap.high, "agree": gap.agree,
                          "pairs": gap.n})  # fmt: skip
-        paragraphs.append(
-            f"<p>Of the variants, <b>{escape(best)}</b> is best for {vendor}'s channel revenue: "
-            f"<b>{format_value('channel_revenue', gap.estimate)}</b> more than "
-            f"<b>{escape(worst)}</b> ({_ci('channel_revenue', row)}).</p>"
-        )
-    return "".join(paragraphs)
+        paragraphs.append(html(
+            "<p>Of the variants, <b>{}</b> is best for {}'s channel revenue: <b>{}</b> more than "
+            "<b>{}</b> ({}).</p>",
+            best, vendor, format_value("channel_revenue", gap.estimate), worst,
+            _ci("channel_revenue", row),
+        ))  # fmt: skip
+    return join(paragraphs)
 
 
-def _comparison_section(results: ResultSet) -> tuple[str, str, str]:
+def _comparisonsection(results: ResultSet) -> tuple[Markup, Markup, Markup]:
     comp = build_comparison([results], DEFAULT_METRICS)
     data = comparison_table(comp)
     headline = variant_headline(comp, data)
@@ -153,57 +154,58 @@ def _comparison_section(results: ResultSet) -> tuple[str, str, str]:
                                 f"Mean trust, variant minus reference, {LEVEL:.0%} band.",
                                 "difference in trust"))  # fmt: skip
     tables = [
-        f'<p class="note">Per variant and vendor over months {comp.window[0]:g}-'
-        f"{comp.window[1]:g}: mean of replicates with its {LEVEL:.0%} t-interval, and the paired "
-        "difference from the reference (replicates share seeds) with its "
-        f"{LEVEL:.0%} t-interval and the number of pairs whose difference has the same sign. "
-        "Flows: cumulative over the window and the final month; levels: final and average.</p>"
-    ]
+        html(
+            '<p class="note">Per variant and vendor over months {:g}-{:g}: mean of replicates with '
+            "its {:.0%} t-interval, and the paired difference from the reference (replicates "
+            "share seeds) with its {:.0%} t-interval and the number of pairs whose difference "
+            "has the same sign. Flows: cumulative over the window and the final month; levels: "
+            "final and average.</p>",
+            comp.window[0], comp.window[1], LEVEL, LEVEL,
+        )
+    ]  # fmt: skip
     for metric in comp.metrics:
-        tables.append(f"<h3>{escape(METRIC_BY_NAME[metric].label)}</h3>")
+        tables.append(html("<h3>{}</h3>", METRIC_BY_NAME[metric].label))
         rows = comparison_rows(data, metric)
         tables.append(table(COMPARISON_HEADER, rows, numeric=range(3, 10), group=0,
                             css_class=f"comparison {metric}"))  # fmt: skip
-    return headline, "".join(plots), "".join(tables)
+    return headline, join(plots), join(tables)
 
 
-def _sweep_sections(results: ResultSet) -> tuple[str, str, str, str]:
+def _sweep_sections(results: ResultSet) -> tuple[Markup, Markup, Markup, Markup]:
     sweep = load_sweep(results.path)
     vendor = focal_vendor(results)
     params = [(p, format_value("x", lo), format_value("x", hi)) for p, (lo, hi) in
               zip(sweep.parameters, sweep.problem["bounds"], strict=True)]  # fmt: skip
-    levers = (
-        f"<p>A <b>{escape(sweep.method)}</b> sweep of {len(sweep.samples)} samples x "
-        f"{sweep.results.manifest['sweep'].get('replicates', '?')} replicates over:</p>"
-        + table(["parameter", "low", "high"], params, numeric=(1, 2))
-    )
+    levers = html(
+        "<p>A <b>{}</b> sweep of {} samples x {} replicates over:</p>",
+        sweep.method, len(sweep.samples), sweep.results.manifest["sweep"].get("replicates", "?"),
+    ) + table(["parameter", "low", "high"], params, numeric=(1, 2))  # fmt: skip
     trade = tradeoff_table(sweep, vendor)
     best = trade.loc[trade["vendor_net_revenue"].idxmax()]
     worst = trade.loc[trade["vendor_net_revenue"].idxmin()]
     setting = ", ".join(f"{short_name(p)} = {best[p]:.4g}" for p in sweep.parameters)
-    headline = (
-        f"<p>Across {len(trade)} samples, {escape(vendor)}'s cumulative net revenue ranges from "
-        f"<b>{format_value('vendor_net_revenue', worst['vendor_net_revenue'])}</b> to "
-        f"<b>{format_value('vendor_net_revenue', best['vendor_net_revenue'])}</b> "
-        f"(channel revenue {format_value('channel_revenue', trade['channel_revenue'].min())} to "
-        f"{format_value('channel_revenue', trade['channel_revenue'].max())}). The best sample, "
-        f"{escape(best['sample'])}, has {escape(setting)}."
-    )
+    headline = html(
+        "Across {} samples, {}'s cumulative net revenue ranges from <b>{}</b> to <b>{}</b> "
+        "(channel revenue {} to {}). The best sample, {}, has {}.",
+        len(trade), vendor, format_value("vendor_net_revenue", worst["vendor_net_revenue"]),
+        format_value("vendor_net_revenue", best["vendor_net_revenue"]),
+        format_value("channel_revenue", trade["channel_revenue"].min()),
+        format_value("channel_revenue", trade["channel_revenue"].max()), best["sample"], setting,
+    )  # fmt: skip
     method = METHOD_OF[sweep.method]
     try:
         indices = sensitivity_table(sweep, ["channel_revenue", "vendor_net_revenue"], [vendor])
     except SweepError as exc:
-        headline += "</p>"
-        sens = f'<p class="warn">No sensitivity indices: {escape(str(exc))}</p>'
+        sens = html('<p class="warn">No sensitivity indices: {}</p>', str(exc))
     else:
         ranked = indices[(indices["index"] == RANK_BY[method])
                          & (indices["outcome"] == "channel_revenue")]  # fmt: skip
         top = ranked.loc[ranked["value"].idxmax()]
-        headline += (
-            f" The most influential parameter for its channel revenue is "
-            f"<b>{escape(top['parameter'])}</b> ({RANK_BY[method]} = {top['value']:.2f} "
-            f"\u00b1 {top['conf']:.2f}).</p>"
-        )
+        headline += html(
+            " The most influential parameter for its channel revenue is <b>{}</b> ({} = {:.2f} "
+            "\u00b1 {:.2f}).",
+            top["parameter"], RANK_BY[method], top["value"], top["conf"],
+        )  # fmt: skip
         rows = []
         for (outcome, parameter), part in indices.groupby(["outcome", "parameter"], sort=False):
             cells = {r["index"]: f"{r['value']:.3f} [{r['low']:.3f}, {r['high']:.3f}]"
@@ -212,7 +214,7 @@ def _sweep_sections(results: ResultSet) -> tuple[str, str, str, str]:
             rows.append([OUTCOMES[outcome], parameter, *(cells[i] for i in INDICES[method])])
         title = f"{results.name}: sensitivity of {vendor}'s outcomes"
         sens = (
-            f"<p>{escape(DESCRIPTION[method])}; intervals are {LEVEL:.0%} bootstrap intervals.</p>"
+            html("<p>{}; intervals are {:.0%} bootstrap intervals.</p>", DESCRIPTION[method], LEVEL)
             + figure(
                 sensitivity_figure(indices, title),
                 "Sensitivity indices with 90% intervals.",
@@ -232,10 +234,10 @@ def _sweep_sections(results: ResultSet) -> tuple[str, str, str, str]:
         "revenue and more net revenue; right but lower: channel revenue bought at a loss.",
         "trade-off of net revenue against channel revenue and trust",
     )
-    return headline, levers, sens, tradeoff
+    return html("<p>{}</p>", headline), levers, sens, tradeoff
 
 
-def _status(results: ResultSet) -> str:
+def _status(results: ResultSet) -> Markup:
     counts = results.manifest.get("counts", {})
     runs = results.manifest.get("runs", [])
     rows = []
@@ -244,24 +246,24 @@ def _status(results: ResultSet) -> str:
         done = [r for r in mine if r["status"] == "ok"]
         rows.append([variant, str(len(mine)), str(len(done)), str(len(mine) - len(done))])
     failed = [r for r in runs if r["status"] == "failed"][:5]
-    body = (
-        f"<p>Folder status: <b>{escape(results.status)}</b>: {counts.get('ok', 0)} of "
-        f"{counts.get('planned', 0)} runs finished, {counts.get('failed', 0)} failed, "
-        f"{counts.get('not-run', 0)} not run.</p>"
-    )
+    body = html(
+        "<p>Folder status: <b>{}</b>: {} of {} runs finished, {} failed, {} not run.</p>",
+        results.status, counts.get("ok", 0), counts.get("planned", 0), counts.get("failed", 0),
+        counts.get("not-run", 0),
+    )  # fmt: skip
     if results.status != "complete":
-        body += '<p class="warn">Only finished runs count in this report.</p>'
+        body += Markup('<p class="warn">Only finished runs count in this report.</p>')
     if len(results.variants) <= 40:
         body += table(["variant", "planned", "ok", "failed or not run"], rows, numeric=(1, 2, 3))
-    body += "".join(
-        f'<p class="note">failed: {escape(r["variant"])} replicate {r["replicate"]}: '
-        f"{escape(str(r.get('error')))}</p>"
+    body += join(
+        html('<p class="note">failed: {} replicate {}: {}</p>', r["variant"], r["replicate"],
+             str(r.get("error")))
         for r in failed
-    )
+    )  # fmt: skip
     return body
 
 
-def _reproducibility(results: ResultSet) -> str:
+def _reproducibility(results: ResultSet) -> Markup:
     m = results.manifest
     doc = resolved_document(results)
     libs = ", ".join(f"{k} {v}" for k, v in (m.get("libraries") or {}).items())
@@ -286,42 +288,42 @@ def build_report(folder: Path | str) -> str:
     if results.runs.empty:
         raise SweepError(f"{results.path}: no finished run to report on")
     description = results.manifest.get("description") or ""
-    header = (
-        f'<header><div class="kicker">Channel simulation report</div>'
-        f"<h1>{escape(results.name)}</h1><p>{escape(description)}</p></header>"
-    )
+    header = html(
+        '<header><div class="kicker">Channel simulation report</div><h1>{}</h1><p>{}</p></header>',
+        results.name, description,
+    )  # fmt: skip
     sections = []
     if "sweep" in results.manifest:
         headline, levers, sens, trade = _sweep_sections(results)
         sections += [
-            _section("levers", "Levers: what the sweep changes", levers),
-            _section("sensitivity", "Sensitivity: which levers matter", sens),
-            _section("tradeoff", "Trade-off: which programs pay for themselves", trade),
+            section("levers", "Levers: what the sweep changes", levers),
+            section("sensitivity", "Sensitivity: which levers matter", sens),
+            section("tradeoff", "Trade-off: which programs pay for themselves", trade),
         ]
     else:
-        headline, plots, tables = _comparison_section(results)
+        headline, plots, tables = _comparisonsection(results)
         lever_rows = table(
             ["variant", "what it changes against the scenario file"],
             [[name, "; ".join(lines)] for name, lines in variant_levers(results).items()],
             css_class="levers",
         )
         sections += [
-            _section("levers", "Levers: what each variant changes", lever_rows),
-            _section("results", "Results over time", plots),
-            _section("comparison", "Comparison with uncertainty", tables),
+            section("levers", "Levers: what each variant changes", lever_rows),
+            section("results", "Results over time", plots),
+            section("comparison", "Comparison with uncertainty", tables),
         ]
     sections += [
-        _section("status", "Run status", _status(results)),
-        _section("reproducibility", "Reproducibility", _reproducibility(results)),
+        section("status", "Run status", _status(results)),
+        section("reproducibility", "Reproducibility", _reproducibility(results)),
     ]
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    body = (
-        header
-        + f'<section id="headline" class="headline">{headline}</section>'
-        + "".join(sections)
-        + f"<footer>Generated by sim {escape(sim.__version__)} on {stamp} from "
-        f"{escape(str(results.path))}. Intervals: {LEVEL:.0%}.</footer>"
-    )
+    body = join([
+        header,
+        html('<section id="headline" class="headline">{}</section>', headline),
+        *sections,
+        html("<footer>Generated by sim {} on {} from {}. Intervals: {:.0%}.</footer>",
+             sim.__version__, stamp, str(results.path), LEVEL),
+    ])  # fmt: skip
     return page(f"{results.name}: channel simulation report", body)
 
 

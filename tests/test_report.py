@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -188,3 +189,90 @@ def test_sweep_commands_on_a_plain_folder_exit_2(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "f", {("base", 0): output(), ("base", 1): output()})
     result = CliRunner().invoke(main, ["sensitivity", str(folder)])
     assert result.exit_code == 2 and "not a sweep folder" in result.output
+
+
+# ------------------------------------------------------------------------------ escaping
+MARK = "<img src=x onerror=alert(1)>"
+"""Markup a crafted folder might carry; it must appear in the report only as text."""
+
+
+def _no_markup_from_the_folder(html: str) -> None:
+    assert MARK not in html and "<img src=x" not in html
+    assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+
+
+def test_text_from_the_folder_reaches_the_report_only_as_text(tmp_path: Path) -> None:
+    """Scenario, variant and vendor names, the description, the command line, versions and a
+    failed run's error all carry markup; every one is escaped (Jinja2 autoescape, one path)."""
+    variant, vendor = f"v{MARK}", f"a{MARK}"
+    outputs = {(name, r): output(vendors=(vendor, "b")) for name in ("base", variant)
+               for r in range(2)}  # fmt: skip
+    folder = write_folder(
+        tmp_path / "x", outputs, name=f"n{MARK}", failed=[(variant, 2)],
+        info={"description": MARK, "horizon_months": 3, "engine": MARK, "scenario_file": MARK},
+    )  # fmt: skip
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest.update(command_line=MARK, platform=MARK, python=MARK, seeding=MARK,
+                    started=MARK, finished=MARK, libraries={MARK: MARK})  # fmt: skip
+    manifest["package"]["version"] = MARK
+    for run in manifest["runs"]:
+        if run["status"] == "failed":
+            run["error"] = MARK
+    manifest_path.write_text(json.dumps(manifest))
+    html = build_report(folder)
+    _no_markup_from_the_folder(html)
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 10
+    page = Page(html)
+    assert MARK in page.text("status") and MARK in page.text("reproducibility")
+
+
+def _leaves(value, path=()):
+    """Every leaf of a JSON document with its path."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _leaves(inner, (*path, key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _leaves(inner, (*path, i))
+    else:
+        yield path
+
+
+def test_every_manifest_field_with_markup_is_refused_or_escaped(
+    tiny_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, item 4: manifest ``counts`` reached "Run status" unescaped. Each leaf of the
+    manifest in turn is set to markup: the reader refuses the folder (a count must be a number) or
+    the report shows the markup as text; never does it reach the page as markup."""
+    import shutil
+
+    import matplotlib.pyplot as plt
+
+    import analysis.report as report_module
+    from sim.experiments.folder_layout import ResultsError
+
+    def small(*args, **kwargs):  # the figures do not show manifest text; keep the loop fast
+        return plt.figure(figsize=(1, 1))
+
+    for name in ("fan_figure", "difference_figure"):
+        monkeypatch.setattr(report_module, name, small)
+    folder = tmp_path / "x"
+    shutil.copytree(tiny_results, folder)
+    original = json.loads((folder / "manifest.json").read_text())
+    outcomes = {"refused": 0, "escaped": 0}
+    for path in _leaves(original):
+        manifest = json.loads(json.dumps(original))
+        target = manifest
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = MARK
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        try:
+            html = build_report(folder)
+        except ResultsError:
+            outcomes["refused"] += 1
+            continue
+        _no_markup_from_the_folder(html)
+        outcomes["escaped"] += 1
+    assert outcomes["refused"] > 10 and outcomes["escaped"] > 10, outcomes
