@@ -139,19 +139,15 @@ class EnablementLearning(Rule):
         return min(max(new, 0.0), 1.0)
 
 
-class PerCapacityLearningParams(RuleParams):
+class PerCapacityLearningParams(EnablementLearningParams):
+    """Version 1's parameters with faster enablement and decay, and learning per unit of capacity."""
+
     enablement_rate: float = Field(
         0.2,
         ge=0,
         le=1,
         description="Share of the gap to 1 a fully attentive partner closes per month at saturating "
         "enablement spend.",
-    )
-    enablement_scale: float = Field(
-        1000.0,
-        gt=0,
-        description="Enablement spend per partner-month (currency) that gives 63% of the maximum "
-        "absorption: diminishing returns.",
     )
     learning_per_deal: float = Field(
         0.02,
