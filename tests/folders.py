@@ -155,3 +155,11 @@ def write_sweep(
 
 
 __all__ = ["output", "write_folder", "write_sweep"]
+
+
+def drop_metrics(folder: Path, *metrics: str) -> Path:
+    """Make ``folder`` look written before ``metrics`` existed: its ``timeseries.csv`` without them."""
+    path = folder / "timeseries.csv"
+    table = pd.read_csv(path, keep_default_na=False, dtype=str)
+    table.drop(columns=list(metrics)).to_csv(path, index=False)
+    return folder

@@ -12,7 +12,7 @@ from analysis.compare import CompareError, build_comparison, comparison_table
 from analysis.metric_catalog import METRIC_BY_NAME, read_metrics
 from cli import main
 from sim.experiments.reader import load_results
-from tests.folders import output, write_folder
+from tests.folders import drop_metrics, output, write_folder
 
 
 @pytest.fixture
@@ -22,7 +22,8 @@ def folder(tmp_path: Path) -> Path:
     for r in range(2):
         outs[("base", r)] = output(channel_revenue=[1, 2, 3], direct_revenue=[10, 10, 10])
         outs[("cut", r)] = output(channel_revenue=[1, 2, 3], direct_revenue=[20, 20, 20])
-    return write_folder(tmp_path / "f", outs)
+    # An old folder: written before the model recorded total_revenue.
+    return drop_metrics(write_folder(tmp_path / "f", outs), "total_revenue")
 
 
 def test_total_revenue_is_channel_plus_direct_where_the_folder_has_no_column(folder: Path) -> None:
