@@ -20,8 +20,10 @@ def validate(file: Path, overrides: tuple[str, ...]) -> None:
     scenario = load(file, overrides)
     base = next(iter(scenario.variants.values()))
     names = ", ".join(scenario.variants)
+    count = len(scenario.warnings)
+    warned = f" with {count} warning{'s' * (count != 1)} (above)" if count else ""
     click.echo(
-        f"OK: {scenario.name}: {len(scenario.variants)} variants ({names}), "
+        f"OK{warned}: {scenario.name}: {len(scenario.variants)} variants ({names}), "
         f"{len(base.vendors)} vendors, {base.partners.count} partners, "
         f"{base.time.horizon_months} months"
     )

@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim.experiments.executors import process_pool, stop_pool
 from sim.experiments.folder_layout import FolderStatus
-from sim.experiments.manifest import RunRecord, resolved_scenario_yaml
+from sim.experiments.manifest import RunRecord, resolved_scenario_yaml, scenario_notes
 from sim.experiments.progress import Progress
 from sim.experiments.tasks import RunResult, RunTask, run_one
 from sim.experiments.writer import ResultWriter, create_result_folder
@@ -186,6 +186,7 @@ def run_scenario(
             "horizon_months": base.time.horizon_months,
             "time_step": base.time.step,
             "engine": engine,
+            **scenario_notes(scenario),
         },
     )
     return execute(

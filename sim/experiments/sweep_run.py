@@ -25,7 +25,7 @@ import pandas as pd
 
 import sim
 from sim.experiments.folder_layout import RESOLVED_FILE, atomic_open
-from sim.experiments.manifest import RunRecord
+from sim.experiments.manifest import RunRecord, scenario_notes
 from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import (
     SAMPLES_FILE,
@@ -114,7 +114,9 @@ def plan_sweep(
         "horizon_months": base.time.horizon_months,
         "time_step": base.time.step,
         "sweep": sweep_manifest(design, base.replicates),
+        **scenario_notes(scenario),
     }
+    info["warnings"] += [str(warning) for warning in design.warnings]
     return SweepPlan(scenario.name, base, design, frame, info)
 
 
