@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import math
 
-from analysis.plots import format_currency
-from sim.model.metrics import METRIC_BY_NAME
+from analysis.metric_list import CATALOG
+from analysis.style import format_currency
 
 
 def unit_of(metric: str) -> str:
     """The unit of a metric (``currency``, ``share``, ``0..1``, ``deals``, ``partners``...)."""
-    if metric in METRIC_BY_NAME:
-        return METRIC_BY_NAME[metric].unit
-    extra = {"partners": "partners", "productive_partners": "partners", "gini": "0..1"}
-    return {"top_decile_share": "share", **extra}.get(metric, "number")
+    return CATALOG[metric].unit if metric in CATALOG else "number"
 
 
 def format_value(metric: str, value: float, *, signed: bool = False) -> str:

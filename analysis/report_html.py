@@ -1,4 +1,9 @@
-"""HTML building blocks of the report: stylesheet, escaped tables, embedded figures.
+"""HTML of the report, escaped by construction: Jinja2 templates with autoescape, one path.
+
+Every value a template receives is escaped unless it is :class:`markupsafe.Markup`, and the only
+ways to make Markup here are the templates themselves and :func:`html`, which escapes every
+argument it formats in. So text from a result folder (names, descriptions, manifest fields, error
+messages) can never reach ``report.html`` as markup, whichever function puts it there.
 
 Everything is inline: CSS in a ``<style>`` element, figures as ``data:image/png;base64`` URIs; no
 JavaScript and no external reference, so the file opens anywhere, offline, and can be mailed.
@@ -9,9 +14,12 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from html import escape
+from pathlib import Path
+from typing import Any
 
+import jinja2
 import matplotlib.pyplot as plt
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 FIGURE_DPI = 110
@@ -55,7 +63,68 @@ code { font: 13px/1.4 "SFMono-Regular", Menlo, Consolas, "Liberation Mono", mono
 ul.levers { margin: 4px 0 12px; padding-left: 20px; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line);
   padding-top: 12px; }
+table.summary { font-size: 15px; }
+table.summary td { padding: 8px 10px; } table.summary td b { font-size: 16px; }
+table.summary .sub, table.comparison .sub { display: block; color: var(--muted); font-size: 12.5px; }
+td.tone-good { background: #e3f4ea !important; } td.tone-bad { background: #fbe6dc !important; }
+td.tone-unclear { background: #f0f0f0 !important; color: #4a4a4a; }
+td.tone-level { background: var(--bg) !important; }
+.headline h2 { margin-top: 0; border: 0; font-size: 17px; }
+.say-up, .say-down, .say-best { font-weight: 600; }
+.say-unclear, .say-unchanged, .say-untested { color: #3f4852; }
+details { margin: 0 0 18px; } details summary { cursor: pointer; color: var(--accent); }
 """
+
+TEMPLATES = {
+    "page": (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>{{ title }}</title><style>{{ css }}</style></head>"
+        "<body><main>{{ body }}</main></body></html>\n"
+    ),
+    "section": '<section id="{{ key }}"><h2>{{ title }}</h2>{{ body }}</section>',
+    "figure": (
+        '<figure><img src="{{ uri }}" alt="{{ alt }}"><figcaption>{{ caption }}</figcaption>'
+        "</figure>"
+    ),
+    "table": (
+        '<table{% if css_class %} class="{{ css_class }}"{% endif %}><thead><tr>'
+        '{% for h in header %}<th{% if loop.index0 in numeric %} class="num"{% endif %}>'
+        "{{ h }}</th>{% endfor %}</tr></thead><tbody>"
+        '{% for first, cells in rows %}<tr{% if first %} class="first"{% endif %}>'
+        '{% for classes, cell in cells %}<td{% if classes %} class="{{ classes }}"{% endif %}>'
+        "{{ cell }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>"
+    ),
+    "facts": (
+        '<dl class="facts">{% for k, v in items %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>'
+    ),
+}
+TEMPLATE_FOLDER = Path(__file__).parent / "templates"
+"""Template files (``report.html.j2``: the whole report)."""
+ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.ChoiceLoader(
+        [jinja2.DictLoader(TEMPLATES), jinja2.FileSystemLoader(TEMPLATE_FOLDER)]
+    ),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def render(name: str, **values: Any) -> Markup:
+    """Template ``name`` filled with ``values`` (each escaped unless it is Markup)."""
+    return Markup(ENVIRONMENT.get_template(name).render(**values))
+
+
+def html(fragment: str, *args: Any, **kwargs: Any) -> Markup:
+    """A literal HTML ``fragment`` with ``{}`` fields, every argument escaped as it is formatted
+    in (``html("<b>{}</b>", name)``); format specs work as in ``str.format``."""
+    return Markup(fragment).format(*args, **kwargs)
+
+
+def join(parts: Sequence[Any]) -> Markup:
+    """Fragments one after another; text among them is escaped."""
+    return Markup("").join(parts)
 
 
 def figure_uri(fig: Figure) -> str:
@@ -66,12 +135,14 @@ def figure_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure(fig: Figure, caption: str, alt: str) -> str:
+def figure(fig: Figure, caption: str, alt: str) -> Markup:
     """An embedded figure with its caption."""
-    return (
-        f'<figure><img src="{figure_uri(fig)}" alt="{escape(alt)}">'
-        f"<figcaption>{escape(caption)}</figcaption></figure>"
-    )
+    return render("figure", uri=figure_uri(fig), caption=caption, alt=alt)
+
+
+def section(key: str, title: str, body: Markup) -> Markup:
+    """A ``<section id=key>`` with its heading."""
+    return render("section", key=key, title=title, body=body)
 
 
 def table(
@@ -80,13 +151,10 @@ def table(
     numeric: Sequence[int] = (),
     group: int | None = None,
     css_class: str = "",
-) -> str:
+) -> Markup:
     """An HTML table; columns in ``numeric`` right-aligned; a rule where column ``group``
     changes; cells starting with ``+``/``-`` coloured in numeric columns."""
-    heads = "".join(
-        f'<th class="num">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
-        for i, h in enumerate(header)
-    )
+    numeric = set(numeric)
     body, previous = [], None
     for row in rows:
         first = group is not None and previous is not None and row[group] != previous
@@ -96,28 +164,59 @@ def table(
             classes = ["num"] if i in numeric else []
             if i in numeric and cell[:1] in "+-" and cell[1:2] not in ("", " "):
                 classes.append("pos" if cell[0] == "+" else "neg")
-            attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{escape(cell)}</td>")
-        tr = '<tr class="first">' if first else "<tr>"
-        body.append(f"{tr}{''.join(cells)}</tr>")
-    attr = f' class="{css_class}"' if css_class else ""
-    return f"<table{attr}><thead><tr>{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            cells.append((" ".join(classes), cell))
+        body.append((first, cells))
+    return render("table", header=header, rows=body, numeric=numeric, css_class=css_class)
 
 
-def facts(items: Sequence[tuple[str, str]]) -> str:
-    """A definition list of label/value pairs (values escaped)."""
-    inner = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items)
-    return f'<dl class="facts">{inner}</dl>'
+def facts(items: Sequence[tuple[str, str]]) -> Markup:
+    """A definition list of label/value pairs."""
+    return render("facts", items=items)
 
 
-def page(title: str, body: str) -> str:
+def figure_data(fig: Figure, caption: str, alt: str) -> dict[str, str]:
+    """An embedded figure for a template: its data URI, caption and alt text."""
+    return {"uri": figure_uri(fig), "caption": caption, "alt": alt}
+
+
+def table_data(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    numeric: Sequence[int] = (),
+    group: int | None = None,
+    css_class: str = "",
+    tones: Sequence[Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """A table for a template's ``table`` macro: cells with a tone class each (``tones`` when
+    given, else ``pos``/``neg`` for signed numbers in numeric columns), a rule where column
+    ``group`` changes."""
+    numeric = set(numeric)
+    body, previous = [], None
+    for k, row in enumerate(rows):
+        first = group is not None and previous is not None and row[group] != previous
+        previous = row[group] if group is not None else None
+        cells = []
+        for i, cell in enumerate(row):
+            if tones is not None:
+                tone = tones[k][i]
+            elif i in numeric and cell[:1] in "+-" and cell[1:2] not in ("", " "):
+                tone = "pos" if cell[0] == "+" else "neg"
+            else:
+                tone = ""
+            cells.append({"text": cell, "tone": tone})
+        body.append({"first": first, "cells": cells})
+    return {"header": list(header), "rows": body, "numeric": numeric, "css_class": css_class}
+
+
+def render_report(**context: Any) -> str:
+    """The report document from ``templates/report.html.j2`` (every value escaped)."""
+    return ENVIRONMENT.get_template("report.html.j2").render(css=Markup(CSS), **context) + "\n"
+
+
+def page(title: str, body: Markup) -> str:
     """A complete HTML document around ``body``."""
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{CSS}</style></head>"
-        f"<body><main>{body}</main></body></html>\n"
-    )
+    return str(render("page", title=title, css=Markup(CSS), body=body))
 
 
-__all__ = ["CSS", "facts", "figure", "figure_uri", "page", "table"]
+__all__ = ["CSS", "facts", "figure", "figure_data", "figure_uri", "html", "join", "page", "render",
+           "render_report", "section", "table", "table_data"]  # fmt: skip

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analysis.intervals import LEVEL
-from analysis.plots import STYLE, format_currency
-from analysis.sweeps import Sweep, SweepError, default_vendor, sample_means
+from analysis.style import STYLE, format_currency
+from analysis.sweeps import Sweep, SweepError, default_vendor, sample_means, short_name
 
 AXES = ("channel_revenue", "vendor_net_revenue", "mean_trust")
 LABELS = {
@@ -61,6 +61,17 @@ def tradeoff_table(sweep: Sweep, vendor: str | None = None) -> pd.DataFrame:
     return table.dropna(subset=[AXES[0]]).reset_index()
 
 
+def setting_label(sweep: Sweep, row: pd.Series) -> str:
+    """A sample named by its settings: ``margin 0.21, partner_sourced_credit 0.8`` (the last key
+    of each path; vendor and key where two paths share a last key)."""
+    lasts = [p.split(".")[-1] for p in sweep.parameters]
+    names = [last if lasts.count(last) == 1 else short_name(p)
+             for p, last in zip(sweep.parameters, lasts, strict=True)]  # fmt: skip
+    return ", ".join(
+        f"{n} {float(row[p]):.2g}" for n, p in zip(names, sweep.parameters, strict=True)
+    )
+
+
 def _errors(table: pd.DataFrame, axis: str) -> np.ndarray | None:
     low = (table[axis] - table[f"{axis}_low"]).to_numpy(float)
     high = (table[f"{axis}_high"] - table[axis]).to_numpy(float)
@@ -95,8 +106,9 @@ def tradeoff_figure(
             top = table.nlargest(label_top, "vendor_net_revenue")
             for k, (_, row) in enumerate(top.iterrows()):
                 ax.annotate(
-                    row["sample"], (row[x], row["vendor_net_revenue"]), xytext=(6, 4 - 12 * k),
-                    textcoords="offset points", fontsize=9, color="#3b3b3b",
+                    setting_label(sweep, row), (row[x], row["vendor_net_revenue"]),
+                    xytext=(8, -14 * k - 2), textcoords="offset points", fontsize=9,
+                    color="#3b3b3b", arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "lw": 0.6},
                 )  # fmt: skip
             ax.set_xlabel(LABELS[x])
             if x == "channel_revenue":
@@ -119,4 +131,4 @@ def tradeoff_figure(
     return fig
 
 
-__all__ = ["AXES", "resolve_parameter", "tradeoff_figure", "tradeoff_table"]
+__all__ = ["AXES", "resolve_parameter", "setting_label", "tradeoff_figure", "tradeoff_table"]

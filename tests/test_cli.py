@@ -30,8 +30,10 @@ def test_run_writes_the_folder_and_prints_where(tiny_yaml: Path, tmp_path: Path)
     result = _sim("run", tiny_yaml, "--out", out, "--no-progress", "--workers", "1")
     assert result.exit_code == 0, result.output + result.stderr
     assert f"Results: {out}" in result.stdout
-    assert "Mean cumulative channel revenue over 6 months" in result.stdout
+    assert "Mean over replicates, cumulative over 6 months" in result.stdout
     assert "acme" in result.stdout and "cut (n=2)" in result.stdout
+    for words in ("total revenue", "channel revenue", "net revenue", "conflicts"):
+        assert words in result.stdout
     assert {p.name for p in (out / "plots").iterdir()} >= {
         "channel_revenue.png",
         "attention_share.png",

@@ -12,14 +12,9 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-from analysis.compare import (
-    CompareError,
-    build_comparison,
-    comparison_table,
-    difference_table,
-    parse_window,
-)
+from analysis.compare import CompareError, build_comparison, comparison_table, parse_window
 from analysis.intervals import mean_interval, paired_interval, welch_interval
+from analysis.series import difference_table
 from cli import main
 from sim.experiments.reader import load_results
 from tests.folders import output, write_folder, write_sweep
@@ -165,7 +160,10 @@ def test_compare_command_writes_table_and_plots_and_never_overwrites(hand: Path)
     assert f"Comparison: {hand / 'compare'}" in first.output
     assert "+$3.00" in first.output and "2/3" in first.output  # the table is printed
     files = {p.name for p in (hand / "compare").iterdir()}
-    assert files == {"comparison.csv", "fan_channel_revenue.png", "difference_channel_revenue.png"}
+    assert files == {
+        "comparison.csv", "fan_channel_revenue.png", "difference_channel_revenue.png",
+        "summary_table.csv", "summary_table.png",
+    }  # fmt: skip
     csv = pd.read_csv(hand / "compare" / "comparison.csv")
     assert _row(csv, "channel_revenue", "cumulative", "cut")["diff"] == pytest.approx(3.0)
     second = runner.invoke(main, ["compare", str(hand / "manifest.json"), "-m", "mean_trust"])

@@ -21,7 +21,10 @@ from sim.experiments import ResultWriter, load_results
 from sim.experiments.manifest import RunRecord
 
 PNGS = {
+    "total_revenue.png",
     "channel_revenue.png",
+    "vendor_net_revenue.png",
+    "conflicts.png",
     "attention_share.png",
     "trust.png",
     "capability.png",
@@ -62,9 +65,12 @@ def test_one_line_per_variant_in_every_vendor_panel(tiny_results: Path) -> None:
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in panels] == ["acme", "rival"]
     for ax in panels:
-        assert [line.get_label() for line in ax.get_lines()] == ["base", "cut"]
+        lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+        assert [line.get_label() for line in lines] == ["base", "cut"]
         assert len(ax.collections) == 2  # one 5-95% band per variant
         assert ax.get_xlabel() == "Month"
+        markers = [line for line in ax.get_lines() if line.get_label().startswith("_")]
+        assert [(m.get_xdata()[0], m.get_linestyle()) for m in markers] == [(2.0, "--")]
     assert panels[0].get_shared_y_axes().joined(panels[0], panels[1])
     assert fig._suptitle.get_text().startswith("tiny: channel revenue")
     assert "$" in panels[0].get_ylabel()
@@ -77,7 +83,9 @@ def test_each_variant_keeps_its_colour_across_figures(tiny_results: Path) -> Non
     for metric in ("channel_revenue", "attention_share", "mean_trust"):
         fig = metric_figure(results, metric)
         for line in fig.axes[0].get_lines():
-            assert to_hex(line.get_color()) == to_hex(expected[line.get_label()])
+            name = line.get_label()
+            name = "cut" if name.startswith("_") else name  # cut's event marker
+            assert to_hex(line.get_color()) == to_hex(expected[name])
         plt.close(fig)
     assert len(set(expected.values())) == len(expected)
 
@@ -102,19 +110,29 @@ def test_flows_are_shown_per_month_for_weekly_steps(tmp_path: Path, fake_output)
     assert table["mean"].tolist() == pytest.approx([52, 52, 52])
 
 
-def test_revenue_mix_stacks_channel_and_direct_per_vendor(tiny_results: Path) -> None:
+def test_revenue_mix_stacks_channel_and_direct_per_vendor_for_every_variant(
+    tiny_results: Path,
+) -> None:
+    """One channel bar and one direct bar on top of it per variant, in each vendor's group, in
+    the variant's colour; heights are the mean over replicates of runs.csv."""
     results = load_results(tiny_results)
     fig = revenue_mix_figure(results)
     ax = fig.axes[0]
-    channel, direct = ax.containers
-    runs = (
-        results.runs[results.runs["variant"] == "base"]
-        .groupby("vendor", sort=False)
-        .mean(numeric_only=True)
-    )
-    assert [bar.get_height() for bar in channel] == pytest.approx(runs["channel_revenue"].tolist())
-    assert [bar.get_y() for bar in direct] == pytest.approx(runs["channel_revenue"].tolist())
-    assert "(base)" in ax.get_title()
+    assert len(ax.containers) == 4  # base channel, base direct, cut channel, cut direct
+    means = results.runs.groupby(["variant", "vendor"], sort=False).mean(numeric_only=True)
+    colours = variant_colours(results.variants)
+    for k, variant in enumerate(["base", "cut"]):
+        channel, direct = ax.containers[2 * k], ax.containers[2 * k + 1]
+        expected = means.loc[variant].reindex(["acme", "rival"])
+        assert [b.get_height() for b in channel] == pytest.approx(
+            expected["channel_revenue"].tolist()
+        )
+        assert [b.get_height() for b in direct] == pytest.approx(
+            expected["direct_revenue"].tolist()
+        )
+        assert [b.get_y() for b in direct] == pytest.approx(expected["channel_revenue"].tolist())
+        assert to_hex(channel[0].get_facecolor()) == to_hex(colours[variant])
+    assert "by vendor and variant" in ax.get_title()
     plt.close(fig)
 
 
