@@ -117,7 +117,7 @@ def _finish(
             handles=handles + markers, loc="outside lower center", ncol=1 if markers else
             min(len(handles), 5), frameon=False, title=legend_title,
         )  # fmt: skip
-        legend.get_title().set_fontsize(10)
+        legend.get_title().set_fontsize(11)
 
 
 def fan_figure(comp: Comparison, metric: str, smooth: str = "quarter") -> Figure:
@@ -126,6 +126,7 @@ def fan_figure(comp: Comparison, metric: str, smooth: str = "quarter") -> Figure
     colours = arm_colours(comp)
     label = metric_info(metric).label.split(" (")[0].lower()
     rolling = smoothed(metric, smooth)
+    names = _legend_names(comp, table)
     with plt.rc_context(STYLE):
         fig, axes = _panels(comp.vendors, f"{_title(comp)}: {label} by vendor")
         for ax, vendor in zip(axes, comp.vendors, strict=True):
@@ -137,11 +138,23 @@ def fan_figure(comp: Comparison, metric: str, smooth: str = "quarter") -> Figure
                 ax.fill_between(
                     part["month"], part["low"], part["high"], color=colour, alpha=0.13, lw=0
                 )
-                ax.plot(part["month"], part["mean"], color=colour, lw=2.0, label=arm.label)
+                ax.plot(part["month"], part["mean"], color=colour, lw=2.0, label=names[arm.label])
             ax.set_title(vendor, fontweight="bold")
         legend = "line: mean of replicates; band: 5-95% of replicates"
         _finish(fig, axes, metric, legend, axis_label(metric, rolling=rolling), comp)
     return fig
+
+
+def _legend_names(comp: Comparison, table: pd.DataFrame) -> dict[str, str]:
+    """Arm labels for a legend; an arm whose line is its reference's says so (it hides under
+    it)."""
+    names = {arm.label: arm.label for arm in comp.arms}
+    for arm, ref in comp.reference.items():
+        mine = table[table["arm"] == arm]["mean"].to_numpy()
+        theirs = table[table["arm"] == ref]["mean"].to_numpy()
+        if mine.size and mine.shape == theirs.shape and (mine == theirs).all():
+            names[arm] = f"{arm} (the same as {ref})"
+    return names
 
 
 def difference_figure(comp: Comparison, metric: str, smooth: str = "quarter") -> Figure:

@@ -30,6 +30,8 @@ def format_value(metric: str, value: float, *, signed: bool = False) -> str:
     if unit == "share":
         return f"{plus}{value * 100:.1f} pp" if signed else f"{value * 100:.1f}%"
     if unit == "0..1":
+        if value and abs(value) < 0.0005:  # a tiny trust difference is not "0.000"
+            return f"{plus}{value:.1e}"
         return f"{plus}{value:.3f}"
     if abs(value) >= 100:
         return f"{plus}{value:,.0f}"

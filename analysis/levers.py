@@ -126,16 +126,29 @@ def run_changes(results: ResultSet) -> list[dict[str, Any]]:
 
 
 def change_text(change: dict[str, Any]) -> str:
-    """``acme program.margin 0.2 → 0.15`` (``partners.count = 100`` when the file's value is not
-    known)."""
+    """``acme program.margin 0.2 → 0.15 (--set)`` (``partners.count = 100 (--set)`` when the
+    file's value is not known; ``--seed``, ``--replicates`` for those keys)."""
     path, run, file = str(change["path"]), change.get("run"), change.get("file")
     parts = path.split(".")
-    shown = (
-        f"{parts[1]} {'.'.join(parts[2:])}" if parts[0] == "vendors" and len(parts) > 2 else path
-    )
+    vendor_key = parts[0] == "vendors" and len(parts) > 2
+    shown = f"{parts[1]} {'.'.join(parts[2:])}" if vendor_key else path
+    flag = f"--{path}" if path in ("seed", "replicates") else "--set"
     if file is None:
-        return f"{shown} = {_number(run)}"
-    return f"{shown} {_number(file)} \u2192 {_number(run)}"
+        return f"{shown} = {_number(run)} ({flag})"
+    return f"{shown} {_number(file)} \u2192 {_number(run)} ({flag})"
+
+
+def changes_sentence(results: ResultSet) -> str:
+    """``This run differs from the scenario file, in every variant: acme program.margin 0.2 →
+    0.15 (--set). ...``, or empty when it does not."""
+    changes = run_changes(results)
+    if not changes:
+        return ""
+    return (
+        "This run differs from the scenario file, in every variant: "
+        + "; ".join(change_text(c) for c in changes)
+        + ". The description above is the file's."
+    )
 
 
 def variant_levers(results: ResultSet) -> dict[str, list[str]]:
@@ -144,8 +157,9 @@ def variant_levers(results: ResultSet) -> dict[str, list[str]]:
     doc = resolved_document(results)
     variants = doc.get("variants") or {}
     changes = run_changes(results)
-    overrides = [f"{change_text(c)} (the run's --set/--seed/--replicates)" for c in changes]
-    out = {"base": overrides + [f"event at {event_text(e, doc)}" for e in doc.get("events") or []]}
+    overrides = [f"run with {'; '.join(change_text(c) for c in changes)} (every variant)"]
+    out = {"base": overrides[: bool(changes)]}
+    out["base"] += [f"event at {event_text(e, doc)}" for e in doc.get("events") or []]
     for name in results.variants:
         if name == "base":
             continue
@@ -162,6 +176,6 @@ def variant_levers(results: ResultSet) -> dict[str, list[str]]:
 
 
 __all__ = [
-    "change_text", "event_label", "event_text", "focus_vendor", "resolved_document",
+    "change_text", "changes_sentence", "event_label", "event_text", "focus_vendor", "resolved_document",
     "run_changes", "variant_events", "variant_levers",
 ]  # fmt: skip

@@ -87,7 +87,7 @@ def revenue_mix_figure(results: ResultSet) -> Figure:
                 if np.isfinite(t):
                     share = f"{c / t:.0%} ch." if t > 0 else ""
                     ax.annotate(f"{format_currency(t)}\n{share}", (xi, t), ha="center",
-                                va="bottom", fontsize=8.5, xytext=(0, 2),
+                                va="bottom", fontsize=10, xytext=(0, 2),
                                 textcoords="offset points")  # fmt: skip
                     top = max(top, t)
         ax.set_xticks(np.arange(len(vendors)), vendors, fontweight="bold")

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 import sim
 from analysis import report_variants
 from analysis.intervals import LEVEL
-from analysis.levers import change_text, focus_vendor, resolved_document, run_changes
+from analysis.levers import changes_sentence, focus_vendor, resolved_document, run_changes
 from analysis.report_html import render_report, table_data
 from analysis.style import save_figure
 from analysis.sweeps import SweepError
@@ -48,14 +48,7 @@ class Report:
 def notices(results: ResultSet) -> list[str]:
     """What a reader must know before the numbers: overrides of the scenario file and the
     scenario's warnings."""
-    out = []
-    changes = run_changes(results)
-    if changes:
-        out.append(
-            "This run differs from the scenario file: "
-            + "; ".join(change_text(c) for c in changes)
-            + " (set on the command line). The description above is the file's."
-        )
+    out = [changes_sentence(results)] if run_changes(results) else []
     warnings = [str(w) for w in results.manifest.get("warnings") or []]
     out += [f"Scenario warning: {w}" for w in warnings[:MAX_WARNINGS]]
     if len(warnings) > MAX_WARNINGS:
@@ -142,6 +135,8 @@ def build(
     else:
         parts = report_variants.sections(results, chosen, metrics, smooth)
     parts.context["summary"]["note"] += " " + focus_note(results, vendor)
+    if run_changes(results):  # the headline too says the numbers are not the file's
+        parts.context["headline"].insert(0, [{"text": changes_sentence(results), "tone": "level"}])
     stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     html = render_report(
         title=f"{results.name}: channel simulation report",

@@ -58,13 +58,13 @@ def _best(sweep: Sweep, frame: pd.DataFrame, vendor: str) -> str:
     values = run_outcomes(sweep, ["vendor_net_revenue"])
     values = values[values["vendor"] == vendor].set_index(["sample", "replicate"])
     column = values["vendor_net_revenue"]
-    labels = {s: setting_label(sweep, row) for s, row in frame.set_index("sample").iterrows()}
     leader = frame["sample"].iloc[0]
     leads = {}
     for other in frame["sample"].iloc[1:]:
         gap = difference(column.loc[leader], column.loc[other])
-        leads[labels[other]] = Effect(gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n)
-    return best_sentence(f"{vendor}'s net revenue", "vendor_net_revenue", labels[leader], leads)
+        leads[other] = Effect(gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n)
+    name = f"{leader} ({setting_label(sweep, frame.iloc[0])})"
+    return best_sentence(f"{vendor}'s net revenue", "vendor_net_revenue", name, leads)
 
 
 def _sensitivity(sweep: Sweep, results: ResultSet, vendor: str) -> tuple[str, dict]:

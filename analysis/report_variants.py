@@ -118,13 +118,14 @@ def variant_paragraph(
     return out
 
 
-def best_paragraph(comp: Comparison, vendor: str) -> list[dict[str, str]]:
-    """For channel and net revenue: is the leading option (base included) ahead of every other
-    beyond noise?"""
+def best_paragraphs(comp: Comparison, vendor: str) -> list[list[dict[str, str]]]:
+    """For channel and net revenue, one paragraph each: is the leading option (base included)
+    ahead of every other beyond noise? When base leads, which variant leads the others?"""
     values = run_values(comp)
     mine = values[values["vendor"] == vendor].set_index(["arm", "seed"])
-    out = []
+    paragraphs = []
     for metric, words in BEST_OF:
+        out: list[dict[str, str]] = []
         column = mine[f"{metric}:cumulative"]
         arms = [a.label for a in comp.arms if a.label in column.index.get_level_values("arm")]
         leader = max(arms, key=lambda arm: column.loc[arm].mean())
@@ -135,7 +136,21 @@ def best_paragraph(comp: Comparison, vendor: str) -> list[dict[str, str]]:
                 leads[other] = Effect(gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n)
         sentence = best_sentence(f"{vendor}'s {words}", metric, leader, leads)
         out.append(_say(sentence, "best" if sentence.startswith(leader) else "unclear"))
-    return out
+        changes = [arm for arm in arms if arm in comp.reference]
+        if leader not in changes and len(changes) >= 2:  # the status quo leads: which change?
+            first = max(changes, key=lambda arm: column.loc[arm].mean())
+            gaps = {}
+            for other in changes:
+                if other != first:
+                    gap = difference(column.loc[first], column.loc[other])
+                    gaps[other] = Effect(
+                        gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n
+                    )
+            what = f"{vendor}'s {words} among the variants ({leader} aside)"
+            sentence = best_sentence(what, metric, first, gaps)
+            out.append(_say(sentence, "best" if sentence.startswith(first) else "unclear"))
+        paragraphs.append(out)
+    return paragraphs
 
 
 def headline(comp: Comparison, table: pd.DataFrame, vendor: str) -> list[list[dict[str, str]]]:
@@ -161,7 +176,7 @@ def headline(comp: Comparison, table: pd.DataFrame, vendor: str) -> list[list[di
         for arm, ref in comp.reference.items()
     ]
     if len(comp.reference) >= 2:
-        paragraphs.append(best_paragraph(comp, vendor))
+        paragraphs += best_paragraphs(comp, vendor)
     return paragraphs
 
 
@@ -265,4 +280,4 @@ def sections(results: ResultSet, vendor: str, metrics: Sequence[str] | None, smo
     return Parts(context, wide_table(summary), summary_figure(summary, title, note))
 
 
-__all__ = ["Parts", "best_paragraph", "headline", "sections", "unchanged_reasons"]
+__all__ = ["Parts", "best_paragraphs", "headline", "sections", "unchanged_reasons"]

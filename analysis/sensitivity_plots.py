@@ -61,7 +61,8 @@ def sensitivity_figure(table: pd.DataFrame, title: str) -> Figure:
             ax.set_yticks(y, [short_name(p) for p in order])
             ax.axvline(0, color="#3b3b3b", lw=0.8)
             ax.grid(axis="y", visible=False)
-            ax.set_title(f"{vendor}: {OUTCOMES.get(outcome, outcome)}", fontweight="bold")
+            ax.set_title(f"{vendor}: {OUTCOMES.get(outcome, outcome)}", fontweight="bold",
+                         fontsize=12)  # fmt: skip
             if method != "morris":
                 ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
             else:

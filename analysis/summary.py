@@ -144,7 +144,7 @@ def slide(
         fig.text(x, y, words, fontsize=size, va="center", parse_math=False, **style)
 
     text(0.04, 0.91, title, 24, fontweight="bold", color="#1d2733")
-    fig.text(0.04, 0.855, textwrap.fill(note, 150), fontsize=13, color="#5b6673", va="top",
+    fig.text(0.04, 0.855, textwrap.fill(note, 120), fontsize=13, color="#5b6673", va="top",
              parse_math=False)  # fmt: skip
     top, bottom, left = 0.74, 0.1, 0.04
     widths = [0.17] + [0.154] * len(COLUMNS)
@@ -193,6 +193,12 @@ def headings(comp: Comparison, vendor: str) -> tuple[str, str]:
     counts = sorted(set(comp.timeseries.groupby("arm")["seed"].nunique()))
     n = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
     title = f"{names}: what each variant does for {vendor}"
+    if not comp.reference:
+        note = (
+            f"Months {comp.window[0]:g}-{comp.window[1]:g}: mean of {n} replicates with its "
+            f"{LEVEL:.0%} interval; revenue and conflicts summed over the months, trust at the end."
+        )
+        return f"{names}: {vendor}", note
     note = (
         f"Months {comp.window[0]:g}-{comp.window[1]:g}, mean of {n} replicates. Each variant "
         f"against {' / '.join(sorted(set(comp.reference.values()))) or 'nothing'}: paired "

@@ -104,15 +104,18 @@ def tradeoff_figure(
                 edgecolors="white", linewidths=0.6, zorder=2,
             )  # fmt: skip
             top = table.nlargest(label_top, "vendor_net_revenue")
-            for k, (_, row) in enumerate(top.iterrows()):
-                ax.annotate(
-                    setting_label(sweep, row), (row[x], row["vendor_net_revenue"]),
-                    xytext=(8, -14 * k - 2), textcoords="offset points", fontsize=9,
-                    color="#3b3b3b", arrowprops={"arrowstyle": "-", "color": "#9a9a9a", "lw": 0.6},
-                )  # fmt: skip
+            for k, (letter, (_, row)) in enumerate(zip("ABCDEFGH", top.iterrows(), strict=False)):
+                ax.annotate(letter, (row[x], row["vendor_net_revenue"]), xytext=(-34, 4 - 17 * k),
+                            textcoords="offset points", fontsize=12, fontweight="bold",
+                            color="#1d2733", va="center", arrowprops={"arrowstyle": "-",
+                            "color": "#777777", "lw": 0.8})  # fmt: skip
             ax.set_xlabel(LABELS[x])
             if x == "channel_revenue":
                 ax.xaxis.set_major_formatter(FuncFormatter(format_currency))
+        key = "\n".join(
+            f"{letter}: {setting_label(sweep, row)}"
+            for letter, (_, row) in zip("ABCDEFGH", top.iterrows(), strict=False)
+        )
         axes[0].set_ylabel(LABELS["vendor_net_revenue"])
         axes[0].yaxis.set_major_formatter(FuncFormatter(format_currency))
         bar = fig.colorbar(points, ax=axes, shrink=0.9, pad=0.01)
@@ -125,7 +128,7 @@ def tradeoff_figure(
         reps = int(sweep.results.manifest.get("sweep", {}).get("replicates", 0)) or "all"
         fig.supxlabel(
             f"Point: mean of {reps} replicates; bars: {LEVEL:.0%} confidence interval of that "
-            f"mean. Labelled: the {label_top} samples with the highest net revenue.",
+            f"mean. Lettered: the {label_top} samples with the highest net revenue.\n{key}",
             fontsize=10, color="#3b3b3b",
         )  # fmt: skip
     return fig

@@ -17,17 +17,20 @@ SMOOTH_OPTION = click.option(
 )
 
 
-@click.command()
-@click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_FILE...")
-@click.option(
+METRIC_OPTION = click.option(
     "--metric",
     "-m",
     "metrics",
     multiple=True,
     metavar="M",
-    help="Metric to compare (repeat). Default: channel_revenue, vendor_net_revenue, "
-    "attention_share, mean_trust.",
+    help="Metric to compare, plot and tabulate (repeat). Default: total_revenue, "
+    "channel_revenue, vendor_net_revenue, attention_share, mean_trust, conflicts.",
 )
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_FILE...")
+@METRIC_OPTION
 @click.option("--months", metavar="A:B", help="Only months A to B (inclusive), e.g. 24:48.")
 @click.option(
     "--vendor",
@@ -140,14 +143,7 @@ def sensitivity(
     metavar="V",
     help="The vendor the report is about (default: the scenario's focus, else its first vendor).",
 )
-@click.option(
-    "--metric",
-    "-m",
-    "metrics",
-    multiple=True,
-    metavar="M",
-    help="Metric to plot and tabulate (repeat); default as sim compare.",
-)
+@METRIC_OPTION
 @SMOOTH_OPTION
 def report(
     folder: Path, out: Path | None, vendor: str | None, metrics: tuple[str, ...], smooth: str

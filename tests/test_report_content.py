@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from analysis.report import build_report, write_report
 from cli import main
@@ -85,10 +86,17 @@ def test_a_set_override_is_named_in_summary_and_levers(tmp_path: Path) -> None:
     changes = [{"path": "vendors.acme.program.margin", "file": 0.2, "run": 0.15}]
     folder = _folder(tmp_path, overrides=changes)
     page = Page(build_report(folder))
-    expected = "This run differs from the scenario file: acme program.margin 0.2 \u2192 0.15"
+    expected = (
+        "This run differs from the scenario file, in every variant: acme program.margin 0.2 "
+        "\u2192 0.15 (--set). The description above is the file's."
+    )
     assert expected in page.text("summary")
+    assert expected in page.text("headline")  # the headline says so too, first
     levers = [rows for cls, rows in page.tables if cls == "levers"][0]
-    assert levers[1][0] == "base" and "acme program.margin 0.2 \u2192 0.15" in levers[1][1]
+    assert levers[1][:2] == [
+        "base",
+        "run with acme program.margin 0.2 \u2192 0.15 (--set) (every variant)",
+    ]
     assert "the scenario as written" not in page.text("levers")
 
 
@@ -99,7 +107,7 @@ def test_a_folder_without_recorded_overrides_reads_them_from_the_command_line(
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["command_line"] = "sim run b.yaml --set vendors.acme.program.margin=0.15"
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    assert "acme program.margin = 0.15" in Page(build_report(folder)).text("summary")
+    assert "acme program.margin = 0.15 (--set)" in Page(build_report(folder)).text("summary")
 
 
 def test_an_event_beyond_the_horizon_is_unchanged_and_says_why(tmp_path: Path) -> None:
@@ -145,3 +153,33 @@ def test_summary_table_csv_holds_the_paired_differences(tmp_path: Path) -> None:
     assert push["channel_revenue_verdict"] == "up"
     assert table.set_index("variant").loc["noise", "channel_revenue_verdict"] == "unclear"
     assert push["total_revenue"] == pytest.approx(push["channel_revenue"] + 3.0)  # direct: 1/month
+    with Image.open(folder / "summary_table.png") as image:  # a 16:9 slide
+        width, height = image.size
+        assert width >= 1900 and abs(width / height - 16 / 9) < 0.01
+
+
+def test_when_base_leads_the_headline_also_says_which_change_is_better(tmp_path: Path) -> None:
+    """Both cuts lose revenue (base is best), but gradual loses clearly less than abrupt: the
+    question "abrupt or gradual?" gets its answer too."""
+    outs = {}
+    for r in range(4):
+        outs[("base", r)] = output(channel_revenue=[BASE[r] + 20] * 3)
+        outs[("abrupt", r)] = output(channel_revenue=[BASE[r]] * 3)
+        outs[("gradual", r)] = output(channel_revenue=[PUSH[r]] * 3)
+    headline = " ".join(Page(build_report(write_folder(tmp_path / "cut", outs))).text("headline")
+                        .split())  # fmt: skip
+    assert (
+        "base is best for a's channel revenue: ahead of every other option beyond noise" in headline
+    )
+    assert (
+        "gradual is best for a's channel revenue among the variants (base aside): ahead of every "
+        "other option beyond noise; its smallest lead is $30.0 over abrupt"
+    ) in headline
+
+
+def test_report_options_are_checked(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    result = CliRunner().invoke(main, ["report", str(folder), "--metric", "revenue"])
+    assert result.exit_code == 2 and "--metric revenue: unknown metric" in result.output
+    result = CliRunner().invoke(main, ["report", str(folder), "--smooth", "week"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
