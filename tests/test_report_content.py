@@ -5,6 +5,7 @@ metrics asked for. The executive summary's CSV carries the same paired differenc
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from analysis.compare import DEFAULT_METRICS
 from analysis.report import build_report, write_report
 from cli import main
 from tests.folders import output, write_folder
@@ -183,3 +185,15 @@ def test_report_options_are_checked(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--metric revenue: unknown metric" in result.output
     result = CliRunner().invoke(main, ["report", str(folder), "--smooth", "week"])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_other_vendors_rows_are_folded_away(tmp_path: Path) -> None:
+    """The issue's 70-row tables: each metric shows the focus vendor's rows; the others' are in a
+    closed <details> element."""
+    html = build_report(_folder(tmp_path))
+    folded = re.findall(
+        r'<details><summary>Other vendors: rival \((\d+) rows\)</summary><table class="comparison '
+        r'others ([a-z_]+)"', html,
+    )  # fmt: skip
+    assert [metric for _, metric in folded] == list(DEFAULT_METRICS)
+    assert {rows for rows, metric in folded if metric == "channel_revenue"} == {"6"}  # 3 x 2

@@ -59,3 +59,17 @@ def test_dropping_every_inherited_variant_leaves_base(tmp_path: Path) -> None:
     child = "name: child\nextends: parent.yaml\nvariants: {abrupt: null, gradual: null}\n"
     _write(tmp_path, parent=PARENT, child=child)
     assert list(load_scenario(tmp_path / "child.yaml").variants) == ["base"]
+
+
+def test_the_starter_says_what_samples_means_for_each_method() -> None:
+    """A grid's N is a total target (64 with 2 parameters is 8 x 8), not points per parameter:
+    the starter says what the design code does."""
+    from sim.experiments.sweep_design import design_matrix
+    from sim.scenario.schema import SweepConfig
+    from sim.scenario.starter import starter_scenario
+
+    text = starter_scenario("x")
+    assert "grid: about N in all" in text and "points per parameter" not in text
+    assert "focus: acme" in text
+    grid = SweepConfig(method="grid", samples=64, parameters={"a.b": (0.0, 1.0), "c.d": (0.0, 1.0)})
+    assert design_matrix(grid, 0).values.shape == (64, 2)

@@ -79,3 +79,15 @@ def test_the_manifest_lists_the_warnings_and_what_set_changed(tmp_path: Path) ->
 def test_a_run_without_overrides_records_empty_lists(tiny_results: Path) -> None:
     manifest = json.loads((tiny_results / "manifest.json").read_text())
     assert manifest["warnings"] == [] and manifest["overrides"] == []
+
+
+def test_sim_run_prints_the_same_warnings_and_runs(tiny_yaml: Path, tmp_path: Path) -> None:
+    args = ["run", str(tiny_yaml), "--set", "time.horizon_months=2", "--out", str(tmp_path / "o"),
+            "--no-progress", "--workers", "1"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    expected = [
+        f"warning: {w}" for w in load_scenario(tiny_yaml, ["time.horizon_months=2"]).warnings
+    ]
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == expected
+    assert len(expected) == 2
