@@ -3,15 +3,14 @@
 :func:`write_comparison` writes into its folder:
 
 - ``comparison.csv``: :func:`analysis.compare.comparison_table`;
-- ``summary_table.csv`` and ``summary_table.png``: the executive summary of the focus vendor
-  (:mod:`analysis.summary`);
 - ``fan_<metric>.png``: one panel per vendor, one colour per arm; line = mean of replicates,
   band = 5-95% of replicates; flows as a 3-month rolling mean unless ``smooth="month"``;
 - ``difference_<metric>.png``: one panel per vendor, one line per compared arm: mean of
   ``arm - reference`` over replicate pairs with its 90% confidence band (paired t; Welch t for
   unpaired arms), a dashed zero line.
 
-Every time plot marks the months events are announced (dotted) and start (dashed).
+Every time plot marks the months events are announced (dotted) and start (dashed). The executive
+summary beside them (``summary_table.csv`` and ``.png``) is written by :mod:`analysis.summary`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -208,7 +209,7 @@ def headings(comp: Comparison, vendor: str) -> tuple[str, str]:
     return title, note
 
 
-def write_summary(summary: pd.DataFrame, folder, title: str, note: str) -> list:
+def write_summary(summary: pd.DataFrame, folder: Path, title: str, note: str) -> list[Path]:
     """Write ``summary_table.csv`` and ``summary_table.png`` into ``folder``; return both."""
     csv = folder / "summary_table.csv"
     with atomic_open(csv) as handle:
