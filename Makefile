@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dashboard]'
 	# the example plugin (docs/extending.md): CI installs it and runs its tests with the suite
 	$(BIN)/pip install --quiet -e examples/plugins
 	touch $(STAMP)
@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/sim run scenarios/baseline.yaml
 
 test: $(STAMP)
+	@sh .ci/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 # Stylized facts on the shipped scenarios and over 20 parameter draws; writes docs/validation.md.

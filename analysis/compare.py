@@ -21,7 +21,7 @@ Per metric, a run's values over the window are
 - run-level columns of ``runs.csv`` (``partners``, ``gini``, ...): ``run``, the whole run's value
   (no window applies).
 
-Metric names are :data:`analysis.metric_list.METRIC_NAMES`; ``total_revenue`` is derived as channel
+Metric names are :data:`analysis.metric_catalog.METRIC_NAMES`; ``total_revenue`` is derived as channel
 + direct revenue in folders written before the model recorded it. Values over time (fan charts,
 differences per month) are in :mod:`analysis.series`.
 """
@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.intervals import Interval, mean_interval, paired_interval, welch_interval
-from analysis.metric_list import MetricError, check_names, metric_info, read_runs, read_series
+from analysis.metric_catalog import MetricError, check_names, metric_info, read_runs, read_series
 from sim.experiments.reader import ResultSet
 
 DEFAULT_METRICS = (
@@ -281,6 +281,17 @@ def difference(values: pd.Series, reference: pd.Series) -> Interval:
     return welch_interval(values.to_numpy(float), reference.to_numpy(float))
 
 
+def leads(column: pd.Series, arms: Sequence[str]) -> tuple[str, dict[str, Interval]]:
+    """The arm of ``arms`` with the highest mean of ``column`` (indexed by arm and seed), and its
+    lead over each other arm: ``leader - other`` by :func:`difference`."""
+    leader = max(arms, key=lambda arm: column.loc[arm].mean())
+    return leader, {
+        other: difference(column.loc[leader], column.loc[other])
+        for other in arms
+        if other != leader
+    }
+
+
 def comparison_table(comp: Comparison) -> pd.DataFrame:
     """One row per metric, vendor, statistic and arm: mean with its interval and, for compared
     arms, the difference from the reference arm with its interval (columns
@@ -344,5 +355,6 @@ def output_folder(first: Path, out: Path | None) -> Path:
 
 __all__ = [
     "DEFAULT_METRICS", "TABLE_COLUMNS", "Arm", "CompareError", "Comparison", "build_comparison",
-    "comparison_table", "difference", "output_folder", "parse_window", "run_values", "stats_for",
+    "comparison_table", "difference", "leads", "output_folder", "parse_window", "run_values",
+    "stats_for",
 ]  # fmt: skip

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from analysis.compare import Comparison, comparison_table
 from analysis.intervals import LEVEL
 from analysis.levers import event_label, variant_events
-from analysis.metric_list import metric_info
+from analysis.metric_catalog import metric_info
 from analysis.series import difference_table, fan_table, smoothed
 from analysis.style import (
     BASE_COLOUR,
@@ -119,6 +119,22 @@ def _finish(
         legend.get_title().set_fontsize(11)
 
 
+def draw_fans(
+    ax, comp: Comparison, table: pd.DataFrame, colours: dict[str, str],
+    names: dict[str, str] | None = None,
+) -> None:  # fmt: skip
+    """Each arm's mean (line) and 5-95% band of one vendor's :func:`fan_table` rows on ``ax``,
+    labelled ``names[arm]`` (default the arm's label)."""
+    for arm in comp.arms:
+        part = table[table["arm"] == arm.label]
+        if part.empty:
+            continue
+        colour = colours[arm.label]
+        ax.fill_between(part["month"], part["low"], part["high"], color=colour, alpha=0.13, lw=0)
+        label = (names or {}).get(arm.label, arm.label)
+        ax.plot(part["month"], part["mean"], color=colour, lw=2.0, label=label)
+
+
 def fan_figure(comp: Comparison, metric: str, smooth: str = "quarter") -> Figure:
     """Every arm's mean and 5-95% band of replicates over time, one panel per vendor."""
     table = fan_table(comp, metric, smooth)
@@ -129,15 +145,7 @@ def fan_figure(comp: Comparison, metric: str, smooth: str = "quarter") -> Figure
     with plt.rc_context(STYLE):
         fig, axes = _panels(comp.vendors, f"{_title(comp)}: {label} by vendor")
         for ax, vendor in zip(axes, comp.vendors, strict=True):
-            for arm in comp.arms:
-                part = table[(table["arm"] == arm.label) & (table["vendor"] == vendor)]
-                if part.empty:
-                    continue
-                colour = colours[arm.label]
-                ax.fill_between(
-                    part["month"], part["low"], part["high"], color=colour, alpha=0.13, lw=0
-                )
-                ax.plot(part["month"], part["mean"], color=colour, lw=2.0, label=names[arm.label])
+            draw_fans(ax, comp, table[table["vendor"] == vendor], colours, names)
             ax.set_title(vendor, fontweight="bold")
         legend = "line: mean of replicates; band: 5-95% of replicates"
         _finish(fig, axes, metric, legend, axis_label(metric, rolling=rolling), comp)
@@ -215,4 +223,7 @@ def write_comparison(
     return table, written
 
 
-__all__ = ["arm_colours", "difference_figure", "event_markers", "fan_figure", "write_comparison"]
+__all__ = [
+    "arm_colours", "difference_figure", "draw_fans", "event_markers", "fan_figure",
+    "write_comparison",
+]  # fmt: skip

@@ -10,7 +10,7 @@ from rich.text import Text
 from analysis.compare import Comparison
 from analysis.formatting import format_interval, format_percent, format_value
 from analysis.intervals import LEVEL
-from analysis.metric_list import metric_info
+from analysis.metric_catalog import metric_info
 from analysis.summary import COLUMNS, display_rows
 
 TONE_STYLE = {"good": "green", "bad": "red", "unclear": "dim", "level": "bold", "": ""}

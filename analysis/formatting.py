@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from analysis.metric_list import CATALOG
+from analysis.metric_catalog import CATALOG
 from analysis.style import format_currency
 
 

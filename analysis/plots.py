@@ -26,7 +26,7 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis.compare import build_comparison
 from analysis.compare_plots import fan_figure
-from analysis.metric_list import read_runs
+from analysis.metric_catalog import read_runs
 from analysis.series import fan_table
 from analysis.style import STYLE, format_currency, save_figure, variant_colours
 from sim.experiments.reader import ResultSet, load_results
@@ -114,7 +114,7 @@ def plot_results(folder: Path | str, smooth: str = "quarter") -> list[Path]:
     A folder with no finished run gets no plots (an empty list); a metric the folder does not
     have (written before the model recorded it) gets no plot.
     """
-    from analysis.metric_list import MetricError
+    from analysis.metric_catalog import MetricError
 
     results = load_results(folder)
     out = results.path / "plots"

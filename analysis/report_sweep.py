@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from analysis.compare import difference
+from analysis.compare import leads
 from analysis.formatting import format_value
 from analysis.intervals import LEVEL
 from analysis.report_html import figure_data, table_data
@@ -58,13 +58,10 @@ def _best(sweep: Sweep, frame: pd.DataFrame, vendor: str) -> str:
     values = run_outcomes(sweep, ["vendor_net_revenue"])
     values = values[values["vendor"] == vendor].set_index(["sample", "replicate"])
     column = values["vendor_net_revenue"]
-    leader = frame["sample"].iloc[0]
-    leads = {}
-    for other in frame["sample"].iloc[1:]:
-        gap = difference(column.loc[leader], column.loc[other])
-        leads[other] = Effect(gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n)
-    name = f"{leader} ({setting_label(sweep, frame.iloc[0])})"
-    return best_sentence(f"{vendor}'s net revenue", "vendor_net_revenue", name, leads)
+    leader, gaps = leads(column, list(frame["sample"]))
+    ahead = {other: Effect.from_interval(gap) for other, gap in gaps.items()}
+    name = f"{leader} ({setting_label(sweep, frame.set_index('sample').loc[leader])})"
+    return best_sentence(f"{vendor}'s net revenue", "vendor_net_revenue", name, ahead)
 
 
 def _sensitivity(sweep: Sweep, results: ResultSet, vendor: str) -> tuple[str, dict]:

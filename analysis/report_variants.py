@@ -18,7 +18,7 @@ from analysis.compare import (
     Comparison,
     build_comparison,
     comparison_table,
-    difference,
+    leads,
     run_values,
 )
 from analysis.compare_plots import difference_figure, fan_figure
@@ -26,7 +26,7 @@ from analysis.console import COMPARISON_HEADER, comparison_rows
 from analysis.formatting import format_value
 from analysis.intervals import LEVEL
 from analysis.levers import variant_levers
-from analysis.metric_list import metric_info
+from analysis.metric_catalog import metric_info
 from analysis.plots import revenue_mix_figure
 from analysis.report_html import figure_data, table_data
 from analysis.series import smoothed
@@ -40,7 +40,14 @@ from analysis.summary import (
     summary_table,
     wide_table,
 )
-from analysis.wording import Effect, best_sentence, change_sentence, level_sentence, verdict
+from analysis.wording import (
+    Effect,
+    best_sentence,
+    change_sentence,
+    is_best,
+    level_sentence,
+    verdict,
+)
 from sim.experiments.reader import ResultSet
 
 LEGEND = (
@@ -128,27 +135,17 @@ def best_paragraphs(comp: Comparison, vendor: str) -> list[list[dict[str, str]]]
         out: list[dict[str, str]] = []
         column = mine[f"{metric}:cumulative"]
         arms = [a.label for a in comp.arms if a.label in column.index.get_level_values("arm")]
-        leader = max(arms, key=lambda arm: column.loc[arm].mean())
-        leads = {}
-        for other in arms:
-            if other != leader:
-                gap = difference(column.loc[leader], column.loc[other])
-                leads[other] = Effect(gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n)
-        sentence = best_sentence(f"{vendor}'s {words}", metric, leader, leads)
-        out.append(_say(sentence, "best" if sentence.startswith(leader) else "unclear"))
+        leader, gaps = leads(column, arms)
+        ahead = {other: Effect.from_interval(gap) for other, gap in gaps.items()}
+        sentence = best_sentence(f"{vendor}'s {words}", metric, leader, ahead)
+        out.append(_say(sentence, "best" if is_best(ahead) else "unclear"))
         changes = [arm for arm in arms if arm in comp.reference]
         if leader not in changes and len(changes) >= 2:  # the status quo leads: which change?
-            first = max(changes, key=lambda arm: column.loc[arm].mean())
-            gaps = {}
-            for other in changes:
-                if other != first:
-                    gap = difference(column.loc[first], column.loc[other])
-                    gaps[other] = Effect(
-                        gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n
-                    )
+            first, gaps = leads(column, changes)
+            ahead = {other: Effect.from_interval(gap) for other, gap in gaps.items()}
             what = f"{vendor}'s {words} among the variants ({leader} aside)"
-            sentence = best_sentence(what, metric, first, gaps)
-            out.append(_say(sentence, "best" if sentence.startswith(first) else "unclear"))
+            sentence = best_sentence(what, metric, first, ahead)
+            out.append(_say(sentence, "best" if is_best(ahead) else "unclear"))
         paragraphs.append(out)
     return paragraphs
 

@@ -15,7 +15,7 @@ from scipy import stats
 
 from analysis.compare import Comparison
 from analysis.intervals import LEVEL
-from analysis.metric_list import metric_info
+from analysis.metric_catalog import metric_info
 
 SMOOTHING = {"quarter": 3, "month": 1}
 """``--smooth`` choice -> months of the trailing rolling mean of flows."""

@@ -9,13 +9,23 @@ their 0-to-1 scale.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel, whose own (inline) backend shows the figures returned."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
+if not _in_notebook():  # a headless backend: plots are files, and workers have no display
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -24,7 +34,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator  # noqa: E402
 
-from analysis.metric_list import metric_info  # noqa: E402
+from analysis.metric_catalog import metric_info  # noqa: E402
 
 DPI = 150
 BASE_COLOUR = "#3b3b3b"

@@ -19,7 +19,7 @@ from scipy import stats
 
 from analysis.intervals import LEVEL
 from analysis.levers import focus_vendor
-from analysis.metric_list import (
+from analysis.metric_catalog import (
     DERIVED,
     METRIC_NAMES,
     MetricError,
@@ -35,7 +35,7 @@ SAMPLES_FILE = "samples.csv"
 METHODS = ("grid", "random", "lhs", "sobol", "morris")
 OUTCOMES: dict[str, str] = {name: description(name) for name in METRIC_NAMES}
 """Outcome name -> what it is (per run and vendor; averaged over replicates per sample): the one
-metric list of :mod:`analysis.metric_list`."""
+metric list of :mod:`analysis.metric_catalog`."""
 
 
 class SweepError(ResultsError):

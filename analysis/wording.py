@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from analysis.formatting import format_percent, format_value
-from analysis.intervals import LEVEL
+from analysis.intervals import LEVEL, Interval
 
 Verdict = Literal["up", "down", "unclear", "unchanged", "untested"]
 
@@ -54,6 +54,11 @@ class Effect:
             float(row.get("relative", math.nan)), int(row.get("agree", -1)),
             int(row.get("pairs", 0) or row.get("n", 0)),
         )  # fmt: skip
+
+    @classmethod
+    def from_interval(cls, gap: Interval) -> Effect:
+        """From a paired (or Welch) difference, e.g. :func:`analysis.compare.difference`."""
+        return cls(gap.estimate, gap.low, gap.high, agree=gap.agree, pairs=gap.n)
 
 
 def verdict(effect: Effect) -> Verdict:
@@ -164,8 +169,15 @@ def cell_text(metric: str, effect: Effect) -> str:
     return f"no clear difference {interval}" if kind == "unclear" else f"{value} {interval}"
 
 
+def is_best(leads: Mapping[str, Effect]) -> bool:
+    """Whether the leader whose paired ``leads`` over every other option these are is best: ahead
+    of each beyond noise (every interval above zero)."""
+    return bool(leads) and all(verdict(effect) == "up" for effect in leads.values())
+
+
 def best_sentence(what: str, metric: str, leader: str, leads: Mapping[str, Effect]) -> str:
-    """Whether ``leader`` (the option with the highest mean of ``what``) is best.
+    """Whether ``leader`` (the option with the highest mean of ``what``) is best
+    (:func:`is_best`).
 
     Args:
         what: ``acme's channel revenue``.
@@ -173,6 +185,8 @@ def best_sentence(what: str, metric: str, leader: str, leads: Mapping[str, Effec
         leader: the option ahead on average.
         leads: per other option, the paired difference ``leader - other``.
     """
+    if not leads:
+        return f"Only {leader} ran: nothing to compare {what} with."
     kinds = {other: verdict(effect) for other, effect in leads.items()}
     tied = [other for other, kind in kinds.items() if kind == "unchanged"]
     behind = sorted((o for o, k in kinds.items() if k == "up"), key=lambda o: leads[o].estimate)
@@ -214,5 +228,5 @@ def _join(names: list[str]) -> str:
 
 __all__ = [
     "Effect", "Verdict", "amount", "best_sentence", "cell_text", "change_sentence", "interval_text",
-    "level_sentence", "verdict",
+    "is_best", "level_sentence", "verdict",
 ]  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 import sim
-from cli import analyse, authoring, check_facts, run, sweep
+from cli import analyse, authoring, check_facts, dashboard, run, sweep
 from cli.common import SimGroup
 
 
@@ -30,5 +30,6 @@ main.add_command(authoring.validate)
 main.add_command(authoring.new)
 main.add_command(authoring.behaviours)
 main.add_command(check_facts.check_facts)
+main.add_command(dashboard.dashboard)
 
 __all__ = ["main"]

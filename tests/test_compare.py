@@ -264,7 +264,7 @@ def test_run_level_metrics_compare_the_whole_run_and_refuse_a_window(hand: Path)
 
 
 def test_compare_sensitivity_and_report_share_one_metric_list() -> None:
-    from analysis.metric_list import METRIC_NAMES
+    from analysis.metric_catalog import METRIC_NAMES
     from analysis.sweeps import OUTCOMES
     from sim.model.metrics import METRICS, RUN_COLUMNS
 

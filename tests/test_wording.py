@@ -11,12 +11,14 @@ import math
 
 import pytest
 
+from analysis.intervals import Interval
 from analysis.wording import (
     Effect,
     best_sentence,
     cell_text,
     change_sentence,
     interval_text,
+    is_best,
     level_sentence,
     verdict,
 )
@@ -155,3 +157,26 @@ def test_identical_options_tie_and_many_within_noise_are_counted() -> None:
 def test_a_tiny_trust_difference_is_not_written_as_zero() -> None:
     effect = Effect(1e-4, -2e-4, 4e-4, pairs=10)
     assert cell_text("mean_trust", effect) == "no clear difference [-2.0e-04, +4.0e-04]"
+
+
+def test_is_best_agrees_with_the_sentence() -> None:
+    """The dashboard marks its headline as a success by :func:`is_best`; the sentence says the
+    same thing."""
+    clear = {"base": Effect(30e6, 20e6, 40e6, pairs=10), "phased": Effect(5e6, 1e6, 9e6, pairs=10)}
+    within = {**clear, "phased": NOISE}
+    tied = {**clear, "phased": ZERO}
+    assert is_best(clear) and not is_best(within) and not is_best(tied) and not is_best({})
+    for leads in (clear, within, tied):
+        sentence = best_sentence(WHAT, "channel_revenue", "gradual", leads)
+        assert sentence.startswith("gradual is best") == is_best(leads)
+
+
+def test_one_option_alone_is_not_best_of_anything() -> None:
+    assert best_sentence(WHAT, "channel_revenue", "base", {}) == (
+        "Only base ran: nothing to compare acme's channel revenue with."
+    )
+
+
+def test_an_effect_from_a_paired_interval_keeps_its_pairs_and_agreement() -> None:
+    gap = Interval(3.0, 1.0, 5.0, n=4, agree=4, method="paired t")
+    assert Effect.from_interval(gap) == Effect(3.0, 1.0, 5.0, agree=4, pairs=4)

@@ -170,8 +170,28 @@ def run_scenario(
     """
     tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
     folder = create_result_folder(scenario.name, out_dir, results_root)
+    writer = scenario_writer(scenario, tasks, folder, command_line, engine)
+    return execute(
+        tasks,
+        writer,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        title=scenario.name,
+        max_in_flight=max_in_flight,
+    )
+
+
+def scenario_writer(
+    scenario: Scenario,
+    tasks: Sequence[RunTask],
+    folder: Path,
+    command_line: str | None = None,
+    engine: str = "population",
+) -> ResultWriter:
+    """The writer of a scenario's result folder for the runs ``tasks`` (see :func:`plan_runs`)."""
     base = next(iter(scenario.variants.values()))
-    writer = ResultWriter(
+    return ResultWriter(
         folder=folder,
         scenario_name=scenario.name,
         plan=[task.record() for task in tasks],
@@ -188,15 +208,6 @@ def run_scenario(
             "engine": engine,
             **scenario_notes(scenario),
         },
-    )
-    return execute(
-        tasks,
-        writer,
-        workers=workers,
-        executor=executor,
-        progress=progress,
-        title=scenario.name,
-        max_in_flight=max_in_flight,
     )
 
 
@@ -336,5 +347,6 @@ __all__ = [
     "execute",
     "plan_runs",
     "run_scenario",
+    "scenario_writer",
     "interrupts_once",
 ]

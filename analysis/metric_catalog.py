@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.experiments.folder_layout import PARQUET_FILE, TIMESERIES_FILE, ResultsError
 from sim.experiments.reader import ResultSet
-from sim.model.metrics import METRIC_LIST, RUN_COLUMNS
+from sim.model.metrics import METRIC_LIST, RUN_COLUMNS, TIMESERIES_KEYS
 
 Source = Literal["timeseries", "derived", "runs"]
 
@@ -111,8 +111,8 @@ def timeseries_columns(results: ResultSet) -> list[str]:
 
 
 def read_series(results: ResultSet, metrics: Sequence[str]) -> pd.DataFrame:
-    """The folder's time series (keys, then ``metrics``), derived metrics computed where the
-    folder has no column for them.
+    """The folder's time series: the key columns, then ``metrics``, derived ones computed where
+    the folder has no column for them.
 
     Raises:
         MetricError: a metric that is unknown, run-level only, or not in this folder.
@@ -137,7 +137,7 @@ def read_series(results: ResultSet, metrics: Sequence[str]) -> pd.DataFrame:
     for name in metrics:
         if name not in ts.columns:
             ts[name] = sum(ts[part] for part in DERIVED[name])
-    return ts
+    return ts[list(dict.fromkeys([*TIMESERIES_KEYS, *metrics]))]
 
 
 def read_runs(results: ResultSet, metrics: Sequence[str]) -> pd.DataFrame:
