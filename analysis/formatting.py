@@ -14,7 +14,8 @@ def unit_of(metric: str) -> str:
 
 
 def format_value(metric: str, value: float, *, signed: bool = False) -> str:
-    """``value`` of ``metric`` in its unit: ``$1.23M``, ``23.4%``, ``0.512``, ``171``.
+    """``value`` of ``metric`` in its unit: ``$1.23M``, ``23.4%``, ``0.512``, ``0.00020``,
+    ``171``, ``3.9``.
 
     Args:
         metric: metric name (gives the unit).
@@ -30,11 +31,13 @@ def format_value(metric: str, value: float, *, signed: bool = False) -> str:
     if unit == "share":
         return f"{plus}{value * 100:.1f} pp" if signed else f"{value * 100:.1f}%"
     if unit == "0..1":
-        if value and abs(value) < 0.0005:  # a tiny trust difference is not "0.000"
-            return f"{plus}{value:.1e}"
+        if value and abs(value) < 0.0005:  # a tiny trust difference is not "0.000": 2 digits
+            return f"{plus}{value:.{1 - math.floor(math.log10(abs(value)))}f}"
         return f"{plus}{value:.3f}"
     if abs(value) >= 100:
         return f"{plus}{value:,.0f}"
+    if unit in ("deals", "partners") and not 0 < abs(value) < 0.05:
+        return f"{plus}{value:.1f}"  # counts: one decimal, so a column of them lines up
     return f"{plus}{value:.3g}"
 
 

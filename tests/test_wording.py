@@ -11,6 +11,7 @@ import math
 
 import pytest
 
+from analysis.formatting import format_value
 from analysis.intervals import Interval
 from analysis.wording import (
     Effect,
@@ -156,7 +157,7 @@ def test_identical_options_tie_and_many_within_noise_are_counted() -> None:
 
 def test_a_tiny_trust_difference_is_not_written_as_zero() -> None:
     effect = Effect(1e-4, -2e-4, 4e-4, pairs=10)
-    assert cell_text("mean_trust", effect) == "no clear difference [-2.0e-04, +4.0e-04]"
+    assert cell_text("mean_trust", effect) == "no clear difference [-0.00020, +0.00040]"
 
 
 def test_is_best_agrees_with_the_sentence() -> None:
@@ -180,3 +181,17 @@ def test_one_option_alone_is_not_best_of_anything() -> None:
 def test_an_effect_from_a_paired_interval_keeps_its_pairs_and_agreement() -> None:
     gap = Interval(3.0, 1.0, 5.0, n=4, agree=4, method="paired t")
     assert Effect.from_interval(gap) == Effect(3.0, 1.0, 5.0, agree=4, pairs=4)
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "expected"),
+    [
+        ("mean_trust", -1.5e-4, "-0.00015"), ("mean_trust", 0.0283, "+0.028"),
+        ("conflicts", 0.201, "+0.2"), ("conflicts", 0.012, "+0.012"), ("conflicts", 3.0, "+3.0"), ("conflicts", -34.8, "-34.8"),
+        ("conflicts", 0.0, "0.0"), ("conflicts", 1234.0, "+1,234"),
+    ],
+)  # fmt: skip
+def test_differences_read_as_plain_numbers_with_aligned_decimals(metric, value, expected) -> None:
+    """Deck-ready: no scientific notation, and one decimal for counts ("+1.6 [+0.2, +3.0]", not
+    "+1.6 [+0.201, +3]")."""
+    assert format_value(metric, value, signed=True) == expected
