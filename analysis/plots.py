@@ -86,7 +86,7 @@ def revenue_mix_figure(results: ResultSet) -> Figure:
             for xi, c, t in zip(x, channel, channel + direct, strict=True):
                 if np.isfinite(t):
                     share = f"{c / t:.0%} ch." if t > 0 else ""
-                    ax.annotate(f"{format_currency(t)}\n{share}", (xi, t), ha="center",
+                    ax.annotate(f"{format_currency(t, digits=3)}\n{share}", (xi, t), ha="center",
                                 va="bottom", fontsize=10, xytext=(0, 2),
                                 textcoords="offset points")  # fmt: skip
                     top = max(top, t)

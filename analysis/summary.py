@@ -153,7 +153,7 @@ def slide(
     size = 17 if height >= 0.085 else 13
     x = left
     for k, heading in enumerate([first, *(h for _, _, h in COLUMNS)]):
-        text(x + 0.008, top - height * 0.55, heading, size - 2, fontweight="bold", color="#5b6673")
+        text(x + 0.008, top - height * 0.55, heading, size - 4, fontweight="bold", color="#5b6673")
         x += widths[k]
     for i, (name, under, cells) in enumerate(rows):
         y = top - height * (i + 1)
@@ -164,7 +164,7 @@ def slide(
             box = plt.Rectangle((x, y - height), width - 0.006, height - 0.008,
                                 transform=fig.transFigure, color=TONES[c.tone], zorder=0)  # fmt: skip
             fig.patches.append(box)
-            main = size if len(c.main) <= 12 else size - 4
+            main = size if len(c.main) <= 12 else size - 4 if len(c.main) <= 16 else size - 6
             text(x + 0.008, y - height * 0.38, c.main, main, fontweight="bold", color="#1d2733")
             text(x + 0.008, y - height * 0.72, c.sub, size - 5, color="#3b4450")
             x += width
