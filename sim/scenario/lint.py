@@ -6,7 +6,7 @@ Each is an :class:`~sim.scenario.errors.Issue` naming the file, line and key pat
 
 - an event at or beyond the horizon: it never takes effect;
 - notice reaching before month 0: partners learn of the change at month 0, with less notice than
-  written;
+  written (the trust surprise is still computed with the notice written);
 - a variant identical to base, or differing from it only in events that never take effect: it will
   give base's numbers;
 - a swept range that cannot move anything: a key an event of the file resets at month 0.
@@ -59,7 +59,8 @@ def _event_warnings(config: ScenarioConfig, src: Src) -> Iterator[Issue]:
                 ("events", i, "notice_months"),
                 f"{number(event.notice_months)} months' notice before month {number(at)} would "
                 f"start at month {number(start)}, before the run starts: partners learn of the "
-                f"change at month 0, with {left}",
+                f"change at month 0, with {left} (the trust rule still counts the "
+                f"{number(event.notice_months)} written)",
             )
 
 
