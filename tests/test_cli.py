@@ -11,6 +11,8 @@ from click.testing import CliRunner, Result
 from cli import main
 from sim.behaviours.registry import all_rules
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def _sim(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
@@ -119,6 +121,9 @@ def test_validate_summarises_the_scenario(tiny_yaml: Path) -> None:
     )
     result = _sim("validate", tiny_yaml, "--set", "partners.count=30")
     assert "30 partners" in result.stdout
+    one = ("--set", "partners.count=1", "--set", "time.horizon_months=1")
+    result = _sim("validate", ROOT / "scenarios" / "baseline.yaml", *one)
+    assert result.stdout.strip() == "OK: baseline: 1 variant (base), 3 vendors, 1 partner, 1 month"
 
 
 def test_new_writes_a_starter_that_validates_and_never_overwrites(
