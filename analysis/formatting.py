@@ -41,13 +41,28 @@ def format_value(metric: str, value: float, *, signed: bool = False) -> str:
     return f"{plus}{value:.3g}"
 
 
+def format_ends(metric: str, low: float, high: float, *, signed: bool = False) -> tuple[str, str]:
+    """Both ends of an interval in the metric's unit, at one precision: a tiny trust interval
+    reads ``-0.00021, +0.00100``, never ``-0.00021, +0.001``."""
+    tiny = [abs(v) for v in (low, high) if math.isfinite(v) and v and abs(v) < 0.0005]
+    if unit_of(metric) != "0..1" or not tiny:
+        return format_value(metric, low, signed=signed), format_value(metric, high, signed=signed)
+    places = 1 - math.floor(math.log10(min(tiny)))  # two digits of the smaller end
+
+    def text(value: float) -> str:
+        if not math.isfinite(value):
+            return "-"
+        return f"{'+' if signed and value > 0 else ''}{value:.{places}f}"
+
+    return text(low), text(high)
+
+
 def format_interval(metric: str, low: float, high: float, *, signed: bool = False) -> str:
-    """``[low, high]`` in the metric's unit, or ``-`` when the interval is undefined."""
+    """``[low, high]`` in the metric's unit (:func:`format_ends`), or ``-`` when the interval is
+    undefined."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return "-"
-    return (
-        f"[{format_value(metric, low, signed=signed)}, {format_value(metric, high, signed=signed)}]"
-    )
+    return "[{}, {}]".format(*format_ends(metric, low, high, signed=signed))
 
 
 def format_percent(value: float, *, signed: bool = True) -> str:
@@ -57,4 +72,4 @@ def format_percent(value: float, *, signed: bool = True) -> str:
     return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
 
 
-__all__ = ["format_interval", "format_percent", "format_value", "unit_of"]
+__all__ = ["format_ends", "format_interval", "format_percent", "format_value", "unit_of"]

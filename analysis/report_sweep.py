@@ -13,7 +13,7 @@ import math
 import pandas as pd
 
 from analysis.compare import leads
-from analysis.formatting import format_value
+from analysis.formatting import format_interval, format_value
 from analysis.intervals import LEVEL
 from analysis.report_html import figure_data, table_data
 from analysis.report_variants import Parts
@@ -48,9 +48,8 @@ def _cells(row: pd.Series) -> list[Cell]:
     cells = []
     for metric, _, _ in COLUMNS:
         low, high = row[f"{metric}_low"], row[f"{metric}_high"]
-        sub = f"[{format_value(metric, low)}, {format_value(metric, high)}]"
-        cells.append(Cell(format_value(metric, row[metric]), sub if math.isfinite(low) else "",
-                          "level"))  # fmt: skip
+        sub = format_interval(metric, low, high)
+        cells.append(Cell(format_value(metric, row[metric]), sub if sub != "-" else "", "level"))
     return cells
 
 

@@ -10,7 +10,6 @@ dressed up as a change.
 
 from __future__ import annotations
 
-import math
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.compare import Comparison, comparison_table
-from analysis.formatting import format_value
+from analysis.formatting import format_interval, format_value
 from analysis.intervals import LEVEL
 from analysis.style import save_figure
 from analysis.wording import Effect, cell_text, verdict
@@ -97,8 +96,8 @@ def cell(row: pd.Series) -> Cell:
     metric = row["metric"]
     if row["verdict"] == "reference":
         low, high = row["mean_low"], row["mean_high"]
-        sub = f"[{format_value(metric, low)}, {format_value(metric, high)}]"
-        return Cell(format_value(metric, row["mean"]), sub if math.isfinite(low) else "", "level")
+        sub = format_interval(metric, low, high)
+        return Cell(format_value(metric, row["mean"]), sub if sub != "-" else "", "level")
     effect = Effect.from_row(row)
     kind = row["verdict"]
     text = cell_text(metric, effect)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from analysis.formatting import format_percent, format_value
+from analysis.formatting import format_ends, format_interval, format_percent, format_value
 from analysis.intervals import LEVEL, Interval
 
 Verdict = Literal["up", "down", "unclear", "unchanged", "untested"]
@@ -77,8 +77,8 @@ def interval_text(metric: str, effect: Effect) -> str:
     """``90% CI -$8.10M to +$4.63M`` (``no interval: one replicate pair`` without one)."""
     if not (math.isfinite(effect.low) and math.isfinite(effect.high)):
         return "no interval: too few replicate pairs"
-    low = format_value(metric, effect.low, signed=True)
-    return f"{LEVEL:.0%} CI {low} to {format_value(metric, effect.high, signed=True)}"
+    low, high = format_ends(metric, effect.low, effect.high, signed=True)
+    return f"{LEVEL:.0%} CI {low} to {high}"
 
 
 def _evidence(metric: str, effect: Effect) -> str:
@@ -164,8 +164,7 @@ def cell_text(metric: str, effect: Effect) -> str:
     value = format_value(metric, effect.estimate, signed=True)
     if kind == "untested":
         return f"{value} (no interval)"
-    low = format_value(metric, effect.low, signed=True)
-    interval = f"[{low}, {format_value(metric, effect.high, signed=True)}]"
+    interval = format_interval(metric, effect.low, effect.high, signed=True)
     return f"no clear difference {interval}" if kind == "unclear" else f"{value} {interval}"
 
 

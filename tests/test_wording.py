@@ -195,3 +195,13 @@ def test_differences_read_as_plain_numbers_with_aligned_decimals(metric, value, 
     """Deck-ready: no scientific notation, and one decimal for counts ("+1.6 [+0.2, +3.0]", not
     "+1.6 [+0.201, +3]")."""
     assert format_value(metric, value, signed=True) == expected
+
+
+def test_both_ends_of_a_tiny_interval_share_one_precision() -> None:
+    """Seen in a report: "90% CI -0.00021 to +0.001" (the upper end rounded, the lower not)."""
+    effect = Effect(4e-4, -2.1e-4, 1.0e-3, pairs=8)
+    assert interval_text("mean_trust", effect) == "90% CI -0.00021 to +0.00100"
+    assert cell_text("mean_trust", effect) == "no clear difference [-0.00021, +0.00100]"
+    assert interval_text("mean_trust", Effect(0.03, 0.02, 0.04, pairs=8)) == (
+        "90% CI +0.020 to +0.040"
+    )
