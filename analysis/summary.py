@@ -199,11 +199,17 @@ def headings(comp: Comparison, vendor: str) -> tuple[str, str]:
             f"{LEVEL:.0%} interval; revenue and conflicts summed over the months, trust at the end."
         )
         return f"{names}: {vendor}", note
+    seeds = comp.timeseries.groupby("arm")["seed"].agg(set)
+    unpaired = [a for a, ref in comp.reference.items() if len(seeds[a] & seeds[ref]) < 2]
+    refs = " / ".join(sorted(set(comp.reference.values()))) or "nothing"
+    how = "paired difference (same seeds)"
+    if unpaired:
+        verb = "shares" if len(unpaired) == 1 else "share"
+        how += f"; {', '.join(unpaired)} {verb} no seeds with {refs}: unpaired (Welch)"
     note = (
         f"Months {comp.window[0]:g}-{comp.window[1]:g}, mean of {n} replicates. Each variant "
-        f"against {' / '.join(sorted(set(comp.reference.values()))) or 'nothing'}: paired "
-        f"difference (same seeds) with its {LEVEL:.0%} interval; revenue and conflicts summed "
-        "over the months, trust at the end."
+        f"against {refs}: {how}, with its {LEVEL:.0%} interval. Revenue and conflicts summed over "
+        "the months, trust at the end."
     )
     return title, note
 

@@ -197,3 +197,21 @@ def test_other_vendors_rows_are_folded_away(tmp_path: Path) -> None:
     )  # fmt: skip
     assert [metric for _, metric in folded] == list(DEFAULT_METRICS)
     assert {rows for rows, metric in folded if metric == "channel_revenue"} == {"6"}  # 3 x 2
+
+
+def test_a_variant_that_shares_no_seeds_with_base_is_called_unpaired(tmp_path: Path) -> None:
+    """Variants of one folder share seeds, so their differences are paired; a folder run with
+    another seed shares none, and the summary says its difference is unpaired (Welch)."""
+    from analysis.compare import build_comparison
+    from analysis.summary import headings
+    from sim.experiments.reader import load_results
+
+    first = load_results(_folder(tmp_path / "one"))
+    outs = {("base", r): output(vendors=VENDORS, channel_revenue=[PUSH[r]] * 3) for r in range(4)}
+    other = load_results(write_folder(tmp_path / "two", outs, entropy=2))
+    _, note = headings(build_comparison([first], ["channel_revenue"]), "acme")
+    assert "paired difference (same seeds), with its 90% interval" in note
+    comp = build_comparison([first, other], ["channel_revenue"])
+    unpaired = [arm for arm in comp.reference if arm.startswith("two")]
+    _, note = headings(comp, "acme")
+    assert f"; {unpaired[0]} shares no seeds with f:base: unpaired (Welch), with its" in note
