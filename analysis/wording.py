@@ -211,7 +211,8 @@ def best_sentence(what: str, metric: str, leader: str, leads: Mapping[str, Effec
     ties = f" (tied with {_join(tied)})" if tied else ""
     return (
         f"None is clearly best for {what}: {leader} leads on average{ties}, but its lead over "
-        f"{_names(within)} is within noise ({interval_text(metric, closest)} over {within[0]})."
+        f"{_names(within)} is within noise ({interval_text(metric, closest)}"
+        + (f" over {within[0]}, the closest)." if len(within) > 1 else ").")
     )
 
 

@@ -136,7 +136,7 @@ def test_a_lead_within_noise_means_none_is_clearly_best() -> None:
     leads = {"phased": Effect(1.3e6, -67.6e6, 70.2e6, pairs=2), "base": Effect(9e6, 2e6, 16e6)}
     assert best_sentence(WHAT, "channel_revenue", "at-once", leads) == (
         "None is clearly best for acme's channel revenue: at-once leads on average, but its lead "
-        "over phased is within noise (90% CI -$67.6M to +$70.2M over phased)."
+        "over phased is within noise (90% CI -$67.6M to +$70.2M)."
     )
 
 
@@ -152,7 +152,7 @@ def test_identical_options_tie_and_many_within_noise_are_counted() -> None:
     )
     many = {f"s{i}": Effect(float(i), -1.0, 2.0 * i + 1) for i in range(5)}
     sentence = best_sentence(WHAT, "channel_revenue", "s9", many)
-    assert "its lead over 5 other options is within noise" in sentence and "over s0)" in sentence
+    assert "its lead over 5 other options is within noise" in sentence and "over s0, the closest)" in sentence
 
 
 def test_a_tiny_trust_difference_is_not_written_as_zero() -> None:
