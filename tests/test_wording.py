@@ -152,7 +152,10 @@ def test_identical_options_tie_and_many_within_noise_are_counted() -> None:
     )
     many = {f"s{i}": Effect(float(i), -1.0, 2.0 * i + 1) for i in range(5)}
     sentence = best_sentence(WHAT, "channel_revenue", "s9", many)
-    assert "its lead over 5 other options is within noise" in sentence and "over s0, the closest)" in sentence
+    assert (
+        "its lead over 5 other options is within noise" in sentence
+        and "over s0, the closest)" in sentence
+    )
 
 
 def test_a_tiny_trust_difference_is_not_written_as_zero() -> None:
