@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pandas as pd
 
@@ -26,7 +25,7 @@ from analysis.compare import (
     run_values,
     stats_for,
 )
-from analysis.levers import resolved_document
+from analysis.levers import variant_events
 from analysis.metric_catalog import metric_info
 from analysis.whatif_plots import Marker
 from sim.experiments.reader import ResultSet
@@ -216,7 +215,7 @@ def _markers(
     """Announcement, start and end of every change of ``vendor`` in every arm."""
     out = []
     for i, result in enumerate([live, *usable]):
-        for variant, events in _events(result).items():
+        for variant, events in variant_events(result).items():
             arm = variant if i == 0 else f"{_folder_label(result, saved)}:{variant}"
             for event in events:
                 if event.get("vendor") != vendor:
@@ -232,17 +231,6 @@ def _markers(
                 if ramp:
                     out.append(Marker(arm, at + ramp, "complete"))
     return out
-
-
-def _events(result: ResultSet) -> dict[str, list[dict[str, Any]]]:
-    """Each variant's events, from the folder's ``scenario.resolved.yaml``."""
-    doc = resolved_document(result)
-    base = list(doc.get("events") or [])
-    diffs = doc.get("variants") or {}
-    return {
-        v: list((diffs.get(v) or {}).get("events", base)) if v != BASE else base
-        for v in result.variants
-    }
 
 
 __all__ = [
