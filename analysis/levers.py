@@ -12,20 +12,15 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-import yaml
-
 from sim.experiments.folder_layout import ResultsError
 from sim.experiments.reader import ResultSet
 from sim.scenario.differences import flatten_document
 
 
 def resolved_document(results: ResultSet) -> dict[str, Any]:
-    """The parsed ``scenario.resolved.yaml`` (empty when missing or unreadable)."""
-    try:
-        doc = yaml.safe_load(results.resolved_yaml)
-    except (OSError, yaml.YAMLError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
+    """The parsed ``scenario.resolved.yaml`` (empty when missing; a damaged one is a
+    :class:`~sim.experiments.folder_layout.ResultsError`, see :attr:`ResultSet.resolved`)."""
+    return results.resolved
 
 
 def focus_vendor(results: ResultSet, vendor: str | None = None) -> str:

@@ -15,7 +15,7 @@ from typing import Literal
 
 import pandas as pd
 
-from sim.experiments.folder_layout import PARQUET_FILE, TIMESERIES_FILE, ResultsError
+from sim.experiments.folder_layout import ResultsError
 from sim.experiments.reader import ResultSet
 from sim.model.metrics import METRIC_LIST, RUN_COLUMNS, TIMESERIES_KEYS
 
@@ -96,18 +96,11 @@ def description(name: str) -> str:
     return f"{how} {info.label[0].lower()}{info.label[1:]}"
 
 
-def timeseries_columns(results: ResultSet) -> list[str]:
-    """The columns of a folder's time series (its header only is read)."""
-    parquet = results.path / PARQUET_FILE
-    if parquet.exists():
-        try:
-            import pyarrow.parquet as pq
-
-            return list(pq.read_schema(parquet).names)
-        except ImportError:
-            pass
-    with open(results.path / TIMESERIES_FILE, encoding="utf-8") as handle:
-        return handle.readline().strip().split(",")
+def has_series(results: ResultSet, name: str) -> bool:
+    """Whether the folder's time series has ``name``, as a column or derivable from its columns
+    (a folder written before the model recorded a metric has not)."""
+    have = set(results.timeseries_columns())
+    return name in have or (name in DERIVED and all(part in have for part in DERIVED[name]))
 
 
 def read_series(results: ResultSet, metrics: Sequence[str]) -> pd.DataFrame:
@@ -115,24 +108,21 @@ def read_series(results: ResultSet, metrics: Sequence[str]) -> pd.DataFrame:
     the folder has no column for them.
 
     Raises:
-        MetricError: a metric that is unknown, run-level only, or not in this folder.
+        MetricError: a metric that is unknown or run-level only.
+        sim.experiments.folder_layout.ResultsError: a model metric the folder has no column for
+            (the reader names the file and column, and says when the folder is older than the
+            metric), or a damaged time series.
     """
     check_names(metrics, "--metric")
-    have = set(timeseries_columns(results))
+    have = set(results.timeseries_columns())
     needed: list[str] = []
     for name in metrics:
-        info = CATALOG[name]
-        if info.source == "runs":
+        if CATALOG[name].source == "runs":
             raise MetricError(f"{name}: a whole-run value (runs.csv), not a series over months")
-        if name in have:
-            needed.append(name)
-        elif name in DERIVED and all(part in have for part in DERIVED[name]):
+        if name not in have and name in DERIVED:
             needed += DERIVED[name]
         else:
-            raise MetricError(
-                f"{results.path}: metric {name} is not in this folder (it was written before "
-                "the model recorded it); choose another metric or run the scenario again"
-            )
+            needed.append(name)  # the reader refuses a column the folder lacks
     ts = results.read_timeseries(list(dict.fromkeys(needed)))
     for name in metrics:
         if name not in ts.columns:
@@ -160,5 +150,5 @@ def read_runs(results: ResultSet, metrics: Sequence[str]) -> pd.DataFrame:
 
 __all__ = [
     "CATALOG", "DERIVED", "METRIC_NAMES", "MetricError", "MetricInfo", "check_names",
-    "description", "metric_info", "read_runs", "read_series", "timeseries_columns",
+    "description", "has_series", "metric_info", "read_runs", "read_series",
 ]  # fmt: skip

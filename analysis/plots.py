@@ -26,9 +26,10 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis.compare import build_comparison
 from analysis.compare_plots import fan_figure
-from analysis.metric_catalog import read_runs
+from analysis.metric_catalog import has_series, read_runs
 from analysis.series import fan_table
 from analysis.style import STYLE, format_currency, save_figure, variant_colours
+from sim.experiments.folder_layout import inner_folder
 from sim.experiments.reader import ResultSet, load_results
 
 TIME_PLOTS = {
@@ -114,20 +115,16 @@ def plot_results(folder: Path | str, smooth: str = "quarter") -> list[Path]:
     A folder with no finished run gets no plots (an empty list); a metric the folder does not
     have (written before the model recorded it) gets no plot.
     """
-    from analysis.metric_catalog import MetricError
-
     results = load_results(folder)
-    out = results.path / "plots"
     if results.runs.empty:
         return []
-    out.mkdir(exist_ok=True)
+    out = inner_folder(results.path, "plots")
+    for stale in out.glob(".*.tmp.png"):  # left by a process killed while plotting
+        stale.unlink(missing_ok=True)
     written = []
     for name, metric in TIME_PLOTS.items():
-        try:
-            figure = metric_figure(results, metric, smooth)
-        except MetricError:
-            continue
-        written.append(save_figure(figure, out / name))
+        if has_series(results, metric):
+            written.append(save_figure(metric_figure(results, metric, smooth), out / name))
     written.append(save_figure(revenue_mix_figure(results), out / "revenue_mix.png"))
     return written
 

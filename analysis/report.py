@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -155,7 +156,10 @@ def build(
 
 def build_report(folder: Path | str, **options) -> str:
     """The report of a result folder or sweep folder as one HTML document."""
-    return build(folder, **options).html
+    report = build(folder, **options)
+    if report.summary_png is not None:
+        plt.close(report.summary_png)
+    return report.html
 
 
 def write_report(folder: Path | str, out: Path | str | None = None, **options) -> Report:

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis.intervals import LEVEL
 from analysis.sweeps import Sweep, SweepError, sample_means
@@ -56,9 +55,8 @@ MIN_SAMPLES = 64
 def _seed(sweep: Sweep) -> int:
     """An integer seed for SALib's bootstrap, derived from the scenario seed."""
     try:
-        doc = yaml.safe_load(sweep.results.resolved_yaml)
-        entropy = int(doc.get("seed", 0))
-    except (OSError, ValueError, TypeError, AttributeError, yaml.YAMLError):
+        entropy = int(sweep.results.resolved.get("seed", 0))
+    except (ValueError, TypeError):
         entropy = 0
     return int(np.random.SeedSequence(entropy, spawn_key=(0x5A11B,)).generate_state(1)[0])
 

@@ -16,7 +16,7 @@ from analysis.sensitivity import DESCRIPTION, INDICES, RANK_BY, sensitivity_tabl
 from analysis.style import PALETTE, STYLE, save_figure
 from analysis.sweeps import OUTCOMES, Sweep, sample_means, short_name
 from analysis.tradeoff import resolve_parameter, tradeoff_figure
-from sim.experiments.folder_layout import atomic_open
+from sim.experiments.folder_layout import atomic_open, inner_folder
 
 INDEX_LABEL = {
     "S1": "S1 (first-order)",
@@ -88,10 +88,10 @@ def write_sensitivity(
     Returns:
         The indices table and the files written.
     """
+    inner_folder(sweep.results.path, "sensitivity", create=False)  # a link: refused at once
     colour_by = resolve_parameter(sweep, colour_by)
     table = sensitivity_table(sweep, outcomes, vendors)
-    folder = sweep.results.path / "sensitivity"
-    folder.mkdir(exist_ok=True)
+    folder = inner_folder(sweep.results.path, "sensitivity")
     written = []
     for name, frame in (
         ("sensitivity.csv", table),

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from sim.experiments.folder_layout import MANIFEST_FILE, ResultsError
 from sim.experiments.reader import ResultSet, load_results
+from sim.scenario.loader import load_scenario
+from sim.scenario.names import name_problem
+from sim.scenario.yaml_source import read_document
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -39,13 +40,18 @@ def open_source(path: Path | str, results_root: Path | str = "results") -> Resul
 
 
 def _latest_for_scenario(file: Path, root: Path) -> ResultSet:
-    try:
-        doc = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ResultsError(f"{file}: cannot read the scenario name ({exc})") from None
+    """The newest result folder of a scenario file. The file is read by the scenario loader (its
+    size, depth and alias limits and its one-line errors), and its name must be a plain name, so
+    it never leads out of ``root``."""
+    doc, _ = read_document(file, str(file))  # ScenarioError: exit 2 with the loader's message
     name = doc.get("name") if isinstance(doc, dict) else None
+    if name is None and isinstance(doc, dict) and "extends" in doc:
+        name = load_scenario(file).name  # the name comes from a file it extends
     if not isinstance(name, str):
         raise ResultsError(f"{file}: no scenario name; give a result folder instead")
+    problem = name_problem(name)
+    if problem:
+        raise ResultsError(f"{file}: name {name!r} {problem}; give a result folder instead")
     parent = root / name
     folders = sorted(p for p in parent.glob("*") if (p / MANIFEST_FILE).exists())
     if not folders:

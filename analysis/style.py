@@ -208,9 +208,15 @@ def save_figure(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as a PNG at ``path`` (under a temporary name first, so a reader never sees
     half a file) and close it."""
     tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=DPI, facecolor="white")
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        tmp.unlink(missing_ok=True)  # a leftover, or a link planted to make sim write elsewhere
+        fig.savefig(tmp, dpi=DPI, facecolor="white")
+        tmp.replace(path)
+    except BaseException:  # a full disk, Ctrl-C: no temporary PNG is left behind
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -85,10 +85,15 @@ def load_sweep(folder: Path | str) -> Sweep:
     method = info.get("method")
     if method not in METHODS:
         raise SweepError(f"{results.path}: sweep method {method!r} is not one of {METHODS}")
+    path = results.path / SAMPLES_FILE
     try:
-        samples = pd.read_csv(results.path / SAMPLES_FILE, dtype={"sample": str})
+        samples = pd.read_csv(path, dtype={"sample": str})
     except FileNotFoundError:
         raise SweepError(f"{results.path}: sweep folder misses {SAMPLES_FILE}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
+        raise SweepError(f"{path}: not a readable CSV file") from None
+    if "sample" not in samples or list(samples["sample"]) != results.variants:
+        raise SweepError(f"{path}: its samples are not the manifest's variants, in order")
     problem = dict(info.get("problem") or {})
     if not problem.get("names"):
         parameters = info.get("parameters") or {}
@@ -97,6 +102,12 @@ def load_sweep(folder: Path | str) -> Sweep:
     missing = [p for p in problem["names"] if p not in samples.columns]
     if missing:
         raise SweepError(f"{results.path / SAMPLES_FILE}: no column for parameter {missing[0]}")
+    for name in problem["names"]:
+        values = pd.to_numeric(samples[name], errors="coerce")
+        bad = ~np.isfinite(values.to_numpy(dtype=float))
+        if bad.any():
+            raise SweepError(f"{path}: row {int(np.argmax(bad)) + 2}: {name}: not a finite number")
+        samples[name] = values
     return Sweep(results, method, problem, samples, dict(info.get("options") or {}))
 
 

@@ -4,11 +4,27 @@ module per verb family; exit codes and error handling in :mod:`cli.common`.
 
 from __future__ import annotations
 
-import click
+import signal
+import threading
 
-import sim
-from cli import analyse, authoring, check_facts, dashboard, run, sweep
-from cli.common import SimGroup
+
+def _exit_130(signum: int, frame: object) -> None:
+    raise SystemExit(130)  # quietly: Ctrl-C while the command line loads is not an error
+
+
+# Ctrl-C while the modules below load exits 130 without a traceback; from then on SimGroup turns
+# it into exit 130 and the runner saves finished runs (a test process keeps its own handler).
+_main_thread = threading.current_thread() is threading.main_thread()
+_previous = signal.signal(signal.SIGINT, _exit_130) if _main_thread else None
+try:
+    import click
+
+    import sim
+    from cli import analyse, authoring, check_facts, dashboard, run, sweep
+    from cli.common import SimGroup
+finally:
+    if _main_thread:
+        signal.signal(signal.SIGINT, _previous if _previous is not None else signal.SIG_DFL)
 
 
 @click.group(cls=SimGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +42,7 @@ main.add_command(sweep.sweep)
 main.add_command(analyse.compare)
 main.add_command(analyse.sensitivity)
 main.add_command(analyse.report)
+main.add_command(analyse.plot)
 main.add_command(authoring.validate)
 main.add_command(authoring.new)
 main.add_command(authoring.behaviours)

@@ -85,9 +85,19 @@ def compare(
     print_summary(summary, vendor, comparison.window)
     print_comparison(comparison, table)
     for result in results:
-        if result.status != "complete":
-            click.echo(f"note: {result.path} is {result.status}; only its finished runs count")
+        _note_status(result)
     click.echo(f"Comparison: {folder} ({', '.join(p.name for p in files)})")
+
+
+def _note_status(result) -> None:
+    """A note for a folder that is not complete: runs missing, or only its plots."""
+    if result.status == "complete":
+        return
+    unfinished = (result.manifest.get("counts") or {}).get("not-run", 1)
+    if (result.manifest.get("plots") or {}).get("status") == "pending" and unfinished == 0:
+        click.echo(f"note: {result.path}: every run finished, its plots are not drawn (sim plot)")
+    else:
+        click.echo(f"note: {result.path} is {result.status}; only its finished runs count")
 
 
 @click.command()
@@ -127,8 +137,7 @@ def sensitivity(
         fail(str(exc))
     method = METHOD_OF[sweep.method]
     click.echo(f"{sweep.method} sweep, {len(sweep.samples)} samples: {DESCRIPTION[method]}")
-    if sweep.results.status != "complete":
-        click.echo(f"note: {folder} is {sweep.results.status}; only its finished runs count")
+    _note_status(sweep.results)
     print_indices(table, method)
     click.echo(f"Sensitivity: {files[0].parent} ({', '.join(p.name for p in files)})")
 
@@ -169,3 +178,19 @@ def report(
         fail(str(exc))
     click.echo(f"Report: {written[0]}")
     click.echo(f"Summary: {', '.join(str(p) for p in written[1:])}")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
+def plot(folder: Path) -> None:
+    """Draw the plots of a run folder again from its data, into DIR/plots/.
+
+    Also finishes a folder whose plots were never drawn (interrupted, killed or out of disk
+    while plotting): a run folder is complete only with its plots.
+    """
+    from cli.execution import draw_plots
+    from sim.experiments.replot import redraw
+
+    status, files = redraw(folder, draw_plots)  # a folder problem: SimGroup.invoke, exit 2
+    click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in files) or 'none'})")
+    click.echo(f"  status: {status}")

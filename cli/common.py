@@ -16,6 +16,7 @@ import click
 
 EXIT_BAD_INPUT = 2
 EXIT_RUNS_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 def fail(message: str) -> NoReturn:
@@ -43,10 +44,18 @@ class SimGroup(click.Group):
 
     A bad scenario, option or path (``ScenarioError``, ``ResultsError``, an ``OSError`` naming a
     path) exits 2; a result folder that could not be finished because writing failed mid-run
-    (``ResultsWriteError``: disk full, permissions) exits 1, its folder marked incomplete.
+    (``ResultsWriteError``: disk full, permissions) exits 1, its folder marked incomplete; Ctrl-C
+    anywhere exits 130 (never click's ``Aborted!`` with 1).
     """
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201 - click's signature
+        try:
+            return self._invoke(ctx)
+        except KeyboardInterrupt:  # click would print "Aborted!" and exit 1
+            click.echo("Interrupted.", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+    def _invoke(self, ctx: click.Context):  # noqa: ANN202
         from sim.experiments.folder_layout import ResultsError, ResultsWriteError
         from sim.scenario.errors import ScenarioError
 

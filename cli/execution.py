@@ -67,13 +67,23 @@ def executor_pool(kind: str, address: str | None):
         manager.__exit__(None, None, None)
 
 
-def execute(call, resume_hint: str):
-    """Run ``call()`` (the runner saves finished runs on Ctrl-C/SIGTERM); a Ctrl-C outside the
-    runs (while creating the folder) exits 130 without a traceback."""
+def execute(call, resume_hint):
+    """Run ``call()`` (the runner saves finished runs on Ctrl-C/SIGTERM). A Ctrl-C or SIGTERM
+    after the runs, while the files or plots are written, exits 130 (143) with the command that
+    finishes the folder, ``resume_hint(folder)``; one before the folder exists exits 130 too."""
+    from sim.experiments.runner import FolderInterrupted
+
     try:
         return call()
+    except FolderInterrupted as exc:
+        click.echo(
+            f"Interrupted while saving: {exc.folder} is incomplete; finish it with: "
+            f"{resume_hint(exc.folder)}",
+            err=True,
+        )
+        raise click.exceptions.Exit(143 if exc.terminated else 130) from None
     except KeyboardInterrupt:
-        click.echo(f"Interrupted while saving; finish with: {resume_hint}", err=True)
+        click.echo("Interrupted before the runs started; nothing was written.", err=True)
         raise click.exceptions.Exit(130) from None
 
 
@@ -99,7 +109,7 @@ def resume_interrupted(
     command: str, folder: Path, workers, executor, address, no_progress, given
 ) -> None:
     """``sim run/sweep --resume DIR``: finish an interrupted folder, print the outcome, exit."""
-    from sim.experiments.resume import ResumeError, resume_folder
+    from sim.experiments.resume import AlreadyComplete, ResumeError, resume_folder
     from sim.scenario import ScenarioError
 
     clashes = [flag for flag, value in given.items() if value]
@@ -119,33 +129,43 @@ def resume_interrupted(
                     executor=pool,
                     progress=not no_progress,
                     command_line=hint,
+                    draw=draw_plots,
                 ),
-                hint,
+                lambda _folder: hint,
             )
+        except AlreadyComplete as exc:
+            click.echo(str(exc))
+            raise click.exceptions.Exit(0) from None
         except (ResumeError, ScenarioError) as exc:
             fail(str(exc))
     if summary.interrupted:
         report_interrupted(summary, hint)
     click.echo(f"Resumed: {folder}")
     print_outcome(summary)
+    print_plots(summary)
     print_next(command, folder)
-    exit_code = summary.exit_code
-    if command == "run" and summary.count("ok"):
-        exit_code = max(exit_code, plot(folder))
-    raise click.exceptions.Exit(exit_code)
+    raise click.exceptions.Exit(summary.exit_code)
 
 
-def plot(folder: Path) -> int:
-    """Write the plots of a run folder and say where; 1 if plotting failed (results are saved)."""
+def draw_plots(folder: Path) -> list[Path]:
+    """The plots of a run folder (:func:`analysis.plots.plot_results`), drawn by the runner once
+    every run has finished: the folder is complete only with them."""
     from analysis.plots import plot_results
 
-    try:
-        plots = plot_results(folder)
-    except Exception as exc:  # the results are saved; say what went wrong with the plots
-        click.echo(f"error: plots failed: {type(exc).__name__}: {exc}", err=True)
-        return 1
-    click.echo(f"Plots: {folder / 'plots'} ({', '.join(p.name for p in plots)})")
-    return 0
+    return plot_results(folder)
+
+
+def print_plots(summary) -> None:
+    """Where the plots went, or why they are missing and how to draw them."""
+    if summary.plot_error:
+        click.echo(
+            f"error: plots failed: {summary.plot_error}; the results are saved, the folder stays "
+            f"incomplete until its plots are drawn: sim plot {summary.folder}",
+            err=True,
+        )
+    elif summary.plots:
+        names = ", ".join(p.name for p in summary.plots)
+        click.echo(f"Plots: {summary.folder / 'plots'} ({names})")
 
 
 def print_outcome(summary) -> None:

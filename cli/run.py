@@ -97,8 +97,9 @@ def run(
                 out_dir=out,
                 command_line=shlex.join(command),
                 engine=engine,
+                draw=execution.draw_plots,
             ),
-            "sim run --resume <folder>",
+            lambda folder: execution.resume_command("run", folder, executor, address),
         )
 
     folder = summary.folder
@@ -108,11 +109,10 @@ def run(
         )
     click.echo(f"Results: {folder}")
     execution.print_outcome(summary)
-    exit_code = summary.exit_code
     if summary.count("ok"):
         _print_revenue_table(summary.summary, scenario)
-        exit_code = max(exit_code, execution.plot(folder))
-    raise click.exceptions.Exit(exit_code)
+    execution.print_plots(summary)
+    raise click.exceptions.Exit(summary.exit_code)
 
 
 def _print_revenue_table(summary, scenario) -> None:

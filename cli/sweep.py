@@ -112,7 +112,7 @@ def sweep(
                 out_dir=out,
                 command_line=shlex.join(command),
             ),
-            "sim sweep --resume <folder>",
+            lambda folder: execution.resume_command("sweep", folder, executor, address),
         )
     if summary.interrupted:
         execution.report_interrupted(

@@ -33,6 +33,15 @@ variants:
       - {at_month: 2, vendor: acme, set: {program.margin: 0.1}}
 """
 
+GRID_SWEEP = """\
+sweep:
+  method: grid
+  samples: 2
+  parameters:
+    vendors.acme.program.margin: [0.1, 0.3]
+"""
+"""A two-sample sweep block to add to ``TINY_YAML`` (2 samples x 2 replicates = 4 runs)."""
+
 
 @pytest.fixture
 def tiny_config() -> ScenarioConfig:

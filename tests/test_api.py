@@ -103,6 +103,30 @@ def test_save_writes_a_normal_result_folder_and_load_opens_it(result, tmp_path: 
         res.save(saved)
 
 
+def test_save_is_the_folders_one_writer_and_copies_no_link(result, tmp_path: Path) -> None:
+    """``Result.save`` holds the target's lock (a folder another process writes is refused) and
+    copies the folder's own files only: a link in it (to a file outside) is not followed."""
+    import shutil
+
+    from sim.experiments.result_folder import FolderBusyError, lock_folder
+
+    _, res = result
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    with lock_folder(busy), pytest.raises(FolderBusyError):
+        res.save(busy)
+    assert list(busy.iterdir()) == []
+    source = tmp_path / "source"
+    shutil.copytree(res.folder, source)
+    (tmp_path / "secret.txt").write_text("not for the copy")
+    (source / "notes.txt").symlink_to(tmp_path / "secret.txt")
+    (source / "plots").mkdir(exist_ok=True)
+    (source / "plots" / "more").symlink_to(tmp_path, target_is_directory=True)
+    saved = sim.load(source).save(tmp_path / "saved")
+    assert not (saved / "notes.txt").exists() and not (saved / "plots" / "more").exists()
+    assert sorted(p.name for p in saved.iterdir()) == sorted(p.name for p in res.folder.iterdir())
+
+
 def test_load_a_scenario_file_opens_its_newest_folder(result, tmp_path: Path) -> None:
     path, res = result
     res.save(tmp_path / "results" / "tiny" / "20260101-000000")

@@ -99,6 +99,22 @@ def test_the_written_folder_is_the_one_sim_run_writes(tiny_scenario, tmp_path: P
     assert written.status == "complete" and written.manifest["command_line"] == "sim dashboard"
 
 
+def test_the_page_writes_a_folder_only_as_its_one_writer(tiny_scenario, tmp_path: Path) -> None:
+    """*Save results* takes the folder's lock as ``sim run`` does: into a folder another process
+    writes it is refused (naming that process), and nothing is written."""
+    from sim.experiments.result_folder import FolderBusyError, lock_folder
+
+    scenario = build_scenario(tiny_scenario, variants_of(tiny_scenario), seed=7, replicates=2)
+    runs = Runs(1).run(scenario)
+    folder = tmp_path / "busy"
+    folder.mkdir()
+    with lock_folder(folder), pytest.raises(FolderBusyError, match=r"\(pid \d+\) is writing"):
+        write_results(scenario, runs, folder)
+    assert list(folder.iterdir()) == []
+    assert write_results(scenario, runs, folder).status == "complete"
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+
+
 @pytest.fixture
 def hand(tmp_path: Path) -> Path:
     """Per replicate (3), cumulative channel revenue over 3 months: base 3, 6, 9; slow 6, 9, 12

@@ -247,10 +247,12 @@ def test_total_revenue_is_channel_plus_direct_where_a_folder_has_no_column(hand:
 
 
 def test_a_metric_the_folder_lacks_is_named_clearly(hand: Path) -> None:
+    """The reader names the file and the column (``pipeline_value`` is a column every folder
+    has, so its absence is damage, not age)."""
     folder = _without_columns(hand, "pipeline_value")
     result = CliRunner().invoke(main, ["compare", str(folder), "-m", "pipeline_value"])
     assert result.exit_code == 2
-    assert "metric pipeline_value is not in this folder" in result.output
+    assert f"{folder / 'timeseries.csv'}: no column 'pipeline_value'" in result.output
     assert "Traceback" not in result.output
 
 

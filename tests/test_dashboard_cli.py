@@ -52,6 +52,28 @@ def test_bad_arguments_are_one_line_errors(tiny_yaml: Path, tmp_path: Path) -> N
     assert "Traceback" not in result.output
 
 
+def test_a_damaged_result_folder_is_refused_before_serving(
+    tiny_yaml: Path, tiny_results: Path, tmp_path: Path
+) -> None:
+    """A saved folder shown beside the live runs is untrusted input: the reader checks all of it
+    at start (one line, exit 2), not when the page first draws it."""
+    import shutil
+
+    folder = tmp_path / "damaged"
+    shutil.copytree(tiny_results, folder)
+    lines = (folder / "timeseries.csv").read_text().splitlines(keepends=True)
+    (folder / "timeseries.csv").write_text(
+        "".join(lines[:1] + [x for x in lines[1:] for _ in "ab"])
+    )
+    for args in ([str(tiny_yaml), str(folder)], [str(folder / "manifest.json")]):
+        result = _run(*args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == (
+            f"{folder}/timeseries.csv: row 3: repeats row 2 (variant base, replicate 0, step 0, "
+            "vendor acme)"
+        )
+
+
 def test_a_port_in_use_is_refused_before_serving(tiny_yaml: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -233,3 +233,54 @@ def test_text_from_the_folder_reaches_the_report_only_as_text(tmp_path: Path) ->
     assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 10
     page = Page(html)
     assert MARK in page.text("status") and MARK in page.text("reproducibility")
+
+
+def _leaves(value, path=()):
+    """Every leaf of a JSON document with its path."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _leaves(inner, (*path, key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _leaves(inner, (*path, i))
+    else:
+        yield path
+
+
+def test_every_manifest_field_with_markup_is_refused_or_escaped(
+    tiny_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, item 4: manifest ``counts`` reached "Run status" unescaped. Each leaf of the
+    manifest in turn is set to markup: the reader refuses the folder (a count must be a number) or
+    the report shows the markup as text; never does it reach the page as markup."""
+    import shutil
+
+    import matplotlib.pyplot as plt
+
+    import analysis.report_variants as report_module
+    from sim.experiments.folder_layout import ResultsError
+
+    def small(*args, **kwargs):  # the figures do not show manifest text; keep the loop fast
+        return plt.figure(figsize=(1, 1))
+
+    for name in ("fan_figure", "difference_figure", "revenue_mix_figure", "summary_figure"):
+        monkeypatch.setattr(report_module, name, small)
+    folder = tmp_path / "x"
+    shutil.copytree(tiny_results, folder)
+    original = json.loads((folder / "manifest.json").read_text())
+    outcomes = {"refused": 0, "escaped": 0}
+    for path in _leaves(original):
+        manifest = json.loads(json.dumps(original))
+        target = manifest
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = MARK
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        try:
+            html = build_report(folder)
+        except ResultsError:
+            outcomes["refused"] += 1
+            continue
+        _no_markup_from_the_folder(html)
+        outcomes["escaped"] += 1
+    assert outcomes["refused"] > 10 and outcomes["escaped"] > 10, outcomes

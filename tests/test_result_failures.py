@@ -30,7 +30,7 @@ from sim.experiments.folder_layout import (
     TIMESERIES_FILE,
     ResultsError,
 )
-from sim.experiments.writer import create_result_folder
+from sim.experiments.result_folder import create_result_folder
 
 FULL = errno.ENOSPC
 DENIED = errno.EACCES
@@ -101,7 +101,7 @@ def _disk_fills_while_saving_runs(monkeypatch: pytest.MonkeyPatch, room: int) ->
         left[0] = 0  # the first part gets the room, every later part finds the disk full
         return filling
 
-    monkeypatch.setattr(sim.experiments.journal, "open", fake_open, raising=False)
+    monkeypatch.setattr(sim.experiments.folder_layout, "open", fake_open, raising=False)
 
 
 def _disk_fills_while_streaming(monkeypatch: pytest.MonkeyPatch, room: int) -> None:
@@ -214,12 +214,28 @@ def test_the_final_manifest_cannot_be_written(
 def test_out_folder_that_cannot_be_written_at_start(
     code: int, tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Nothing has run yet, so it is a path problem: exit 2, no manifest, nothing half-written."""
+    """Nothing has run yet, so it is a path problem: exit 2, no manifest, nothing half-written:
+    a folder the run made is removed again, a folder given empty is left empty."""
     _fail_replace(monkeypatch, "scenario.resolved.yaml", code)
     out = tmp_path / "out"
     line = _one_clean_line(_sim("run", tiny_yaml, "--out", out, "--no-progress"), 2)
     assert line == f"{out}: cannot write into the result folder: {os.strerror(code)}"
+    assert not out.exists()
+    out.mkdir()
+    line = _one_clean_line(_sim("run", tiny_yaml, "--out", out, "--no-progress"), 2)
     assert list(out.iterdir()) == []
+
+
+def test_disk_full_between_the_first_files_leaves_no_half_folder(
+    tiny_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15, item 9: ``scenario.resolved.yaml`` written, then the disk full at the first
+    manifest: the folder was neither resumable nor empty. Now it is removed."""
+    _fail_replace(monkeypatch, MANIFEST_FILE, FULL)
+    out = tmp_path / "out"
+    line = _one_clean_line(_sim("run", tiny_yaml, "--out", out, "--no-progress"), 2)
+    assert line == f"{out}: cannot write into the result folder: {os.strerror(FULL)}"
+    assert not out.exists()
 
 
 def test_out_folder_that_cannot_be_created(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import re
 import time
 from pathlib import Path
 
@@ -155,10 +156,9 @@ def test_ctrl_c_saves_finished_runs_and_marks_the_folder_incomplete(
     assert set(ts["variant"]) == {"base"} and set(ts["replicate"]) == {0, 1}
     hidden = [p.name for p in summary.folder.iterdir() if p.name.startswith(".")]
     assert hidden == [".parts"]  # the journal of finished runs, kept for --resume
-    assert sorted(p.name for p in (summary.folder / ".parts").iterdir()) == [
-        "0000000.pkl",
-        "0000001.pkl",
-    ]
+    parts = sorted(p.name for p in (summary.folder / ".parts").iterdir())
+    assert [name[:8] for name in parts] == ["0000000-", "0000001-"]
+    assert all(re.fullmatch(r"\d{7}-[0-9a-f]{64}\.json", name) for name in parts)
 
 
 def test_result_is_independent_of_the_executor_window(tiny_scenario, tmp_path: Path) -> None:

@@ -121,12 +121,17 @@ def test_extends_cannot_read_a_system_file(tmp_path: Path) -> None:
     message = _error(tmp_path / "a.yaml")
     assert message.endswith("extends: must name a scenario file ending in .yaml or .yml, "
                             "relative to this one, got '/etc/passwd'")  # fmt: skip
-    (tmp_path / "passwd.yaml").symlink_to("/etc/passwd")  # a disguised one is read, not echoed
+    (tmp_path / "passwd.yaml").symlink_to("/etc/passwd")  # a disguised one is not even read
     (tmp_path / "b.yaml").write_text("name: x\nextends: passwd.yaml\n")
     message = _error(tmp_path / "b.yaml")
     assert secret not in message and secret[:8] not in message
-    assert message.endswith("the top level must be a mapping of scenario keys (name, vendors, "
-                            "...), got text")  # fmt: skip
+    assert message.endswith("passwd.yaml is a link to a file that is not a .yaml or .yml file")
+    # a copy with a .yaml name is read, but neither its text nor its keys are echoed
+    for text in ("hushuser:x:0:0:/h:/bin/sh\n", "hushuser: x:0:0\nhushdaemon: x:1:1\n"):
+        (tmp_path / "copy.yaml").write_text(text)
+        (tmp_path / "c.yaml").write_text("name: x\nextends: copy.yaml\n")
+        message = _error(tmp_path / "c.yaml")
+        assert "hush" not in message, message
 
 
 @pytest.mark.parametrize("target", ["notes.txt", "data.json", "script.py", "x.yaml.bak", "dir/"])

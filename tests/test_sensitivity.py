@@ -3,6 +3,7 @@ through the same folder-reading code as real sweeps (samples.csv + runs.csv + ma
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -131,6 +132,15 @@ def test_a_sobol_sweep_with_missing_samples_is_refused(ishigami: Path, tmp_path:
     shutil.copytree(ishigami, broken)
     runs = pd.read_csv(broken / "runs.csv")
     runs[runs["variant"] != "s0003"].to_csv(broken / "runs.csv", index=False)
+    ts = pd.read_csv(broken / "timeseries.csv")
+    ts[ts["variant"] != "s0003"].to_csv(broken / "timeseries.csv", index=False)
+    manifest = json.loads((broken / "manifest.json").read_text())
+    for run in manifest["runs"]:
+        if run["variant"] == "s0003":
+            run["status"] = "failed"  # the sample's runs failed, so they have no rows
+    manifest.pop("counts", None)
+    manifest["status"] = "failed-runs"
+    (broken / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(SweepError, match="1 of 5120 samples have no finished run"):
         sensitivity_table(load_sweep(broken))
 

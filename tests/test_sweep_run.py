@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -217,15 +216,19 @@ def test_resume_after_kill_9_reruns_only_runs_without_a_whole_part(
     folder = tmp_path / "killed"
     run_sweep(plan_sweep(load_scenario(sweep_yaml)), out_dir=folder, progress=False)
     parts = folder / ".parts"
-    assert sorted(p.name for p in parts.iterdir())[:4] == [f"{i:07d}.pkl" for i in range(4)]
+    names = sorted(p.name for p in parts.iterdir())
+    assert [name[:7] for name in names][:4] == [f"{i:07d}" for i in range(4)]
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["runs"] = [{**r, "status": "not-run"} for r in manifest["runs"]]
+    n = len(manifest["runs"])
+    manifest["counts"] = {"planned": n, "ok": 0, "failed": 0, "not-run": n}
     (folder / "manifest.json").write_text(json.dumps({**manifest, "finished": None}))
     for name in ("timeseries.csv", "runs.csv", "summary.csv"):
         (folder / name).unlink()
     (folder / ".timeseries.csv.999.tmp").write_text("variant,replic")
-    (parts / "0000004.pkl.999.tmp").write_bytes(b"\x80\x05half")
-    (parts / "0000003.pkl").write_bytes(pickle.dumps("x")[:3])  # damaged: run 3 again
+    (parts / "0000004.999.tmp").write_bytes(b'{"format": "chan')
+    damaged = next(parts.glob("0000003-*.json"))
+    damaged.write_bytes(damaged.read_bytes()[:-40])  # damaged: run 3 again
     del finished[:]
 
     result = _sim("sweep", "--resume", folder, "--no-progress", "--workers", "1")
@@ -250,7 +253,7 @@ def test_sigterm_on_a_real_sweep_saves_finished_runs_then_resume_completes(
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while process.poll() is None and time.monotonic() < deadline:
-        if (folder / ".parts").is_dir() and any((folder / ".parts").glob("*.pkl")):
+        if (folder / ".parts").is_dir() and any((folder / ".parts").glob("*.json")):
             break
         time.sleep(0.02)
     process.send_signal(signal.SIGTERM)
@@ -307,10 +310,8 @@ def test_resume_refuses_finished_or_other_kinds_of_folders(
     reference: Path, tiny_results: Path, tmp_path: Path
 ) -> None:
     cases = [
-        (("sweep", "--resume", reference), "already complete"),
         (("sweep", "--resume", tiny_results), "not a sweep folder"),
         (("run", "--resume", reference), "a sweep folder; resume it with: sim sweep --resume"),
-        (("run", "--resume", tiny_results), "already complete"),
         (("sweep", "--resume", tmp_path / "nothing"), "no such result folder"),
         (("sweep", "--resume", tmp_path), "not a result folder"),
         (("sweep", "--resume", reference, "--samples", "4"), "cannot be combined with --samples"),
@@ -327,6 +328,18 @@ def test_resume_refuses_finished_or_other_kinds_of_folders(
         assert result.exit_code == 2, (args, result.output)
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.output
+
+
+def test_resume_of_a_complete_folder_exits_0_with_nothing_left_to_do(
+    reference: Path, tiny_results: Path
+) -> None:
+    """Issue 14, item 8: resuming a complete folder is not an error; nothing is rewritten."""
+    for command, folder in (("sweep", reference), ("run", tiny_results)):
+        before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+        result = _sim(command, "--resume", folder, "--no-progress")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == f"{folder}: already complete; nothing left to do"
+        assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
 def test_resume_flag_with_out_is_the_contract_form(

@@ -239,22 +239,34 @@ class Result:
         """Copy the result folder to ``folder`` (new or empty) and return it.
 
         Each file appears under its final name only when it is completely written, and the
-        manifest comes last, so an interrupted save is never taken for a finished folder.
+        manifest comes last, so an interrupted save is never taken for a finished folder (and,
+        as with ``sim run``, one interrupted before the manifest is removed again). The folder's
+        lock is held while it is written; links in the source folder are not followed.
 
         Raises:
             sim.experiments.ResultsError: ``folder`` exists and is not an empty folder.
+            sim.experiments.FolderBusyError: another process writes into ``folder``.
         """
-        from sim.experiments.writer import create_result_folder
+        from sim.experiments.result_folder import LOCK_FILE, claim_result_folder
 
-        target = create_result_folder(self.name, folder)
-        files = sorted(p for p in self.folder.rglob("*") if p.is_file() and ".parts" not in p.parts)
+        files = sorted(p for p in self.folder.rglob("*") if self._own_file(p, LOCK_FILE))
         files.sort(key=lambda p: p.name == MANIFEST_FILE and p.parent == self.folder)
-        for source in files:
-            destination = target / source.relative_to(self.folder)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with source.open("rb") as reader, atomic_open(destination, "wb") as writer:
-                shutil.copyfileobj(reader, writer)
+        with claim_result_folder(self.name, folder) as target:
+            for source in files:
+                destination = target / source.relative_to(self.folder)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with source.open("rb") as reader, atomic_open(destination, "wb") as writer:
+                    shutil.copyfileobj(reader, writer)
         return target
+
+    def _own_file(self, path: Path, lock: str) -> bool:
+        """A file of the result folder itself: no link (nor under one), journal part or lock."""
+        inner = path.relative_to(self.folder)
+        under = [self.folder.joinpath(*inner.parts[:i]) for i in range(1, len(inner.parts))]
+        return (
+            path.is_file() and not path.is_symlink() and not any(p.is_symlink() for p in under)
+            and ".parts" not in inner.parts and path.name != lock
+        )  # fmt: skip
 
     def _check_vendor(self, vendor: str) -> None:
         if vendor not in self.vendors:

@@ -164,24 +164,29 @@ def write_results(
     temporary: bool = False,
 ) -> Result:
     """Write the runs of ``scenario`` into the new or empty result folder ``folder`` with the
-    writer ``sim run`` uses, and open it (a ``temporary`` folder is removed with its Result)."""
-    from sim.experiments.writer import create_result_folder
+    writer ``sim run`` uses, holding the folder's lock as ``sim run`` does, and open it (a
+    ``temporary`` folder is removed with its Result).
+
+    Raises:
+        sim.experiments.ResultsError: ``folder`` is not empty, or cannot be made or written.
+        sim.experiments.FolderBusyError: another process writes into ``folder``.
+    """
+    from sim.experiments.result_folder import claim_result_folder
 
     tasks = plan_runs(scenario)
-    writer = scenario_writer(
-        scenario, tasks, create_result_folder(scenario.name, folder), command_line
-    )
-    for task in tasks:
-        result = results[task.record().key]
-        record = replace(
-            task.record(),
-            status="ok" if result.output is not None else "failed",
-            error=result.error,
-            traceback=result.traceback,
-            seconds=round(result.seconds, 3),
-        )
-        writer.add(record, result.output, result.prepared)
-    writer.close()
+    with claim_result_folder(scenario.name, folder) as claimed:
+        writer = scenario_writer(scenario, tasks, claimed, command_line)
+        for task in tasks:
+            result = results[task.record().key]
+            record = replace(
+                task.record(),
+                status="ok" if result.output is not None else "failed",
+                error=result.error,
+                traceback=result.traceback,
+                seconds=round(result.seconds, 3),
+            )
+            writer.add(record, result.output, result.prepared)
+        writer.close()
     return Result(load_results(folder), temporary=Path(folder) if temporary else None)
 
 

@@ -9,15 +9,16 @@ _HOMES = {
     "sweep_run": ("NoSweepError", "plan_sweep", "run_sweep"),
     "resume": ("ResumeError", "resume_folder"),
     "folder_layout": ("ResultsError", "ResultsWriteError"),
-    "writer": ("ResultWriter", "create_result_folder"),
+    "writer": ("ResultWriter",),
+    "result_folder": ("FolderBusyError", "claim_result_folder", "create_result_folder"),
     "reader": ("ResultSet", "load_results", "read_manifest"),
     "executors": ("ExecutorError", "dask_executor"),
     "memory_guard": ("MemoryLimitError", "check_memory"),
 }
 __all__ = [
-    "ExecutorError", "MemoryLimitError", "NoSweepError", "ResultSet", "ResultWriter",
+    "ExecutorError", "FolderBusyError", "MemoryLimitError", "NoSweepError", "ResultSet", "ResultWriter",
     "ResultsError", "ResultsWriteError", "ResumeError", "RunSummary", "UnknownVariantError",
-    "check_memory", "create_result_folder", "dask_executor", "load_results", "plan_runs",
+    "check_memory", "claim_result_folder", "create_result_folder", "dask_executor", "load_results", "plan_runs",
     "plan_sweep", "read_manifest", "resume_folder", "run_scenario", "run_sweep",
 ]  # fmt: skip
 __getattr__ = lazy_exports(__name__, _HOMES)

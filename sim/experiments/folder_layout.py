@@ -63,10 +63,48 @@ class ResultsWriteError(ResultsError):
         )
 
 
+# ----------------------------------------------------------------------------- inner folders
+INNER_FOLDERS = (".parts", "plots", "sensitivity")
+"""Folders sim makes inside a result folder and writes into."""
+
+
+def inner_folder_problem(path: Path) -> str | None:
+    """Why sim must not write into ``path`` (a folder it makes inside a result folder), or None.
+
+    A result folder may come from anyone: a ``plots`` that is a link would make sim write its
+    files wherever the link points.
+    """
+    if path.is_symlink():
+        return "is a link, not a folder; sim writes only inside the result folder: remove it"
+    if path.exists() and not path.is_dir():
+        return "is a file, not a folder: remove it"
+    return None
+
+
+def inner_folder(folder: Path, name: str, create: bool = True) -> Path:
+    """``folder/name``, made if missing (and ``create``), refused if it is a link or a file.
+
+    Raises:
+        ResultsError: ``folder/name`` is a link or not a folder, or cannot be made.
+    """
+    path = Path(folder) / name
+    problem = inner_folder_problem(path)
+    if problem:
+        raise ResultsError(f"{path}: {problem}")
+    if not create:
+        return path
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot create folder: {exc.strerror or exc}") from None
+    return path
+
+
 # ----------------------------------------------------------------------------- atomic files
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path``; on success fsync it and move it onto ``path``.
+    """Open a new temporary file next to ``path``; on success fsync it and move it onto ``path``
+    (replacing ``path`` itself, also when it is a link).
 
     On an exception the temporary file is removed and ``path`` is left as it was.
     """
@@ -75,7 +113,10 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     encoding = None if "b" in mode else "utf-8"
     newline = None if "b" in mode else ""
     try:
-        with open(tmp, mode, encoding=encoding, newline=newline) as handle:
+        # a temporary file left by a killed process, or a link planted to make sim write
+        # elsewhere, is removed; then the file is created new ("x"), never opened through a link
+        tmp.unlink(missing_ok=True)
+        with open(tmp, mode.replace("w", "x"), encoding=encoding, newline=newline) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

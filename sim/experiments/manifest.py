@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import importlib.metadata
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sim
@@ -108,6 +110,20 @@ def environment() -> dict[str, Any]:
         "libraries": libraries,
         "plugins": discovery.provenance(),  # behaviour rules from outside the engine
     }
+
+
+def sha256_text(text: str) -> str:
+    """SHA-256 of ``text`` as a file holds it (UTF-8), in hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def timestamp() -> str:

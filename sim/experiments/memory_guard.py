@@ -2,14 +2,18 @@
 
 The estimate (docs/performance.md, "Memory") is linear in what a run holds::
 
-    per run = BASE + LINK x links + PARTNER x partners + DEAL x open deals + METRIC x steps x vendors
-    total   = workers x per run (+ BASE for the parent when workers > 1)
+    per run = BASE + LINK x links + PARTNER x partners + REP x reps + DEAL x open deals
+              + METRIC x steps x vendors + EVENT x events
+    total   = workers x per run (+ BASE for the parent when workers > 1) + EVENT x events of all
+              variants (the parent holds every variant's config)
 
 with ``links = partners x vendors_per_partner``, ``partners`` the starting partners plus the
-expected recruits over the horizon, ``open deals`` = opportunities per month x sales cycle months
-(Little's law) and the coefficients calibrated on ``make bench`` measurements (peak ``ru_maxrss``).
-:func:`check_memory` raises :class:`MemoryLimitError` when the total exceeds the memory available
-(``MemAvailable`` of ``/proc/meminfo``), with a message that says how many workers or partners fit.
+expected recruits over the horizon, ``reps`` every vendor's direct reps (each a Mesa agent),
+``open deals`` = opportunities per month x sales cycle months (Little's law) and the coefficients
+calibrated on ``make bench`` measurements (peak ``ru_maxrss``). :func:`check_memory` raises
+:class:`MemoryLimitError` when the total exceeds the memory available (``MemAvailable`` of
+``/proc/meminfo``), with hints (fewer workers, partners or reps, a monthly step) that are each
+re-estimated and printed only if the run would then fit.
 
 Example::
 
@@ -42,6 +46,11 @@ DEAL = 170
 """Bytes per open deal: 13 columns, plus the deals found and closed in a step."""
 METRIC = 1_000
 """Bytes per step and vendor: 14 metric arrays and the timeseries table built from them."""
+REP = 400
+"""Bytes per direct rep: its Mesa agent and its rows in the rep arrays (370 measured at 200,000
+reps)."""
+EVENT = 4_000
+"""Bytes per event of a validated config (the event model, its ``set`` mapping and schedule)."""
 
 
 class MemoryLimitError(RuntimeError):
@@ -56,7 +65,7 @@ class MemoryEstimate:
         per_run: bytes of one run (one process running one replicate).
         workers: processes running at once.
         total: bytes of all of them (plus the parent process when ``workers > 1``).
-        partners, links, open_deals: the sizes the estimate came from (largest variant).
+        partners, links, reps, open_deals: the sizes the estimate came from (largest variant).
     """
 
     per_run: int
@@ -65,6 +74,7 @@ class MemoryEstimate:
     partners: int
     links: int
     open_deals: int
+    reps: int = 0
 
 
 def estimate_run(config: ScenarioConfig) -> int:
@@ -73,7 +83,15 @@ def estimate_run(config: ScenarioConfig) -> int:
     links = partners * config.partners.vendors_per_partner
     deals = config.market.opportunities_per_month * config.market.sales_cycle_months
     cells = config.time.steps * len(config.vendors)
-    return int(BASE + LINK * links + PARTNER * partners + DEAL * deals + METRIC * cells)
+    return int(
+        BASE + LINK * links + PARTNER * partners + REP * reps(config) + DEAL * deals
+        + METRIC * cells + EVENT * len(config.events)
+    )  # fmt: skip
+
+
+def reps(config: ScenarioConfig) -> int:
+    """Every vendor's direct reps."""
+    return sum(vendor.direct_reps for vendor in config.vendors)
 
 
 def expected_partners(config: ScenarioConfig) -> int:
@@ -90,7 +108,8 @@ def estimate(
     largest = max(configs, key=estimate_run)
     per_run = estimate_run(largest)
     workers = max(1, workers)
-    total = per_run * workers + (BASE if workers > 1 else 0)
+    held = EVENT * sum(len(config.events) for config in configs)
+    total = per_run * workers + (BASE if workers > 1 else 0) + held
     partners = expected_partners(largest)
     return MemoryEstimate(
         per_run=per_run,
@@ -99,6 +118,7 @@ def estimate(
         partners=partners,
         links=partners * largest.partners.vendors_per_partner,
         open_deals=int(largest.market.opportunities_per_month * largest.market.sales_cycle_months),
+        reps=reps(largest),
     )
 
 
@@ -135,6 +155,7 @@ def check_memory(
     Raises:
         MemoryLimitError: it does not fit; the message says how many workers or partners would.
     """
+    configs = [configs] if isinstance(configs, ScenarioConfig) else list(configs)
     found = estimate(configs, workers)
     available = available_bytes() if available is None else available
     if available is None or found.total <= available:
@@ -142,25 +163,62 @@ def check_memory(
     need = f"about {found.total / GB:.1f} GB"
     if found.workers > 1:
         need += f" ({found.workers} workers x {found.per_run / GB:.1f} GB per run)"
+    hints = [text for text, fits in _hints(configs, found, available) if fits]
+    largest = max(configs, key=estimate_run)
+    return _refuse(
+        f"this run needs {need} but only {available / GB:.1f} GB of memory is available; "
+        + ("use " + " or ".join(hints) if hints else "make the scenario smaller or free memory")
+        + f" (estimate for {found.partners:,} partners x "
+        f"{largest.partners.vendors_per_partner} vendors, {found.reps:,} reps, "
+        f"{found.open_deals:,} open deals, {largest.time.steps:,} steps x "
+        f"{len(largest.vendors):,} vendors; docs/performance.md)"
+    )
+
+
+def _hints(
+    configs: list[ScenarioConfig], found: MemoryEstimate, available: int
+) -> list[tuple[str, bool]]:
+    """Changes that might make the run fit, each with whether it does (re-estimated)."""
+
+    def fits(changed: list[ScenarioConfig], workers: int = found.workers) -> bool:
+        return estimate(changed, workers).total <= available
+
     hints = []
     fit_workers = int((available - BASE) // found.per_run) if available > BASE else 0
     if 1 <= fit_workers < found.workers:
-        hints.append(f"fewer workers (--workers {fit_workers})")
-    largest = configs if isinstance(configs, ScenarioConfig) else max(configs, key=estimate_run)
+        hints.append((f"fewer workers (--workers {fit_workers})", fits(configs, fit_workers)))
+    largest = max(configs, key=estimate_run)
     # What one worker may use, and the share of a run that scales with the partners.
     budget = (available - (BASE if found.workers > 1 else 0)) / found.workers
     scaling = (LINK * largest.partners.vendors_per_partner + PARTNER) * found.partners
-    scale = (budget - (found.per_run - scaling)) / scaling
-    if scale < 1:
-        count = max(1, math.floor(largest.partners.count * max(scale, 0.0) * 0.95))
-        hints.append(f"fewer partners (--set partners.count={count})")
-    return _refuse(
-        f"this run needs {need} but only {available / GB:.1f} GB of memory is available; "
-        + ("use " + " or ".join(hints) if hints else "free some memory")
-        + f" (estimate for {found.partners:,} partners x "
-        f"{largest.partners.vendors_per_partner} vendors, {found.open_deals:,} open deals; "
-        "docs/performance.md)"
-    )
+    scale = (budget - (found.per_run - scaling)) / scaling if scaling else 0.0
+    if 0 < scale < 1:
+        count = max(1, math.floor(largest.partners.count * scale * 0.95))
+        changed = [_with(c, "partners", count=count) for c in configs]
+        hints.append((f"fewer partners (--set partners.count={count})", fits(changed)))
+    vendor = max(largest.vendors, key=lambda v: v.direct_reps)
+    share = REP * vendor.direct_reps
+    if share and 0 < (budget - (found.per_run - share)) < share:
+        count = max(0, math.floor((budget - (found.per_run - share)) / REP * 0.95))
+        changed = [_with_reps(c, vendor.name, count) for c in configs]
+        hints.append(
+            (f"fewer reps (--set vendors.{vendor.name}.direct_reps={count})", fits(changed))
+        )
+    if largest.time.step == "week":
+        changed = [_with(c, "time", step="month") for c in configs]
+        hints.append(("monthly steps (--set time.step=month)", fits(changed)))
+    return hints
+
+
+def _with(config: ScenarioConfig, section: str, **values: object) -> ScenarioConfig:
+    part = getattr(config, section).model_copy(update=values)
+    return config.model_copy(update={section: part})
+
+
+def _with_reps(config: ScenarioConfig, name: str, count: int) -> ScenarioConfig:
+    vendors = [v.model_copy(update={"direct_reps": count}) if v.name == name else v
+               for v in config.vendors]  # fmt: skip
+    return config.model_copy(update={"vendors": vendors})
 
 
 def _refuse(message: str) -> MemoryEstimate:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,9 +83,17 @@ class ParquetStream:
         if self.pa is None:
             return
         if self.writer is None:
+            self.tmp.unlink(missing_ok=True)  # a leftover, or a link planted to write elsewhere
             self.writer = self.pq.ParquetWriter(self.tmp, self.schema)
         table = self.pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
         self.writer.write_table(table)
+
+    def discard(self) -> None:
+        """Remove the temporary file if :meth:`close` did not move it into place."""
+        if self.writer is not None and self.pa is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        self.tmp.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self.pa is None:

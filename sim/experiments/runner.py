@@ -21,7 +21,7 @@ import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,8 +31,9 @@ from sim.experiments.executors import process_pool, stop_pool
 from sim.experiments.folder_layout import FolderStatus
 from sim.experiments.manifest import RunRecord, resolved_scenario_yaml, scenario_notes
 from sim.experiments.progress import Progress
+from sim.experiments.result_folder import claim_result_folder
 from sim.experiments.tasks import RunResult, RunTask, run_one
-from sim.experiments.writer import ResultWriter, create_result_folder
+from sim.experiments.writer import ResultWriter
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -42,6 +43,25 @@ EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into an interruption while runs go on (see :func:`interrupts_once`)."""
+
+
+class FolderInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM while a folder's files or plots were being written (after the runs).
+
+    The folder is ``incomplete`` and ``--resume`` finishes it.
+
+    Attributes:
+        folder: the result folder.
+        terminated: it was SIGTERM, not Ctrl-C.
+    """
+
+    def __init__(self, folder: Path, terminated: bool = False) -> None:
+        super().__init__(str(folder))
+        self.folder, self.terminated = Path(folder), terminated
+
+
+Draw = Callable[[Path], list[Path]]
+"""Draws a finished folder's plots and returns the files (``analysis.plots.plot_results``)."""
 
 
 @contextlib.contextmanager
@@ -84,6 +104,9 @@ class RunSummary:
         summary: the rows of ``summary.csv``.
         interrupted: the run was stopped by Ctrl-C (KeyboardInterrupt) or SIGTERM.
         terminated: it was SIGTERM (:class:`Terminated`), not Ctrl-C.
+        plots: the plots drawn (with ``draw``).
+        plot_error: why drawing the plots failed; the folder is then ``incomplete`` until
+            ``sim plot DIR`` or ``--resume`` draws them.
     """
 
     folder: Path
@@ -92,6 +115,8 @@ class RunSummary:
     summary: pd.DataFrame
     interrupted: bool = False
     terminated: bool = False
+    plots: list[Path] = field(default_factory=list)
+    plot_error: str | None = None
 
     def count(self, status: str) -> int:
         """Number of runs with ``status`` (``ok``, ``failed`` or ``not-run``)."""
@@ -103,7 +128,8 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 complete, 1 some runs failed, 130 interrupted by Ctrl-C, 143 by SIGTERM."""
+        """0 complete, 1 some runs failed or the plots failed, 130 interrupted by Ctrl-C, 143 by
+        SIGTERM."""
         if self.interrupted:
             return EXIT_TERMINATED if self.terminated else EXIT_INTERRUPTED
         return EXIT_OK if self.status == "complete" else EXIT_FAILED_RUNS
@@ -143,6 +169,7 @@ def run_scenario(
     command_line: str | None = None,
     max_in_flight: int | None = None,
     engine: str = "population",
+    draw: Draw | None = None,
 ) -> RunSummary:
     """Run every chosen variant x replicate and write one result folder.
 
@@ -158,6 +185,8 @@ def run_scenario(
         command_line: recorded in the manifest.
         max_in_flight: runs submitted at once (default 4 x workers, at least 8); bounds memory.
         engine: ``population`` or ``per-agent`` (:mod:`sim.model.engines`); recorded in the manifest.
+        draw: draws the folder's plots once every run has finished; the folder is complete only
+            with them (``sim run`` passes ``analysis.plots.plot_results``).
 
     Returns:
         The folder, its status and every run's record. Failed runs do not raise; Ctrl-C
@@ -167,19 +196,15 @@ def run_scenario(
     Raises:
         UnknownVariantError: ``variants`` names a variant the scenario does not have.
         sim.experiments.folder_layout.ResultsError: ``out_dir`` exists and is not empty.
+        FolderInterrupted: Ctrl-C or SIGTERM after the runs, while files or plots were written.
     """
     tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
-    folder = create_result_folder(scenario.name, out_dir, results_root)
-    writer = scenario_writer(scenario, tasks, folder, command_line, engine)
-    return execute(
-        tasks,
-        writer,
-        workers=workers,
-        executor=executor,
-        progress=progress,
-        title=scenario.name,
-        max_in_flight=max_in_flight,
-    )
+    with claim_result_folder(scenario.name, out_dir, results_root) as folder:
+        writer = scenario_writer(
+            scenario, tasks, folder, command_line, engine, plots=draw is not None
+        )
+        return execute(tasks, writer, workers=workers, executor=executor, progress=progress,
+                       title=scenario.name, max_in_flight=max_in_flight, draw=draw)  # fmt: skip
 
 
 def scenario_writer(
@@ -188,8 +213,10 @@ def scenario_writer(
     folder: Path,
     command_line: str | None = None,
     engine: str = "population",
+    plots: bool = False,
 ) -> ResultWriter:
-    """The writer of a scenario's result folder for the runs ``tasks`` (see :func:`plan_runs`)."""
+    """The writer of a scenario's result folder for the runs ``tasks`` (see :func:`plan_runs`);
+    with ``plots`` the folder is complete only once its plots are drawn (:func:`execute`)."""
     base = next(iter(scenario.variants.values()))
     return ResultWriter(
         folder=folder,
@@ -208,6 +235,7 @@ def scenario_writer(
             "engine": engine,
             **scenario_notes(scenario),
         },
+        plots=plots,
     )
 
 
@@ -220,16 +248,41 @@ def execute(
     progress: bool = True,
     title: str = "",
     max_in_flight: int | None = None,
+    draw: Draw | None = None,
 ) -> RunSummary:
-    """Run ``tasks`` (runs of ``writer.plan`` not yet finished), save each as it finishes, close.
+    """Run ``tasks`` (runs of ``writer.plan`` not yet finished), save each as it finishes, close,
+    then draw the plots with ``draw`` when the writer needs them and every run has finished.
 
     ``tasks`` may be a lazy iterable: at most ``max_in_flight`` are taken ahead of the results, so
     a large sweep builds its configs as it goes. Failed runs and Ctrl-C/SIGTERM do not raise (see
     :func:`run_scenario`); in the main thread, SIGTERM is handled like Ctrl-C and a repeated signal
-    is ignored until the finished runs are saved (:func:`interrupts_once`).
+    is ignored until the finished runs are saved (:func:`interrupts_once`). A first signal after
+    the runs (while the files or plots are written) raises :class:`FolderInterrupted`.
     """
-    with interrupts_once():
-        return _execute(tasks, writer, workers, executor, progress, title, max_in_flight)
+    try:
+        with interrupts_once():
+            summary = _execute(tasks, writer, workers, executor, progress, title, max_in_flight)
+            if writer.plots and not summary.interrupted and summary.status != "incomplete":
+                if draw is None:
+                    summary.status = "incomplete"  # as the manifest says: its plots are pending
+                else:
+                    _draw(summary, writer, draw)
+            return summary
+    except FolderInterrupted:
+        raise
+    except KeyboardInterrupt as exc:
+        raise FolderInterrupted(writer.folder, isinstance(exc, Terminated)) from None
+
+
+def _draw(summary: RunSummary, writer: ResultWriter, draw: Draw) -> None:
+    """Draw the plots of a folder whose runs all finished and record them; a failure leaves the
+    folder ``incomplete`` with its plots pending (``sim plot DIR`` or ``--resume`` draws them)."""
+    try:
+        summary.plots = draw(writer.folder)
+    except Exception as exc:  # the results are saved; the folder says its plots are missing
+        summary.plot_error, summary.status = f"{type(exc).__name__}: {exc}", "incomplete"
+        return
+    summary.status = writer.finish_plots(summary.plots)
 
 
 def _execute(
@@ -341,6 +394,8 @@ def _result(future: cf.Future[RunResult], task: RunTask) -> RunResult:
 
 
 __all__ = [
+    "Draw",
+    "FolderInterrupted",
     "RunSummary",
     "Terminated",
     "UnknownVariantError",

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import sim
-from sim.experiments.folder_layout import RESOLVED_FILE, atomic_open
-from sim.experiments.manifest import RunRecord, scenario_notes
+from sim.experiments.folder_layout import RESOLVED_FILE, ResultsError, atomic_write_text
+from sim.experiments.manifest import RunRecord, scenario_notes, sha256_text
+from sim.experiments.result_folder import claim_result_folder, reason
 from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import (
     SAMPLES_FILE,
@@ -35,7 +36,7 @@ from sim.experiments.sweep_design import (
     sweep_manifest,
 )
 from sim.experiments.tasks import RunTask
-from sim.experiments.writer import ResultWriter, create_result_folder
+from sim.experiments.writer import ResultWriter
 from sim.scenario.errors import unwrap
 from sim.scenario.overrides import resolve_path
 from sim.scenario.resolution import dump_yaml, resolved_document, with_overrides
@@ -183,28 +184,31 @@ def run_sweep(
     Raises:
         sim.experiments.folder_layout.ResultsError: ``out_dir`` exists and is not empty.
     """
-    folder = create_result_folder(plan.name, out_dir, results_root)
-    with atomic_open(folder / SAMPLES_FILE) as handle:
-        plan.samples.to_csv(handle, index=False, lineterminator="\n")
-    writer = ResultWriter(
-        folder=folder,
-        scenario_name=plan.name,
-        plan=plan.records(),
-        resolved_yaml=resolved_sweep_yaml(plan),
-        command_line=command_line,
-        vendors=[vendor.name for vendor in plan.base.vendors],
-        info=plan.info,
-    )
-    tasks = sweep_tasks(plan.base, plan.samples, plan.design.names, plan.replicates)
-    return execute(
-        tasks,
-        writer,
-        workers=workers,
-        executor=executor,
-        progress=progress,
-        title=f"{plan.name} ({plan.design.method})",
-        max_in_flight=max_in_flight,
-    )
+    with claim_result_folder(plan.name, out_dir, results_root) as folder:
+        samples = plan.samples.to_csv(index=False, lineterminator="\n")
+        try:
+            atomic_write_text(folder / SAMPLES_FILE, samples)
+        except OSError as exc:  # nothing has run yet: a problem with the folder (exit 2)
+            raise ResultsError(f"{folder}: cannot write {SAMPLES_FILE}: {reason(exc)}") from exc
+        writer = ResultWriter(
+            folder=folder,
+            scenario_name=plan.name,
+            plan=plan.records(),
+            resolved_yaml=resolved_sweep_yaml(plan),
+            command_line=command_line,
+            vendors=[vendor.name for vendor in plan.base.vendors],
+            info={**plan.info, "checksums": {SAMPLES_FILE: sha256_text(samples)}},
+        )
+        tasks = sweep_tasks(plan.base, plan.samples, plan.design.names, plan.replicates)
+        return execute(
+            tasks,
+            writer,
+            workers=workers,
+            executor=executor,
+            progress=progress,
+            title=f"{plan.name} ({plan.design.method})",
+            max_in_flight=max_in_flight,
+        )
 
 
 def read_samples(path: Path) -> pd.DataFrame:

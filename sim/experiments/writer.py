@@ -26,7 +26,6 @@ complete only when its manifest says so.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -55,77 +54,11 @@ from sim.experiments.folder_layout import (
     atomic_open,
     atomic_write_text,
 )
-from sim.experiments.manifest import RunRecord, environment, timestamp
+from sim.experiments.manifest import RunRecord, environment, sha256_text, timestamp
+from sim.experiments.result_folder import reason
 from sim.experiments.run_rows import ParquetStream, PreparedRun, prepare_run
 from sim.experiments.summary import summarise
 from sim.model.metrics import RunOutput
-from sim.scenario.names import name_problem
-
-
-# ----------------------------------------------------------------------------- folders
-def create_result_folder(
-    name: str,
-    out: Path | str | None = None,
-    root: Path | str = "results",
-    now: dt.datetime | None = None,
-) -> Path:
-    """Create the folder a run writes into and return it.
-
-    Args:
-        name: scenario name, used for the default location.
-        out: exact folder to use (``--out``); it must not exist or must be empty.
-        root: parent of the default ``<root>/<name>/<YYYYmmdd-HHMMSS>/`` folder.
-        now: timestamp of the default folder name (default: local time now).
-
-    Raises:
-        ResultsError: ``out`` exists and is not an empty folder; ``name`` is not a plain name (it
-            would leave ``root``); the folder cannot be created.
-    """
-    if out is not None:
-        folder = Path(out)
-        try:
-            if folder.exists():
-                if not folder.is_dir():
-                    raise ResultsError(
-                        f"--out {folder}: exists and is not a folder; choose a new path"
-                    )
-                if any(folder.iterdir()):
-                    raise ResultsError(
-                        f"--out {folder}: folder exists and is not empty; a run never overwrites "
-                        "results, choose a new folder"
-                    )
-                return folder
-            folder.mkdir(parents=True)
-        except OSError as exc:
-            raise ResultsError(f"--out {folder}: cannot create folder: {_reason(exc)}") from exc
-        return folder
-    problem = name_problem(name)
-    if problem:
-        raise ResultsError(f"scenario name {name!r}: {problem}")
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    parent = Path(root) / name
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ["", *(f"-{i}" for i in range(2, 1000))]:
-            folder = parent / f"{stamp}{suffix}"
-            try:
-                folder.mkdir()
-            except FileExistsError:
-                continue
-            return folder
-    except OSError as exc:
-        blocker = next((p for p in (parent, *parent.parents) if p.is_file()), None)
-        if blocker is not None:
-            message = f"{blocker}: is a file, so the result folder {parent} cannot be created"
-        else:
-            message = f"{parent}: cannot create the result folder: {_reason(exc)}"
-        raise ResultsError(message) from exc
-    raise ResultsError(f"{parent}: too many result folders named {stamp}-*")
-
-
-def _reason(exc: OSError) -> str:
-    """``No space left on device``: the system's words for an OSError, without the path."""
-    return exc.strerror or str(exc) or type(exc).__name__
 
 
 def _failed_file(exc: OSError, default: Path) -> Path:
@@ -174,7 +107,8 @@ class ResultWriter:
     vendor and run) are kept in memory while closing.
 
     Args:
-        folder: an existing, empty folder (see :func:`create_result_folder`); with ``resume``, an
+        folder: an existing, empty folder (see
+            :func:`sim.experiments.result_folder.claim_result_folder`); with ``resume``, an
             incomplete result folder.
         scenario_name: the scenario's name.
         plan: every planned run, in the order files list them.
@@ -184,6 +118,9 @@ class ResultWriter:
         info: extra keys for the manifest (description, sweep, ...).
         resume: continue an interrupted folder: runs saved in its journal count as finished.
         previous: the folder's manifest when resuming (keeps its start time and command line).
+        plots: the folder is complete only once its plots are drawn (:meth:`finish_plots`);
+            until then its manifest says ``incomplete`` with ``plots: {"status": "pending"}`` and
+            the journal is kept. On resume, taken from the previous manifest.
     """
 
     folder: Path
@@ -195,20 +132,29 @@ class ResultWriter:
     info: dict[str, Any] = field(default_factory=dict)
     resume: bool = False
     previous: dict[str, Any] | None = None
+    plots: bool = False
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
         self._index = {record.key: i for i, record in enumerate(self.plan)}
         self.summary = pd.DataFrame(columns=list(SUMMARY_COLUMNS))
         self.resumes: list[dict[str, Any]] = []
+        self.checksums = {
+            RESOLVED_FILE: sha256_text(self.resolved_yaml),
+            **self.info.pop("checksums", {}),
+        }
+        self.plot_files: list[str] | None = None
+        self.run_status: FolderStatus = "incomplete"
         if self.resume:
             previous = self.previous or {}
+            self.checksums = dict(previous.get("checksums") or {})
+            self.plots = "plots" in previous
             self.started = previous.get("started") or timestamp()
             self.resumes = [*previous.get("resumed", []), {"at": timestamp(), "command_line": None}]
             self.resumes[-1]["command_line"] = self.command_line
             self.command_line = previous.get("command_line", self.command_line)
-            for i in sorted(journal.saved_indices(self.folder)):
-                payload = journal.read_part(self.folder, i) if i < len(self.plan) else None
+            for i, path in journal.saved_parts(self.folder).items():
+                payload = journal.read_part(path, i, self.plan[i]) if i < len(self.plan) else None
                 if payload is not None:
                     self.plan[i] = payload[0]
         else:
@@ -218,7 +164,7 @@ class ResultWriter:
                 atomic_write_text(self.folder / RESOLVED_FILE, self.resolved_yaml)
             self._write_manifest("incomplete", finished=None)
         except OSError as exc:
-            message = f"{self.folder}: cannot write into the result folder: {_reason(exc)}"
+            message = f"{self.folder}: cannot write into the result folder: {reason(exc)}"
             raise ResultsError(message) from exc
 
     @property
@@ -242,9 +188,7 @@ class ResultWriter:
         if record.status == "ok" and output is not None and prepared is None:
             prepared = prepare_run(record.variant, record.replicate, output)
         with self._writing(journal.part_path(self.folder, i)):
-            journal.write_part(
-                self.folder, i, (record, prepared if record.status == "ok" else None)
-            )
+            journal.write_part(self.folder, i, record, prepared if record.status == "ok" else None)
         self.plan[i] = record
 
     def close(self) -> FolderStatus:
@@ -256,7 +200,13 @@ class ResultWriter:
         """
         values = _Frames()
         parquet = ParquetStream(self.folder / PARQUET_FILE)
-        saved = journal.saved_indices(self.folder)
+        try:
+            return self._close(values, parquet)
+        finally:
+            parquet.discard()  # a temporary file left by an error or Ctrl-C
+
+    def _close(self, values: _Frames, parquet: ParquetStream) -> FolderStatus:
+        saved = journal.saved_parts(self.folder)
         with (
             self._writing(self.folder / TIMESERIES_FILE),
             atomic_open(self.folder / TIMESERIES_FILE) as ts_handle,
@@ -265,7 +215,7 @@ class ResultWriter:
             ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
             runs_handle.write(",".join(RUNS_COLUMNS) + "\n")
             for i in range(len(self.plan)):
-                payload = journal.read_part(self.folder, i) if i in saved else None
+                payload = journal.read_part(saved[i], i, self.plan[i]) if i in saved else None
                 if payload is None:
                     continue
                 record, prepared = payload
@@ -290,11 +240,21 @@ class ResultWriter:
             "incomplete" if "not-run" in statuses else "failed-runs" if "failed" in statuses
             else "complete"
         )  # fmt: skip
+        self.run_status = status
+        shown: FolderStatus = "incomplete" if self.plots else status  # complete with its plots
         with self._writing(self.folder / MANIFEST_FILE):
-            self._write_manifest(status, finished=timestamp())
-        if status != "incomplete":
+            self._write_manifest(shown, finished=timestamp())
+        if shown != "incomplete":
             journal.remove_journal(self.folder)
         return status
+
+    def finish_plots(self, files: Sequence[Path]) -> FolderStatus:
+        """Record the plots drawn after :meth:`close` and give the folder its final status."""
+        self.plot_files = [Path(f).name for f in files]
+        with self._writing(self.folder / MANIFEST_FILE):
+            self._write_manifest(self.run_status, finished=timestamp())
+        journal.remove_journal(self.folder)
+        return self.run_status
 
     def abort(self) -> None:
         """Leave the folder as it is: incomplete, its finished runs saved for ``--resume``.
@@ -311,7 +271,7 @@ class ResultWriter:
         except ResultsWriteError:
             raise
         except OSError as exc:
-            error = ResultsWriteError(self.folder, _failed_file(exc, path), _reason(exc))
+            error = ResultsWriteError(self.folder, _failed_file(exc, path), reason(exc))
             self.info = {**self.info, "write_error": str(error)}
             with contextlib.suppress(OSError):  # the disk may well still be full
                 self._write_manifest("incomplete", finished=timestamp())
@@ -345,10 +305,17 @@ class ResultWriter:
             "variants": self.variants,
             "vendors": list(self.vendors),
             "seeding": "replicate r of every variant: SeedSequence(entropy=seed, spawn_key=(r,))",
+            **({"plots": plots_entry(self.plot_files)} if self.plots else {}),
+            "checksums": self.checksums,
             "counts": {"planned": len(self.plan), **counts},
             "runs": runs,
         }
         atomic_write_text(self.folder / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
 
 
-__all__ = ["ResultWriter", "create_result_folder"]
+def plots_entry(files: Sequence[str] | None) -> dict[str, Any]:
+    """The manifest's ``plots``: ``{"status": "pending"}`` or ``{"status": "done", "files": [...]}``."""
+    return {"status": "pending"} if files is None else {"status": "done", "files": list(files)}
+
+
+__all__ = ["ResultWriter", "plots_entry"]

@@ -20,7 +20,7 @@ import annotated_types as at
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from sim.scenario.names import NAME_PATTERN, NAME_RULE
+from sim.scenario.names import NAME_PATTERN, NAME_RULE, VENDOR_NAME_PATTERN, VENDOR_NAME_RULE
 
 KeyPath = tuple[str | int, ...]
 """A key path into a scenario document: ``("vendors", 0, "program", "margin")``."""
@@ -238,6 +238,7 @@ RULE_HINT = (
     "(lowercase letters, digits, '-' and '_', optionally @version)"
 )
 NAME_HINT = f"must be a plain name: {NAME_RULE}"
+VENDOR_NAME_HINT = f"must be a vendor name: {VENDOR_NAME_RULE}"
 
 
 def data_path(data: Any, loc: Sequence[str | int]) -> KeyPath:
@@ -309,7 +310,7 @@ def _message(err: dict[str, Any], root: type[BaseModel], path: KeyPath) -> tuple
         return path, f"must be one of {allowed}{got}"
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern")
-        hint = NAME_HINT if pattern == NAME_PATTERN else None
+        hint = {NAME_PATTERN: NAME_HINT, VENDOR_NAME_PATTERN: VENDOR_NAME_HINT}.get(pattern)
         hint = hint or (RULE_HINT if path[-1:] == ("rule",) else f"must match {pattern}")
         return path, hint + got
     if kind == "string_too_long":

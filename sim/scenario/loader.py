@@ -11,6 +11,7 @@ reported at once as a :class:`ScenarioError` naming the file, line and key path.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,13 @@ from sim.scenario.yaml_source import Src, copied, merge, read_document
 
 MAX_EXTENDS = 16
 """Longest chain of ``extends`` (files beyond the first)."""
+MAX_VARIANTS = 1_000
+"""Most variants in one file; comparisons have a handful, sweeps use ``sweep:`` instead."""
+MAX_EVENTS = 1_000
+"""Most events of one variant; real programs change a few terms a few times."""
+MAX_EVENTS_TOTAL = 20_000
+"""Most events over all variants together (each variant is validated with its events), so a
+1 MB file cannot make validation hold tens of millions of events."""
 MAX_RUNS = 1_000_000
 """Most runs (variants x replicates) one scenario may plan: a typo such as ``replicates: 100000``
 with 20 variants is an error, not a two-million-run manifest."""
@@ -36,6 +44,9 @@ VARIANT_KEYS_FORBIDDEN = ("name", "extends", "variants", "focus")
 """Keys a variant may not set (``focus``: every variant of a scenario is read for one vendor)."""
 BASE = "base"
 """Name of the variant that is the file itself."""
+SCENARIO_KEYS = frozenset([*ScenarioConfig.model_fields, "extends", "variants"])
+"""Top-level keys of a scenario file; a file reached through ``extends`` with any other key is
+not a scenario and is reported without its content."""
 
 __all__ = ["Scenario", "load_scenario"]
 
@@ -96,8 +107,25 @@ def load_scenario(
     """
     shown = os.fspath(path)
     assignments = _parse_assignments([overrides] if isinstance(overrides, str) else overrides)
-    doc, src = _load_chain(Path(shown), shown, ())
+    extended: list[str] = []
+    try:
+        return _load(shown, assignments, seed, replicates, extended)
+    except ScenarioError as exc:
+        if not extended:
+            raise
+        raise ScenarioError([_without_content(i, extended) for i in exc.issues]) from None
+
+
+def _load(
+    shown: str,
+    assignments: list[tuple[str, Any]],
+    seed: int | None,
+    replicates: int | None,
+    extended: list[str],
+) -> Scenario:
+    doc, src = _load_chain(Path(shown), shown, (), extended)
     documents = _split_variants(doc, src)
+    _check_events(documents)
     flags = {"seed": seed, "replicates": replicates}
     flags_given = any(value is not None for value in flags.values())
     configs: dict[str, ScenarioConfig] = {}
@@ -139,9 +167,10 @@ def _changes(
 
 
 def _load_chain(
-    path: Path, shown: str, chain: tuple[tuple[Path, str], ...]
+    path: Path, shown: str, chain: tuple[tuple[Path, str], ...], extended: list[str]
 ) -> tuple[dict[str, Any], Src]:
-    """The document of ``path`` merged onto the files it extends, with origins."""
+    """The document of ``path`` merged onto the files it extends, with origins; the files it
+    extends are added to ``extended``."""
     data, src = read_document(path, shown)
     if not isinstance(data, dict):
         # an extended file's content is not echoed: `extends: /etc/passwd.yaml` must not leak it
@@ -150,6 +179,13 @@ def _load_chain(
             f"the top level must be a mapping of scenario keys (name, vendors, ...), got {got}"
         )
         raise ScenarioError([Issue(shown, src.line, "", message)])
+    strangers = [key for key in data if key not in SCENARIO_KEYS]
+    if chain and strangers:  # not a scenario: say so by path and count, never by its keys
+        message = (
+            f"not a scenario file: {len(strangers)} of its top-level keys are not scenario keys "
+            f"(name, vendors, ...); check it with: sim validate {shown}"
+        )
+        raise ScenarioError([Issue(shown, None, "", message)])
     if "extends" not in data:
         return data, src
     target, extends_src = data.pop("extends"), src.children.pop("extends")
@@ -165,7 +201,11 @@ def _load_chain(
     if not parent.is_file():
         what = "is not a file" if parent.exists() else "file not found"
         raise ScenarioError([extends_src.issue((), f"{what}: {parent_shown}")])
-    parent_data, parent_src = _load_chain(parent, parent_shown, tuple(files))
+    if not _real(parent).name.lower().endswith(EXTENDS_SUFFIXES):
+        message = f"{parent_shown} is a link to a file that is not a .yaml or .yml file"
+        raise ScenarioError([extends_src.issue((), message)])
+    extended.append(parent_shown)
+    parent_data, parent_src = _load_chain(parent, parent_shown, tuple(files), extended)
     merged, merged_src = merge(parent_data, parent_src, data, src)
     _drop_variants(merged, merged_src, parent_data.get("variants"), parent_shown)
     return merged, merged_src
@@ -192,6 +232,22 @@ def _drop_variants(merged: dict[str, Any], src: Src, inherited: Any, parent: str
         issues.append(src.child("variants").issue((name,), message))
     if issues:
         raise ScenarioError(issues)
+
+
+_QUOTED = re.compile(r"got ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[\[{].*)")
+
+
+def _without_content(issue: Issue, extended: list[str]) -> Issue:
+    """An issue in an extended file with the text it quotes replaced by its kind: a file reached
+    through ``extends`` may not be the user's own (``got 'sk_live_...'`` must not be printed)."""
+    if issue.file not in extended:
+        return issue
+    message = _QUOTED.sub(lambda m: "got " + _kind_of_shown(m.group(1)), issue.message)
+    return Issue(issue.file, issue.line, issue.path, message, issue.column)
+
+
+def _kind_of_shown(text: str) -> str:
+    return {"[": "a list", "{": "a mapping"}.get(text[:1], "text")
 
 
 def _kind(value: Any) -> str:
@@ -242,6 +298,12 @@ def _split_variants(doc: dict[str, Any], src: Src) -> dict[str, tuple[dict[str, 
     if not isinstance(variants, dict):
         message = f"must be a mapping of variant name to overrides, got {show(variants)}"
         raise ScenarioError([variants_src.issue((), message)])
+    if len(variants) > MAX_VARIANTS:
+        message = (
+            f"{len(variants)} variants, more than the limit of {MAX_VARIANTS} per file; for many "
+            "points of a parameter space use a sweep: block and sim sweep"
+        )
+        raise ScenarioError([variants_src.issue((), message)])
     issues = []
     for name, override in variants.items():
         problem = _variant_problem(name, override)
@@ -259,6 +321,26 @@ def _split_variants(doc: dict[str, Any], src: Src) -> dict[str, tuple[dict[str, 
     if issues:
         raise ScenarioError(issues)
     return out
+
+
+def _check_events(documents: dict[str, tuple[dict[str, Any], Src]]) -> None:
+    """Each variant has at most :data:`MAX_EVENTS` events, all together :data:`MAX_EVENTS_TOTAL`;
+    checked before any variant is validated."""
+    total = 0
+    for name, (data, src) in documents.items():
+        events = data.get("events")
+        count = len(events) if isinstance(events, list) else 0
+        total += count
+        if count > MAX_EVENTS:
+            message = f"{count} events, more than the limit of {MAX_EVENTS} per variant"
+            raise ScenarioError([_in_variant(src.issue(("events",), message), name)])
+    if total > MAX_EVENTS_TOTAL:
+        data, src = documents[BASE]
+        message = (
+            f"{len(documents)} variants with these events make {total} events to validate, more "
+            f"than the limit of {MAX_EVENTS_TOTAL}; use fewer variants or events"
+        )
+        raise ScenarioError([src.issue(("events",), message)])
 
 
 def _variant_problem(name: str, override: Any) -> str | None:

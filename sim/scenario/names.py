@@ -1,7 +1,7 @@
 """Names that become folder names: scenario names (``results/<name>/...``) and variant names.
 
 One rule, used by the scenario schema and again by
-:func:`sim.experiments.writer.create_result_folder` (so a config built without the loader cannot
+:func:`sim.experiments.result_folder.create_result_folder` (so a config built without the loader cannot
 escape the results folder either): a letter or digit first, then letters, digits, ``_``, ``.`` or
 ``-``, at most :data:`MAX_NAME_LENGTH` characters, and not a name Windows reserves for a device
 (``con``, ``nul``, ``com1``, ...). That excludes ``/`` and ``\\``, ``.`` and ``..``, absolute paths,
@@ -14,6 +14,13 @@ import re
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Scenario, variant and vendor names: a letter or digit first, then letters, digits, ``_ . -``."""
+VENDOR_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+"""Vendor names: as :data:`NAME_PATTERN` but without ``.``, which separates the parts of a key path
+(``vendors.acme.program.margin``), so every vendor can be addressed by ``--set`` and sweeps."""
+VENDOR_NAME_RULE = (
+    "a letter or digit first, then letters, digits, '_' or '-' (no '.': a vendor is addressed "
+    "as vendors.NAME.key in --set and sweep paths)"
+)
 MAX_NAME_LENGTH = 100
 """Longest scenario or variant name; a folder name well below every file system's 255 bytes."""
 NAME_RULE = (

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.behaviours.params import ints_as_floats
-from sim.scenario.names import NAME_PATTERN
+from sim.scenario.names import VENDOR_NAME_PATTERN
 
 MAX_RECRUIT_PER_MONTH = 10_000.0
 """Most partners one vendor may recruit per month: far above any real program, and low enough that
@@ -142,7 +142,7 @@ class EngagementConfig(StrictModel):
 class VendorConfig(StrictModel):
     """One vendor: product, direct sales team, partner program, comp plan and engagement policy."""
 
-    name: str = Field(pattern=NAME_PATTERN, max_length=64)
+    name: str = Field(pattern=VENDOR_NAME_PATTERN, max_length=64)
     direct_reps: int = Field(40, ge=0, le=1_000_000, description="Number of direct reps.")
     rep_capacity: float = Field(6.0, gt=0, le=1000, description="Deals one rep can work at once.")
     product_strength: Fraction = Field(0.6, description="0 weak .. 1 best in class.")

@@ -80,8 +80,29 @@ def _dotted_key(node: Src, rest: KeyPath) -> int:
     return 0
 
 
+class _TooDeep(Exception):
+    """Nesting far beyond :data:`MAX_DEPTH`, stopped while composing (before Python's recursion
+    limit), at the line where it goes too deep."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads ``1e5`` and ``2.5e-3`` as numbers (YAML 1.2 style)."""
+    """SafeLoader that also reads ``1e5`` and ``2.5e-3`` as numbers (YAML 1.2 style) and stops
+    composing nodes nested deeper than a little over :data:`MAX_DEPTH` (the builder gives the
+    exact message, with the key path, for depths just above it)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 100:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.add_implicit_resolver(
@@ -113,6 +134,9 @@ def parse_text(text: str, shown: str, path: KeyPath = ()) -> tuple[Any, Src]:
         raise ScenarioError([_syntax_issue(exc, shown, format_path(path))]) from None
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
         raise ScenarioError([_reader_issue(exc, text, shown)]) from None
+    except _TooDeep as exc:
+        message = f"nesting is deeper than {MAX_DEPTH} levels"
+        raise ScenarioError([Issue(shown, exc.line, format_path(path), message)]) from None
     except RecursionError:
         raise ScenarioError([Issue(shown, None, "", "nesting is too deep")]) from None
     if node is None:

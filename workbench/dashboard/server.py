@@ -38,16 +38,17 @@ def sources(paths: Sequence[Path | str]) -> tuple[Scenario, list[ResultSet], lis
         DashboardError: two scenario files, or a path that is neither a scenario file nor a
             result folder.
         sim.scenario.ScenarioError: the scenario file is wrong.
-        sim.experiments.ResultsError: a result folder cannot be read.
+        sim.experiments.ResultsError: a result folder cannot be read or is damaged (each is
+            checked by the reader at once, as ``sim compare`` checks it).
     """
     files, folders = [], []
     for path in map(Path, paths):
         if path.is_dir():
-            folders.append(load_results(path))
+            folders.append(load_results(path).check())
         elif path.suffix.lower() in (".yaml", ".yml"):
             files.append(path)
         elif path.name == MANIFEST_FILE:
-            folders.append(load_results(path.parent))
+            folders.append(load_results(path.parent).check())
         else:
             raise DashboardError(f"{path}: not a scenario file (.yaml) or a result folder")
     if len(files) > 1:
