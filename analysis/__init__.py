@@ -1,1 +1,2 @@
-"""Analysis of result folders (plots; later comparison, sensitivity, reports): reads files, never runs a model."""
+"""Analysis of result folders (plots, comparisons, summaries, sensitivity, reports): reads files,
+never runs a model."""

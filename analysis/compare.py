@@ -17,7 +17,13 @@ Per metric, a run's values over the window are
 - flows (revenue, conflicts): ``cumulative`` (sum over the window) and ``final`` (the last step of
   the window, per month);
 - stocks and rates (attention share, trust, ...): ``final`` (last step) and ``average`` (mean over
-  the window).
+  the window);
+- run-level columns of ``runs.csv`` (``partners``, ``gini``, ...): ``run``, the whole run's value
+  (no window applies).
+
+Metric names are :data:`analysis.metric_catalog.METRIC_NAMES`; ``total_revenue`` is derived as channel
++ direct revenue in folders written before the model recorded it. Values over time (fan charts,
+differences per month) are in :mod:`analysis.series`.
 """
 
 from __future__ import annotations
@@ -27,15 +33,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from analysis.intervals import LEVEL, Interval, mean_interval, paired_interval, welch_interval
-from analysis.metric_catalog import METRIC_BY_NAME, METRICS, read_metrics
+from analysis.intervals import Interval, mean_interval, paired_interval, welch_interval
+from analysis.metric_catalog import MetricError, check_names, metric_info, read_runs, read_series
 from sim.experiments.reader import ResultSet
 
-DEFAULT_METRICS = ("channel_revenue", "vendor_net_revenue", "attention_share", "mean_trust")
+DEFAULT_METRICS = (
+    "total_revenue", "channel_revenue", "vendor_net_revenue", "attention_share", "mean_trust",
+    "conflicts",
+)  # fmt: skip
+"""What ``sim compare`` and ``sim report`` compare unless ``--metric`` says otherwise."""
 TABLE_COLUMNS = (
     "metric", "stat", "vendor", "arm", "source", "variant", "n", "mean", "mean_low", "mean_high",
     "reference", "diff", "diff_low", "diff_high", "relative", "pairs", "agree", "method",
@@ -65,9 +73,11 @@ class Comparison:
         vendors: vendor names in order of appearance.
         metrics: metrics compared.
         window: ``(first month, last month)`` included (inclusive).
-        timeseries: columns ``arm, seed, step, month, vendor`` then ``metrics``; flows per step.
+        timeseries: columns ``arm, seed, step, month, vendor`` then the metrics that are series;
+            flows per step.
         step_months: months per step of each arm (1 for monthly runs).
         results: the result folders, in the order given.
+        runs: columns ``arm, seed, vendor`` then the run-level metrics (``runs.csv`` only).
     """
 
     arms: list[Arm]
@@ -78,6 +88,18 @@ class Comparison:
     timeseries: pd.DataFrame
     step_months: dict[str, float]
     results: list[ResultSet]
+    runs: pd.DataFrame | None = None
+
+    @property
+    def series_metrics(self) -> list[str]:
+        """The metrics that have values over time (the others are run-level only)."""
+        return [m for m in self.metrics if metric_info(m).source != "runs"]
+
+    def result_of(self, arm: Arm) -> ResultSet:
+        """The result folder an arm comes from."""
+        if len(self.results) == 1:
+            return self.results[0]
+        return self.results[_labels(self.results).index(arm.source)]
 
 
 def parse_window(text: str | None) -> tuple[float | None, float | None]:
@@ -96,12 +118,13 @@ def parse_window(text: str | None) -> tuple[float | None, float | None]:
     return low, high
 
 
-def stats_for(metric: str) -> tuple[str, str]:
-    """The two run-level statistics of a metric: flows ``cumulative, final``, else ``final,
-    average``."""
-    return (
-        ("cumulative", "final") if METRIC_BY_NAME[metric].kind == "flow" else ("final", "average")
-    )
+def stats_for(metric: str) -> tuple[str, ...]:
+    """The run-level statistics of a metric: flows ``cumulative, final``, stocks and rates
+    ``final, average``, run-level columns ``run``."""
+    info = metric_info(metric)
+    if info.source == "runs":
+        return ("run",)
+    return ("cumulative", "final") if info.kind == "flow" else ("final", "average")
 
 
 def _labels(results: Sequence[ResultSet]) -> list[str]:
@@ -151,15 +174,22 @@ def build_comparison(
     """Read the time series of ``results`` for ``metrics`` within ``months``.
 
     Raises:
-        CompareError: an unknown metric, an empty window, a folder with no finished run, or a
-            sweep folder (its samples are analysed by ``sim sensitivity``).
+        CompareError: an unknown metric or one a folder does not have, a window with a run-level
+            metric or with no month, a folder with no finished run, or a sweep folder (its samples
+            are analysed by ``sim sensitivity``).
     """
     metrics = list(dict.fromkeys(metrics))
-    unknown = [m for m in metrics if m not in METRIC_BY_NAME]
-    if unknown:
+    try:
+        check_names(metrics, "--metric")
+    except MetricError as exc:
+        raise CompareError(str(exc)) from None
+    whole = [m for m in metrics if metric_info(m).source == "runs"]
+    if whole and months != (None, None):
         raise CompareError(
-            f"--metric {unknown[0]}: unknown metric; choose from {', '.join(METRICS)}"
+            f"--metric {whole[0]}: a whole-run value (runs.csv) has no months; drop --months or "
+            "choose a metric recorded every month"
         )
+    series = [m for m in metrics if m not in whole]
     sweep = next((r for r in results if r.manifest.get("sweep")), None)
     if sweep is not None:
         raise CompareError(
@@ -172,23 +202,26 @@ def build_comparison(
         raise CompareError(f"{twice}: the same result folder is given twice")
     arms, reference = _arms(results)
     by_source = {(a.source, a.variant): a.label for a in arms}
-    frames, step_months, vendors = [], {}, []
+    frames, run_frames, step_months, vendors = [], [], {}, []
     for result, label in zip(
         results, _labels(results) if len(results) > 1 else [None], strict=True
     ):
         source = label or result.name
         try:
-            ts = read_metrics(result, metrics)
-        except KeyError as exc:
-            raise CompareError(exc.args[0]) from None
+            ts = read_series(result, series)
+            runs = read_runs(result, whole)
+        except MetricError as exc:
+            raise CompareError(str(exc)) from None
         if ts.empty:
             raise CompareError(f"{result.path}: no finished run to compare")
         seeds = _seeds(result)
-        ts["arm"] = [by_source[(source, v)] for v in ts["variant"]]
-        ts["seed"] = [
-            seeds.get((v, int(r)), f"{v}/{r}")
-            for v, r in zip(ts["variant"], ts["replicate"], strict=True)
-        ]
+        for frame in (ts, runs):
+            frame["arm"] = [by_source[(source, v)] for v in frame["variant"]]
+            frame["seed"] = [
+                seeds.get((v, int(r)), f"{v}/{r}")
+                for v, r in zip(frame["variant"], frame["replicate"], strict=True)
+            ]
+        run_frames.append(runs[["arm", "seed", "vendor", *whole]])
         months_per_step = float(ts["month"].min()) / (int(ts["step"].min()) + 1)
         for arm in set(ts["arm"]):
             step_months[arm] = months_per_step
@@ -203,11 +236,14 @@ def build_comparison(
     ts = ts[(ts["month"] >= window[0] - 1e-9) & (ts["month"] <= window[1] + 1e-9)]
     if ts.empty:
         raise CompareError(f"--months {window[0]:g}:{window[1]:g}: no month of the runs is in it")
-    ts = ts[["arm", "seed", "step", "month", "vendor", *metrics]].reset_index(drop=True)
+    ts = ts[["arm", "seed", "step", "month", "vendor", *series]].reset_index(drop=True)
     arms = [a for a in arms if a.label in set(ts["arm"])]
     reference = {k: v for k, v in reference.items() if k in set(ts["arm"]) and v in set(ts["arm"])}
     vendors = [v for v in dict.fromkeys(vendors) if v in set(ts["vendor"])]
-    return Comparison(arms, reference, vendors, metrics, window, ts, step_months, list(results))
+    runs = pd.concat(run_frames, ignore_index=True)
+    return Comparison(
+        arms, reference, vendors, metrics, window, ts, step_months, list(results), runs
+    )
 
 
 def run_values(comp: Comparison) -> pd.DataFrame:
@@ -218,17 +254,22 @@ def run_values(comp: Comparison) -> pd.DataFrame:
     last = ts.loc[grouped["step"].idxmax()].set_index(keys)
     per_month = last.index.get_level_values("arm").map(comp.step_months).to_numpy(float)
     out = {}
-    for metric in comp.metrics:
+    for metric in comp.series_metrics:
         for stat in stats_for(metric):
             if stat == "cumulative":
                 out[f"{metric}:{stat}"] = grouped[metric].sum()
             elif stat == "average":
                 out[f"{metric}:{stat}"] = grouped[metric].mean()
             else:
-                flow = METRIC_BY_NAME[metric].kind == "flow"
+                flow = metric_info(metric).kind == "flow"
                 column = last[metric] / per_month if flow else last[metric]
                 out[f"{metric}:{stat}"] = column
-    return pd.DataFrame(out).reset_index()
+    values = pd.DataFrame(out)
+    whole = [m for m in comp.metrics if m not in comp.series_metrics]
+    if whole and comp.runs is not None:
+        runs = comp.runs.set_index(keys)[whole]
+        values = values.join(runs.rename(columns={m: f"{m}:run" for m in whole}))
+    return values.reset_index()
 
 
 def difference(values: pd.Series, reference: pd.Series) -> Interval:
@@ -240,17 +281,28 @@ def difference(values: pd.Series, reference: pd.Series) -> Interval:
     return welch_interval(values.to_numpy(float), reference.to_numpy(float))
 
 
+def leads(column: pd.Series, arms: Sequence[str]) -> tuple[str, dict[str, Interval]]:
+    """The arm of ``arms`` with the highest mean of ``column`` (indexed by arm and seed), and its
+    lead over each other arm: ``leader - other`` by :func:`difference`."""
+    leader = max(arms, key=lambda arm: column.loc[arm].mean())
+    return leader, {
+        other: difference(column.loc[leader], column.loc[other])
+        for other in arms
+        if other != leader
+    }
+
+
 def comparison_table(comp: Comparison) -> pd.DataFrame:
-    """One row per metric, statistic, vendor and arm: mean with its interval and, for compared
+    """One row per metric, vendor, statistic and arm: mean with its interval and, for compared
     arms, the difference from the reference arm with its interval (columns
     :data:`TABLE_COLUMNS`)."""
     values = run_values(comp)
     groups = {k: g.set_index("seed") for k, g in values.groupby(["arm", "vendor"], sort=False)}
     rows = []
     for metric in comp.metrics:
-        for stat in stats_for(metric):
-            column = f"{metric}:{stat}"
-            for vendor in comp.vendors:
+        for vendor in comp.vendors:
+            for stat in stats_for(metric):
+                column = f"{metric}:{stat}"
                 for arm in comp.arms:
                     mine = groups.get((arm.label, vendor))
                     if mine is None:
@@ -279,77 +331,6 @@ def comparison_table(comp: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
-def _per_month(comp: Comparison, metric: str) -> pd.DataFrame:
-    ts = comp.timeseries
-    value = ts[metric].astype(float)
-    if METRIC_BY_NAME[metric].kind == "flow":
-        value = value / ts["arm"].map(comp.step_months).astype(float)
-    return ts[["arm", "seed", "vendor", "month"]].assign(value=value)
-
-
-def fan_table(comp: Comparison, metric: str) -> pd.DataFrame:
-    """Mean and 5-95% of replicates per arm, vendor and month (flows per month)."""
-    grouped = _per_month(comp, metric).groupby(["arm", "vendor", "month"], sort=False)["value"]
-    table = grouped.mean().rename("mean").to_frame()
-    table["low"] = grouped.quantile(0.05)
-    table["high"] = grouped.quantile(0.95)
-    return table.reset_index()
-
-
-def difference_table(comp: Comparison, metric: str) -> pd.DataFrame:
-    """Per compared arm, vendor and month: mean difference from the reference arm with its 90%
-    interval (paired on shared seeds, else Welch); flows per month."""
-    wide = _per_month(comp, metric).pivot_table(
-        index=["arm", "vendor", "month"], columns="seed", values="value", aggfunc="first"
-    )
-    columns = ["arm", "reference", "vendor", "month", "mean", "low", "high", "method"]
-    frames = []
-    for arm, ref in comp.reference.items():
-        for vendor in comp.vendors:
-            try:
-                mine, theirs = wide.loc[(arm, vendor)], wide.loc[(ref, vendor)]
-            except KeyError:
-                continue
-            months = mine.index.intersection(theirs.index)
-            mine, theirs = mine.loc[months], theirs.loc[months]
-            mine, theirs = mine.dropna(axis=1, how="all"), theirs.dropna(axis=1, how="all")
-            shared = mine.columns.intersection(theirs.columns)
-            if len(shared) >= 2:
-                part = _paired_rows(mine[shared].to_numpy() - theirs[shared].to_numpy())
-            else:
-                part = _welch_rows(mine.to_numpy(), theirs.to_numpy())
-            part = part.assign(arm=arm, reference=ref, vendor=vendor, month=months.to_numpy())
-            frames.append(part)
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)[columns]
-
-
-def _paired_rows(diff: np.ndarray) -> pd.DataFrame:
-    """Row-wise paired t-intervals of a (months x pairs) matrix of differences."""
-    n = np.sum(~np.isnan(diff), axis=1)
-    mean = np.nanmean(diff, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + LEVEL / 2, n - 1) * np.nanstd(diff, axis=1, ddof=1) / np.sqrt(n)
-    return pd.DataFrame(
-        {"mean": mean, "low": mean - half, "high": mean + half, "method": "paired t"}
-    )
-
-
-def _welch_rows(a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
-    """Row-wise Welch t-intervals of ``mean(a) - mean(b)`` for (months x replicates) matrices."""
-    na, nb = np.sum(~np.isnan(a), axis=1), np.sum(~np.isnan(b), axis=1)
-    mean = np.nanmean(a, axis=1) - np.nanmean(b, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        va, vb = np.nanvar(a, axis=1, ddof=1) / na, np.nanvar(b, axis=1, ddof=1) / nb
-        df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-        half = stats.t.ppf(0.5 + LEVEL / 2, df) * np.sqrt(va + vb)
-    half = np.where((va + vb) == 0, 0.0, half)
-    return pd.DataFrame(
-        {"mean": mean, "low": mean - half, "high": mean + half, "method": "Welch t"}
-    )
-
-
 def output_folder(first: Path, out: Path | None) -> Path:
     """The folder a comparison writes into: ``out`` (new or empty), else ``first/compare`` or,
     when that exists, ``first/compare-2``, ``compare-3``, ...
@@ -374,6 +355,6 @@ def output_folder(first: Path, out: Path | None) -> Path:
 
 __all__ = [
     "DEFAULT_METRICS", "TABLE_COLUMNS", "Arm", "CompareError", "Comparison", "build_comparison",
-    "comparison_table", "difference", "difference_table", "fan_table", "output_folder",
-    "parse_window", "run_values", "stats_for",
+    "comparison_table", "difference", "leads", "output_folder", "parse_window", "run_values",
+    "stats_for",
 ]  # fmt: skip

@@ -1,14 +1,20 @@
-"""What a result folder's variants and sweep change, in words, from ``scenario.resolved.yaml``.
+"""What a result folder's variants, overrides and sweep change, in words, and which vendor its
+reports are about.
 
 The resolved file holds the base variant in full and each other variant as only the keys where it
-differs from base (``variants:``); a sweep folder's manifest holds the swept parameters.
+differs from base (``variants:``); the manifest holds what ``--set``, ``--seed`` and
+``--replicates`` changed against the scenario file (``overrides``; older folders: the command
+line) and, for a sweep, the swept parameters.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
+from sim.experiments.folder_layout import ResultsError
 from sim.experiments.reader import ResultSet
+from sim.scenario.differences import flatten_document
 
 
 def resolved_document(results: ResultSet) -> dict[str, Any]:
@@ -17,19 +23,49 @@ def resolved_document(results: ResultSet) -> dict[str, Any]:
     return results.resolved
 
 
-def _flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(doc, dict):
-        out: dict[str, Any] = {}
-        for key, value in doc.items():
-            out |= _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-        return out
-    return {prefix: doc}
+def focus_vendor(results: ResultSet, vendor: str | None = None) -> str:
+    """The vendor a report is about: ``vendor`` (``--vendor``) when given, else the scenario's
+    ``focus``, else (folders written before ``focus`` existed) the first vendor.
+
+    Raises:
+        ResultsError: ``vendor`` is not a vendor of the folder.
+    """
+    if vendor is not None:
+        if vendor not in results.vendors:
+            raise ResultsError(
+                f"--vendor {vendor}: not a vendor of {results.path}; its vendors: "
+                + ", ".join(results.vendors)
+            )
+        return vendor
+    focus = resolved_document(results).get("focus")
+    return focus if focus in results.vendors else results.vendors[0]
 
 
 def _number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value)
+
+
+def _base_value(base: dict[str, Any], path: str) -> Any:
+    """The base value of a vendor key (``vendors.acme.program.margin``) or a plain path."""
+    return flatten_document(base).get(path)
+
+
+def event_label(event: dict[str, Any], results: ResultSet | None = None) -> str:
+    """``acme program.margin 0.2 → 0.12 over 9 months``: short, for a chart's legend."""
+    base = resolved_document(results) if results is not None else {}
+    vendor = event.get("vendor", "?")
+    changes = []
+    for key, value in (event.get("set") or {}).items():
+        before = _base_value(base, f"vendors.{vendor}.{key}")
+        was = f"{_number(before)} \u2192 " if before is not None else "\u2192 "
+        changes.append(f"{key.split('.')[-1]} {was}{_number(value)}")
+    ramp = float(event.get("ramp_months") or 0)
+    over = f" over {ramp:g} months" if ramp else ""
+    return f"{vendor} {', '.join(changes)}{over}"
 
 
 def event_text(event: dict[str, Any], base: dict[str, Any] | None = None) -> str:
@@ -51,56 +87,90 @@ def event_text(event: dict[str, Any], base: dict[str, Any] | None = None) -> str
     return f"month {at}, {vendor}: {sets} ({', '.join(how)})"
 
 
-def _base_value(base: dict[str, Any], path: str) -> Any:
-    """The base value of a vendor key (``vendors.acme.program.margin``) or a plain path."""
+def variant_events(results: ResultSet) -> dict[str, list[dict[str, Any]]]:
+    """Per variant of the folder, the events it runs (a variant's own list replaces base's)."""
+    doc = resolved_document(results)
+    variants = doc.get("variants") or {}
+    base = list(doc.get("events") or [])
+    out = {}
+    for name in results.variants:
+        diff = variants.get(name) or {}
+        out[name] = list(diff["events"]) if "events" in diff else base
+    return out
+
+
+def run_changes(results: ResultSet) -> list[dict[str, Any]]:
+    """What ``--set``, ``--seed`` and ``--replicates`` changed in this run against the scenario
+    file: ``{"path", "file", "run"}`` (``file`` None when not known). Folders written before the
+    manifest recorded ``overrides`` fall back to the ``--set`` values of the command line."""
+    manifest = results.manifest
+    if isinstance(manifest.get("overrides"), list):
+        return [c for c in manifest["overrides"] if isinstance(c, dict) and "path" in c]
+    try:
+        words = shlex.split(manifest.get("command_line") or "")
+    except ValueError:
+        return []
+    changes = []
+    for flag, value in zip(words, words[1:], strict=False):
+        if flag == "--set" and "=" in value:
+            path, _, text = value.partition("=")
+            changes.append({"path": path.strip(), "file": None, "run": text.strip()})
+        elif flag in ("--seed", "--replicates"):
+            changes.append({"path": flag[2:], "file": None, "run": value})
+    return changes
+
+
+def change_text(change: dict[str, Any]) -> str:
+    """``acme program.margin 0.2 → 0.15 (--set)`` (``partners.count = 100 (--set)`` when the
+    file's value is not known; ``--seed``, ``--replicates`` for those keys)."""
+    path, run, file = str(change["path"]), change.get("run"), change.get("file")
     parts = path.split(".")
-    node: Any = base
-    if parts[0] == "vendors" and len(parts) > 2:
-        node = next((v for v in base.get("vendors", []) if v.get("name") == parts[1]), {})
-        parts = parts[2:]
-    for part in parts:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+    vendor_key = parts[0] == "vendors" and len(parts) > 2
+    shown = f"{parts[1]} {'.'.join(parts[2:])}" if vendor_key else path
+    flag = f"--{path}" if path in ("seed", "replicates") else "--set"
+    if file is None:
+        return f"{shown} = {_number(run)} ({flag})"
+    return f"{shown} {_number(file)} \u2192 {_number(run)} ({flag})"
+
+
+def changes_sentence(results: ResultSet) -> str:
+    """``This run differs from the scenario file, in every variant: acme program.margin 0.2 →
+    0.15 (--set). ...``, or empty when it does not."""
+    changes = run_changes(results)
+    if not changes:
+        return ""
+    return (
+        "This run differs from the scenario file, in every variant: "
+        + "; ".join(change_text(c) for c in changes)
+        + ". The description above is the file's."
+    )
 
 
 def variant_levers(results: ResultSet) -> dict[str, list[str]]:
-    """Per variant (base first): what it changes, one phrase per event or override."""
+    """Per variant (base first): what it changes, one phrase per event or override; base also
+    says what the run changed against the scenario file."""
     doc = resolved_document(results)
     variants = doc.get("variants") or {}
-    out = {"base": [f"event at {event_text(e, doc)}" for e in doc.get("events") or []]}
+    changes = run_changes(results)
+    overrides = [f"run with {'; '.join(change_text(c) for c in changes)} (every variant)"]
+    out = {"base": overrides[: bool(changes)]}
+    out["base"] += [f"event at {event_text(e, doc)}" for e in doc.get("events") or []]
     for name in results.variants:
         if name == "base":
             continue
         diff = dict(variants.get(name) or {})
         lines = [f"event at {event_text(e, doc)}" for e in diff.pop("events", None) or []]
-        for vendors in [diff.pop("vendors", None)]:
-            if isinstance(vendors, list):
-                lines.append("vendors: replaced (see scenario.resolved.yaml)")
-        for path, value in _flatten(diff).items():
+        for path, value in flatten_document(diff).items():
             before = _base_value(doc, path)
             was = f" (base {_number(before)})" if before is not None else ""
             lines.append(f"{path} = {_number(value)}{was}")
-        out[name] = lines
+        out[name] = lines or ["nothing: the same as base"]
     if not out["base"]:
-        out["base"] = ["the scenario as written (no events)"]
+        out["base"] = ["the scenario as written (no events, no overrides)"]
     return out
 
 
-def focal_vendor(results: ResultSet) -> str:
-    """The vendor the variants' events or sweep parameters change most often, else the first."""
-    doc = resolved_document(results)
-    counts: dict[str, int] = {}
-    for diff in (doc.get("variants") or {}).values():
-        for event in (diff or {}).get("events") or []:
-            counts[event.get("vendor")] = counts.get(event.get("vendor"), 0) + 1
-    for path in (results.manifest.get("sweep") or {}).get("parameters", {}):
-        parts = path.split(".")
-        if len(parts) > 2 and parts[0] == "vendors":
-            counts[parts[1]] = counts.get(parts[1], 0) + 1
-    known = {k: v for k, v in counts.items() if k in results.vendors}
-    return max(known, key=known.get) if known else results.vendors[0]
-
-
-__all__ = ["event_text", "focal_vendor", "resolved_document", "variant_levers"]
+__all__ = [
+    "change_text", "changes_sentence", "event_label", "event_text", "focus_vendor", "resolved_document",
+    "run_changes", "variant_events", "variant_levers",
+]  # fmt: skip

@@ -1,8 +1,9 @@
-"""HTML of the report, escaped by construction: Jinja2 templates with autoescape, one path.
+"""HTML of the report, escaped by construction: one Jinja2 template with autoescape, one path.
 
-Every value a template receives is escaped unless it is :class:`markupsafe.Markup`, and the only
-ways to make Markup here are the templates themselves and :func:`html`, which escapes every
-argument it formats in. So text from a result folder (names, descriptions, manifest fields, error
+All the report's HTML is in ``templates/report.html.j2``; Python hands it plain data (strings,
+numbers, lists, figure data URIs) built by :func:`table_data` and :func:`figure_data`. Every value
+the template receives is escaped unless it is :class:`markupsafe.Markup`, and the only Markup made
+here is the stylesheet. So text from a result folder (names, descriptions, manifest fields, error
 messages) can never reach ``report.html`` as markup, whichever function puts it there.
 
 Everything is inline: CSS in a ``<style>`` element, figures as ``data:image/png;base64`` URIs; no
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -62,52 +64,25 @@ code { font: 13px/1.4 "SFMono-Regular", Menlo, Consolas, "Liberation Mono", mono
 ul.levers { margin: 4px 0 12px; padding-left: 20px; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line);
   padding-top: 12px; }
+table.summary { font-size: 15px; }
+table.summary td { padding: 8px 10px; } table.summary td b { font-size: 16px; }
+table.summary .sub, table.comparison .sub { display: block; color: var(--muted); font-size: 12.5px; }
+td.tone-good { background: #e3f4ea !important; } td.tone-bad { background: #fbe6dc !important; }
+td.tone-unclear { background: #f0f0f0 !important; color: #4a4a4a; }
+td.tone-level { background: var(--bg) !important; }
+.headline h2 { margin-top: 0; border: 0; font-size: 17px; }
+.say span:first-child { font-weight: 600; }
+.say-unclear, .say-unchanged, .say-untested { color: #4f5a66; }
+details { margin: 0 0 18px; } details summary { cursor: pointer; color: var(--accent); }
 """
 
-TEMPLATES = {
-    "page": (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>{{ title }}</title><style>{{ css }}</style></head>"
-        "<body><main>{{ body }}</main></body></html>\n"
-    ),
-    "section": '<section id="{{ key }}"><h2>{{ title }}</h2>{{ body }}</section>',
-    "figure": (
-        '<figure><img src="{{ uri }}" alt="{{ alt }}"><figcaption>{{ caption }}</figcaption>'
-        "</figure>"
-    ),
-    "table": (
-        '<table{% if css_class %} class="{{ css_class }}"{% endif %}><thead><tr>'
-        '{% for h in header %}<th{% if loop.index0 in numeric %} class="num"{% endif %}>'
-        "{{ h }}</th>{% endfor %}</tr></thead><tbody>"
-        '{% for first, cells in rows %}<tr{% if first %} class="first"{% endif %}>'
-        '{% for classes, cell in cells %}<td{% if classes %} class="{{ classes }}"{% endif %}>'
-        "{{ cell }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>"
-    ),
-    "facts": (
-        '<dl class="facts">{% for k, v in items %}<dt>{{ k }}</dt><dd>{{ v }}</dd>{% endfor %}</dl>'
-    ),
-}
+TEMPLATE_FOLDER = Path(__file__).parent / "templates"
+"""Template files: ``report.html.j2`` is the whole report."""
 ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.DictLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    loader=jinja2.FileSystemLoader(TEMPLATE_FOLDER),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
 )
-
-
-def render(name: str, **values: Any) -> Markup:
-    """Template ``name`` filled with ``values`` (each escaped unless it is Markup)."""
-    return Markup(ENVIRONMENT.get_template(name).render(**values))
-
-
-def html(fragment: str, *args: Any, **kwargs: Any) -> Markup:
-    """A literal HTML ``fragment`` with ``{}`` fields, every argument escaped as it is formatted
-    in (``html("<b>{}</b>", name)``); format specs work as in ``str.format``."""
-    return Markup(fragment).format(*args, **kwargs)
-
-
-def join(parts: Sequence[Any]) -> Markup:
-    """Fragments one after another; text among them is escaped."""
-    return Markup("").join(parts)
 
 
 def figure_uri(fig: Figure) -> str:
@@ -118,49 +93,43 @@ def figure_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def figure(fig: Figure, caption: str, alt: str) -> Markup:
-    """An embedded figure with its caption."""
-    return render("figure", uri=figure_uri(fig), caption=caption, alt=alt)
+def figure_data(fig: Figure, caption: str, alt: str) -> dict[str, str]:
+    """An embedded figure for a template: its data URI, caption and alt text."""
+    return {"uri": figure_uri(fig), "caption": caption, "alt": alt}
 
 
-def section(key: str, title: str, body: Markup) -> Markup:
-    """A ``<section id=key>`` with its heading."""
-    return render("section", key=key, title=title, body=body)
-
-
-def table(
+def table_data(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
     numeric: Sequence[int] = (),
     group: int | None = None,
     css_class: str = "",
-) -> Markup:
-    """An HTML table; columns in ``numeric`` right-aligned; a rule where column ``group``
-    changes; cells starting with ``+``/``-`` coloured in numeric columns."""
+    tones: Sequence[Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """A table for a template's ``table`` macro: cells with a tone class each (``tones`` when
+    given, else ``pos``/``neg`` for signed numbers in numeric columns), a rule where column
+    ``group`` changes."""
     numeric = set(numeric)
     body, previous = [], None
-    for row in rows:
+    for k, row in enumerate(rows):
         first = group is not None and previous is not None and row[group] != previous
         previous = row[group] if group is not None else None
         cells = []
         for i, cell in enumerate(row):
-            classes = ["num"] if i in numeric else []
-            if i in numeric and cell[:1] in "+-" and cell[1:2] not in ("", " "):
-                classes.append("pos" if cell[0] == "+" else "neg")
-            cells.append((" ".join(classes), cell))
-        body.append((first, cells))
-    return render("table", header=header, rows=body, numeric=numeric, css_class=css_class)
+            if tones is not None:
+                tone = tones[k][i]
+            elif i in numeric and cell[:1] in "+-" and cell[1:2] not in ("", " "):
+                tone = "pos" if cell[0] == "+" else "neg"
+            else:
+                tone = ""
+            cells.append({"text": cell, "tone": tone})
+        body.append({"first": first, "cells": cells})
+    return {"header": list(header), "rows": body, "numeric": numeric, "css_class": css_class}
 
 
-def facts(items: Sequence[tuple[str, str]]) -> Markup:
-    """A definition list of label/value pairs."""
-    return render("facts", items=items)
+def render_report(**context: Any) -> str:
+    """The report document from ``templates/report.html.j2`` (every value escaped)."""
+    return ENVIRONMENT.get_template("report.html.j2").render(css=Markup(CSS), **context) + "\n"
 
 
-def page(title: str, body: Markup) -> str:
-    """A complete HTML document around ``body``."""
-    return str(render("page", title=title, css=Markup(CSS), body=body))
-
-
-__all__ = ["CSS", "facts", "figure", "figure_uri", "html", "join", "page", "render", "section",
-           "table"]  # fmt: skip
+__all__ = ["CSS", "ENVIRONMENT", "figure_data", "figure_uri", "render_report", "table_data"]

@@ -12,9 +12,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.intervals import LEVEL
-from analysis.plots import PALETTE, STYLE, save_figure
 from analysis.sensitivity import DESCRIPTION, INDICES, RANK_BY, sensitivity_table
-from analysis.sweeps import OUTCOMES, Sweep, sample_means
+from analysis.style import PALETTE, STYLE, save_figure
+from analysis.sweeps import OUTCOMES, Sweep, sample_means, short_name
 from analysis.tradeoff import resolve_parameter, tradeoff_figure
 from sim.experiments.folder_layout import atomic_open, inner_folder
 
@@ -25,14 +25,6 @@ INDEX_LABEL = {
     "sigma": "sigma (spread of effects)",
     "delta": "delta (Borgonovo)",
 }
-
-
-def short_name(parameter: str) -> str:
-    """``vendors.acme.program.margin`` -> ``acme margin``: vendor and key, the rest dropped."""
-    parts = parameter.split(".")
-    if len(parts) > 2 and parts[0] == "vendors":
-        return f"{parts[1]} {parts[-1]}"
-    return ".".join(parts[-2:]) if len(parts) > 1 else parameter
 
 
 def sensitivity_figure(table: pd.DataFrame, title: str) -> Figure:
@@ -69,7 +61,8 @@ def sensitivity_figure(table: pd.DataFrame, title: str) -> Figure:
             ax.set_yticks(y, [short_name(p) for p in order])
             ax.axvline(0, color="#3b3b3b", lw=0.8)
             ax.grid(axis="y", visible=False)
-            ax.set_title(f"{vendor}: {OUTCOMES.get(outcome, outcome)}", fontweight="bold")
+            ax.set_title(f"{vendor}: {OUTCOMES.get(outcome, outcome)}", fontweight="bold",
+                         fontsize=12)  # fmt: skip
             if method != "morris":
                 ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
             else:

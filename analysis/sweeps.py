@@ -18,31 +18,24 @@ import pandas as pd
 from scipy import stats
 
 from analysis.intervals import LEVEL
+from analysis.levers import focus_vendor
+from analysis.metric_catalog import (
+    DERIVED,
+    METRIC_NAMES,
+    MetricError,
+    description,
+    metric_info,
+    read_runs,
+    read_series,
+)
 from sim.experiments.folder_layout import ResultsError
 from sim.experiments.reader import ResultSet, load_results
-from sim.model.metrics import METRIC_BY_NAME, METRICS, RUN_COLUMNS
 
 SAMPLES_FILE = "samples.csv"
 METHODS = ("grid", "random", "lhs", "sobol", "morris")
-OUTCOMES: dict[str, str] = {
-    "channel_revenue": "cumulative channel revenue",
-    "vendor_net_revenue": "cumulative vendor net revenue",
-    "direct_revenue": "cumulative direct revenue",
-    "total_revenue": "cumulative channel + direct revenue",
-    "conflicts": "conflicts, whole run",
-    "partners": "partners linked at the end",
-    "productive_partners": "partners with a win in the last 12 months",
-    "top_decile_share": "channel revenue share of the top 10% of partners",
-    "gini": "Gini of channel revenue over partners",
-    **{
-        m: ("cumulative " if METRIC_BY_NAME[m].kind == "flow" else "final ")
-        + METRIC_BY_NAME[m].label[0].lower()
-        + METRIC_BY_NAME[m].label[1:]
-        for m in METRICS
-        if m not in RUN_COLUMNS
-    },
-}
-"""Outcome name -> what it is (per run and vendor; averaged over replicates per sample)."""
+OUTCOMES: dict[str, str] = {name: description(name) for name in METRIC_NAMES}
+"""Outcome name -> what it is (per run and vendor; averaged over replicates per sample): the one
+metric list of :mod:`analysis.metric_catalog`."""
 
 
 class SweepError(ResultsError):
@@ -118,41 +111,52 @@ def load_sweep(folder: Path | str) -> Sweep:
     return Sweep(results, method, problem, samples, dict(info.get("options") or {}))
 
 
+def short_name(parameter: str) -> str:
+    """``vendors.acme.program.margin`` -> ``acme margin``: vendor and key, the rest dropped."""
+    parts = parameter.split(".")
+    if len(parts) > 2 and parts[0] == "vendors":
+        return f"{parts[1]} {parts[-1]}"
+    return ".".join(parts[-2:]) if len(parts) > 1 else parameter
+
+
 def default_vendor(sweep: Sweep) -> str:
-    """The vendor the first swept parameter names (``vendors.acme....``), else the first vendor."""
-    for name in sweep.parameters:
-        parts = name.split(".")
-        if len(parts) > 2 and parts[0] == "vendors" and parts[1] in sweep.results.vendors:
-            return parts[1]
-    return sweep.results.vendors[0]
+    """The vendor a sweep's reports are about: the scenario's ``focus`` (default its first
+    vendor)."""
+    return focus_vendor(sweep.results)
 
 
 def run_outcomes(sweep: Sweep, outcomes: Sequence[str]) -> pd.DataFrame:
     """One row per sample, replicate and vendor; one column per outcome.
 
-    Columns of ``runs.csv`` are taken as they are; other metrics come from the time series (flows
-    summed, stocks at the last step, rates averaged); ``total_revenue`` is channel + direct.
+    Columns of ``runs.csv`` are taken as they are (``total_revenue`` as channel + direct where the
+    folder has no column for it); other metrics come from the time series (flows summed, stocks at
+    the last step, rates averaged).
 
     Raises:
-        SweepError: an unknown outcome.
+        SweepError: an unknown outcome, or one the folder does not have.
     """
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
         raise SweepError(f"--outcome {unknown[0]}: unknown; choose from {', '.join(OUTCOMES)}")
     keys = ["variant", "replicate", "vendor"]
-    runs = sweep.results.runs.copy()
-    runs["total_revenue"] = runs["channel_revenue"] + runs["direct_revenue"]
-    wanted = [o for o in outcomes if o in runs.columns]
-    out = runs[keys + wanted].set_index(keys)
-    series = [o for o in outcomes if o not in runs.columns]
-    if series:
-        ts = sweep.results.read_timeseries(series).sort_values("step", kind="stable")
-        grouped = ts.groupby(keys, sort=False)
-        for metric in series:
-            kind = METRIC_BY_NAME[metric].kind
-            agg = {"flow": "sum", "stock": "last", "rate": "mean"}[kind]
-            out[metric] = grouped[metric].agg(agg)
+    columns = set(sweep.results.runs.columns)
+    in_runs = [o for o in outcomes if o in columns or _derivable(o, columns)]
+    series = [o for o in outcomes if o not in in_runs]
+    try:
+        out = read_runs(sweep.results, in_runs).set_index(keys)
+        if series:
+            ts = read_series(sweep.results, series).sort_values("step", kind="stable")
+            grouped = ts.groupby(keys, sort=False)
+            for metric in series:
+                agg = {"flow": "sum", "stock": "last", "rate": "mean"}[metric_info(metric).kind]
+                out[metric] = grouped[metric].agg(agg)
+    except MetricError as exc:
+        raise SweepError(f"--outcome: {exc}") from None
     return out.reset_index().rename(columns={"variant": "sample"})
+
+
+def _derivable(name: str, columns: set[str]) -> bool:
+    return name in DERIVED and all(part in columns for part in DERIVED[name])
 
 
 def sample_means(sweep: Sweep, outcomes: Sequence[str]) -> pd.DataFrame:
@@ -176,5 +180,6 @@ def sample_means(sweep: Sweep, outcomes: Sequence[str]) -> pd.DataFrame:
 
 __all__ = [
     "METHODS", "OUTCOMES", "SAMPLES_FILE", "Sweep", "SweepError", "default_vendor", "load_sweep",
+    "short_name",
     "run_outcomes", "sample_means",
 ]  # fmt: skip

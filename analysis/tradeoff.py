@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analysis.intervals import LEVEL
-from analysis.plots import STYLE, format_currency
-from analysis.sweeps import Sweep, SweepError, default_vendor, sample_means
+from analysis.style import STYLE, format_currency
+from analysis.sweeps import Sweep, SweepError, default_vendor, sample_means, short_name
 
 AXES = ("channel_revenue", "vendor_net_revenue", "mean_trust")
 LABELS = {
@@ -61,6 +61,17 @@ def tradeoff_table(sweep: Sweep, vendor: str | None = None) -> pd.DataFrame:
     return table.dropna(subset=[AXES[0]]).reset_index()
 
 
+def setting_label(sweep: Sweep, row: pd.Series) -> str:
+    """A sample named by its settings: ``margin 0.21, partner_sourced_credit 0.8`` (the last key
+    of each path; vendor and key where two paths share a last key)."""
+    lasts = [p.split(".")[-1] for p in sweep.parameters]
+    names = [last if lasts.count(last) == 1 else short_name(p)
+             for p, last in zip(sweep.parameters, lasts, strict=True)]  # fmt: skip
+    return ", ".join(
+        f"{n} {float(row[p]):.2g}" for n, p in zip(names, sweep.parameters, strict=True)
+    )
+
+
 def _errors(table: pd.DataFrame, axis: str) -> np.ndarray | None:
     low = (table[axis] - table[f"{axis}_low"]).to_numpy(float)
     high = (table[f"{axis}_high"] - table[axis]).to_numpy(float)
@@ -93,14 +104,18 @@ def tradeoff_figure(
                 edgecolors="white", linewidths=0.6, zorder=2,
             )  # fmt: skip
             top = table.nlargest(label_top, "vendor_net_revenue")
-            for k, (_, row) in enumerate(top.iterrows()):
-                ax.annotate(
-                    row["sample"], (row[x], row["vendor_net_revenue"]), xytext=(6, 4 - 12 * k),
-                    textcoords="offset points", fontsize=9, color="#3b3b3b",
-                )  # fmt: skip
+            for k, (letter, (_, row)) in enumerate(zip("ABCDEFGH", top.iterrows(), strict=False)):
+                ax.annotate(letter, (row[x], row["vendor_net_revenue"]), xytext=(-34, 4 - 17 * k),
+                            textcoords="offset points", fontsize=12, fontweight="bold",
+                            color="#1d2733", va="center", arrowprops={"arrowstyle": "-",
+                            "color": "#777777", "lw": 0.8})  # fmt: skip
             ax.set_xlabel(LABELS[x])
             if x == "channel_revenue":
                 ax.xaxis.set_major_formatter(FuncFormatter(format_currency))
+        key = "\n".join(
+            f"{letter}: {setting_label(sweep, row)}"
+            for letter, (_, row) in zip("ABCDEFGH", top.iterrows(), strict=False)
+        )
         axes[0].set_ylabel(LABELS["vendor_net_revenue"])
         axes[0].yaxis.set_major_formatter(FuncFormatter(format_currency))
         bar = fig.colorbar(points, ax=axes, shrink=0.9, pad=0.01)
@@ -113,10 +128,10 @@ def tradeoff_figure(
         reps = int(sweep.results.manifest.get("sweep", {}).get("replicates", 0)) or "all"
         fig.supxlabel(
             f"Point: mean of {reps} replicates; bars: {LEVEL:.0%} confidence interval of that "
-            f"mean. Labelled: the {label_top} samples with the highest net revenue.",
+            f"mean. Lettered: the {label_top} samples with the highest net revenue.\n{key}",
             fontsize=10, color="#3b3b3b",
         )  # fmt: skip
     return fig
 
 
-__all__ = ["AXES", "resolve_parameter", "tradeoff_figure", "tradeoff_table"]
+__all__ = ["AXES", "resolve_parameter", "setting_label", "tradeoff_figure", "tradeoff_table"]

@@ -8,31 +8,54 @@ import click
 
 from cli.common import fail
 
+SMOOTH_OPTION = click.option(
+    "--smooth",
+    type=click.Choice(["quarter", "month"]),
+    default="quarter",
+    show_default=True,
+    help="Flows (revenue, conflicts) in plots: 3-month rolling mean, or month by month.",
+)
 
-@click.command()
-@click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_FILE...")
-@click.option(
+
+METRIC_OPTION = click.option(
     "--metric",
     "-m",
     "metrics",
     multiple=True,
     metavar="M",
-    help="Metric to compare (repeat). Default: channel_revenue, vendor_net_revenue, "
-    "attention_share, mean_trust.",
+    help="Metric to compare, plot and tabulate (repeat). Default: total_revenue, "
+    "channel_revenue, vendor_net_revenue, attention_share, mean_trust, conflicts.",
 )
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, metavar="DIR_OR_FILE...")
+@METRIC_OPTION
 @click.option("--months", metavar="A:B", help="Only months A to B (inclusive), e.g. 24:48.")
+@click.option(
+    "--vendor",
+    metavar="V",
+    help="The vendor the summary is about (default: the scenario's focus, else its first vendor).",
+)
+@SMOOTH_OPTION
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Output folder (default: FIRST_DIR/compare)."
 )
 def compare(
-    sources: tuple[str, ...], metrics: tuple[str, ...], months: str | None, out: Path | None
+    sources: tuple[str, ...],
+    metrics: tuple[str, ...],
+    months: str | None,
+    vendor: str | None,
+    smooth: str,
+    out: Path | None,
 ) -> None:
     """Compare the variants of one result folder, or several result folders.
 
     One folder: each variant against base. Several (e.g. an old and a new run): each folder's
     variants against the same variant of the first folder. A scenario FILE stands for its newest
-    folder under results/. Writes fan charts, difference plots and comparison.csv (means and
-    paired differences with 90% confidence intervals) and prints the table.
+    folder under results/. Prints and writes the focus vendor's summary (summary_table.csv and
+    .png), then every metric's table (comparison.csv: means and paired differences with 90%
+    confidence intervals), fan charts and difference plots.
     """
     from analysis.compare import (
         DEFAULT_METRICS,
@@ -42,18 +65,24 @@ def compare(
         parse_window,
     )
     from analysis.compare_plots import write_comparison
-    from analysis.console import print_comparison
+    from analysis.console import print_comparison, print_summary
+    from analysis.levers import focus_vendor
     from analysis.sources import open_source
+    from analysis.summary import headings, summary_comparison, summary_table, write_summary
     from sim.experiments.folder_layout import ResultsError
 
     try:
         window = parse_window(months)
         results = [open_source(source) for source in sources]
         comparison = build_comparison(results, metrics or DEFAULT_METRICS, window)
+        vendor = focus_vendor(results[0], vendor)
+        summary = summary_table(summary_comparison(comparison), vendor)
         folder = output_folder(results[0].path, out)
     except (CompareError, ResultsError) as exc:
         fail(str(exc))
-    table, files = write_comparison(comparison, folder)
+    table, files = write_comparison(comparison, folder, smooth)
+    files += write_summary(summary, folder, *headings(comparison, vendor))
+    print_summary(summary, vendor, comparison.window)
     print_comparison(comparison, table)
     for result in results:
         _note_status(result)
@@ -118,22 +147,37 @@ def sensitivity(
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: DIR/report.html."
 )
-def report(folder: Path, out: Path | None) -> None:
+@click.option(
+    "--vendor",
+    metavar="V",
+    help="The vendor the report is about (default: the scenario's focus, else its first vendor).",
+)
+@METRIC_OPTION
+@SMOOTH_OPTION
+def report(
+    folder: Path, out: Path | None, vendor: str | None, metrics: tuple[str, ...], smooth: str
+) -> None:
     """One self-contained HTML report of a result or sweep folder (plots embedded; no network).
 
-    Headline, levers, plots, the comparison table with 90% intervals, run status and how to
-    reproduce; for a sweep, sensitivity indices and the trade-off scatter.
+    Executive summary of the focus vendor (also written beside the report as summary_table.csv
+    and a 16:9 summary_table.png), headline, levers, plots, the comparison tables with 90%
+    intervals, run status and how to reproduce; for a sweep, the best settings, sensitivity
+    indices and the trade-off scatter.
     """
+    from analysis.compare import CompareError
     from analysis.report import write_report
     from sim.experiments.folder_layout import ResultsError
 
     if out is not None and out.parent and not out.parent.is_dir():
         fail(f"--out {out}: folder {out.parent} does not exist")
     try:
-        path = write_report(folder, out)
-    except ResultsError as exc:
+        written = write_report(
+            folder, out, vendor=vendor, metrics=metrics or None, smooth=smooth
+        ).files
+    except (ResultsError, CompareError) as exc:
         fail(str(exc))
-    click.echo(f"Report: {path}")
+    click.echo(f"Report: {written[0]}")
+    click.echo(f"Summary: {', '.join(str(p) for p in written[1:])}")
 
 
 @click.command()

@@ -20,11 +20,17 @@ def validate(file: Path, overrides: tuple[str, ...]) -> None:
     scenario = load(file, overrides)
     base = next(iter(scenario.variants.values()))
     names = ", ".join(scenario.variants)
+    count = len(scenario.warnings)
+    warned = f" with {count} warning{'s' * (count != 1)} (above)" if count else ""
     click.echo(
-        f"OK: {scenario.name}: {len(scenario.variants)} variants ({names}), "
-        f"{len(base.vendors)} vendors, {base.partners.count} partners, "
-        f"{base.time.horizon_months} months"
+        f"OK{warned}: {scenario.name}: {_count(len(scenario.variants), 'variant')} ({names}), "
+        f"{_count(len(base.vendors), 'vendor')}, {_count(base.partners.count, 'partner')}, "
+        f"{_count(base.time.horizon_months, 'month')}"
     )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 @click.command()

@@ -27,13 +27,16 @@ def fail(message: str) -> NoReturn:
 
 
 def load(file: Path, overrides: Sequence[str], **kwargs: int | None):
-    """Load a scenario or exit 2 with its error lines."""
+    """Load a scenario or exit 2 with its error lines; print its warnings (it still runs)."""
     from sim.scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(file, tuple(overrides), **kwargs)
+        scenario = load_scenario(file, tuple(overrides), **kwargs)
     except ScenarioError as exc:
         fail(str(exc))
+    for warning in scenario.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return scenario
 
 
 class SimGroup(click.Group):

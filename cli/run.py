@@ -116,27 +116,9 @@ def run(
 
 
 def _print_revenue_table(summary, scenario) -> None:
-    """Mean cumulative channel revenue per vendor (rows) and variant (columns)."""
-    from analysis.plots import format_currency
+    """Mean cumulative total, channel and net revenue and conflicts per vendor and variant."""
+    from analysis.console import run_summary_lines
 
-    rows = summary[summary["metric"] == "channel_revenue"]
-    variants = list(dict.fromkeys(rows["variant"]))
-    vendors = list(dict.fromkeys(rows["vendor"]))
-    value = {(r.variant, r.vendor): r.mean for r in rows.itertuples()}
-    n = {r.variant: r.n for r in rows.itertuples()}
     horizon = next(iter(scenario.variants.values())).time.horizon_months
-    click.echo(f"Mean cumulative channel revenue over {horizon} months:")
-    header = ["vendor", *(f"{v} (n={n[v]})" for v in variants)]
-    table = [header] + [
-        [
-            vendor,
-            *(format_currency(value.get((v, vendor), float("nan")), digits=3) for v in variants),
-        ]
-        for vendor in vendors
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        cells = [row[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
-        ]
-        click.echo("  " + "  ".join(cells))
+    for line in run_summary_lines(summary, horizon):
+        click.echo(line)

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 import sim.experiments.tasks
-from analysis.compare import run_values
+from analysis.compare import leads, run_values
 from sim.experiments.reader import load_results
 from sim.experiments.runner import run_scenario
 from tests.folders import output, write_folder
 from workbench import background
-from workbench.answers import behind_arms, best_arm, build_answer
+from workbench.answers import build_answer
 from workbench.background import Runs, run_key, stages, write_results
 from workbench.whatif import build_scenario, variants_of
 
@@ -136,18 +136,26 @@ def test_the_answer_pairs_differences_and_names_a_best_only_beyond_noise(hand: P
     answer = build_answer(load_results(hand), [], "a", metrics=["channel_revenue"])
     effects = {e.arm: e for e in answer.effects["channel_revenue"]}
     assert effects["slow"].diff == 3.0 and effects["slow"].low == effects["slow"].high == 3.0
-    assert effects["slow"].text == "+$3.00 (90% CI +$3.00 to +$3.00)" and effects["slow"].clear
+    assert effects["slow"].text == "+$3.00 [+$3.00, +$3.00]" and effects["slow"].clear
     assert effects["fast"].diff == 3.0 and not effects["fast"].clear
-    assert effects["fast"].text.startswith("no clear difference (90% CI -")
-    assert answer.best["channel_revenue"] is None, "slow is not ahead of fast beyond noise"
-    assert answer.best_change["channel_revenue"] is None
+    assert effects["fast"].text.startswith("no clear difference [-")
+    assert answer.best("channel_revenue") is None, "slow is not ahead of fast beyond noise"
+    assert answer.best("channel_revenue", changes=True) is None
+    (overall, best), (among, best_change) = answer.headlines("channel_revenue")
+    assert (best, best_change) == (None, None)
+    assert overall.startswith(
+        "None is clearly best for a's channel revenue over the run: slow leads on average"
+    ), "slow and fast have the same mean; slow comes first"
+    assert among.startswith("None is clearly best for a's channel revenue over the run among the")
     assert [(m.arm, m.month, m.kind) for m in answer.markers] == [
         ("slow", 0.0, "announced"), ("slow", 1.0, "starts"), ("slow", 2.0, "complete")
     ]  # fmt: skip
     values = run_values(answer.comparison)
-    assert best_arm(values[values.arm != "fast"], "channel_revenue:cumulative") == "slow"
-    assert answer.behind["channel_revenue"] == [], "base minus fast is not clear either"
-    assert behind_arms(values[values.arm != "fast"], "channel_revenue:cumulative") == ["base"]
+    column = values[values.vendor == "a"].set_index(["arm", "seed"])["channel_revenue:cumulative"]
+    leader, gaps = leads(column, ["base", "slow"])
+    assert leader == "slow" and gaps["base"].low == 3.0, "+3 in every pair: best beyond noise"
+    leader, ahead = answer.leads["channel_revenue"]
+    assert leader == "slow" and ahead["fast"].estimate == 0.0, "slow and fast tie on average"
 
 
 def test_saved_folders_are_compared_with_the_live_base(hand: Path, tmp_path: Path) -> None:

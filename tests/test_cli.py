@@ -11,6 +11,8 @@ from click.testing import CliRunner, Result
 from cli import main
 from sim.behaviours.registry import all_rules
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def _sim(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
@@ -30,8 +32,10 @@ def test_run_writes_the_folder_and_prints_where(tiny_yaml: Path, tmp_path: Path)
     result = _sim("run", tiny_yaml, "--out", out, "--no-progress", "--workers", "1")
     assert result.exit_code == 0, result.output + result.stderr
     assert f"Results: {out}" in result.stdout
-    assert "Mean cumulative channel revenue over 6 months" in result.stdout
+    assert "Mean over replicates, cumulative over 6 months" in result.stdout
     assert "acme" in result.stdout and "cut (n=2)" in result.stdout
+    for words in ("total revenue", "channel revenue", "net revenue", "conflicts"):
+        assert words in result.stdout
     assert {p.name for p in (out / "plots").iterdir()} >= {
         "channel_revenue.png",
         "attention_share.png",
@@ -117,6 +121,9 @@ def test_validate_summarises_the_scenario(tiny_yaml: Path) -> None:
     )
     result = _sim("validate", tiny_yaml, "--set", "partners.count=30")
     assert "30 partners" in result.stdout
+    one = ("--set", "partners.count=1", "--set", "time.horizon_months=1")
+    result = _sim("validate", ROOT / "scenarios" / "baseline.yaml", *one)
+    assert result.stdout.strip() == "OK: baseline: 1 variant (base), 3 vendors, 1 partner, 1 month"
 
 
 def test_new_writes_a_starter_that_validates_and_never_overwrites(

@@ -12,14 +12,9 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-from analysis.compare import (
-    CompareError,
-    build_comparison,
-    comparison_table,
-    difference_table,
-    parse_window,
-)
+from analysis.compare import CompareError, build_comparison, comparison_table, parse_window
 from analysis.intervals import mean_interval, paired_interval, welch_interval
+from analysis.series import difference_table
 from cli import main
 from sim.experiments.reader import load_results
 from tests.folders import output, write_folder, write_sweep
@@ -165,7 +160,10 @@ def test_compare_command_writes_table_and_plots_and_never_overwrites(hand: Path)
     assert f"Comparison: {hand / 'compare'}" in first.output
     assert "+$3.00" in first.output and "2/3" in first.output  # the table is printed
     files = {p.name for p in (hand / "compare").iterdir()}
-    assert files == {"comparison.csv", "fan_channel_revenue.png", "difference_channel_revenue.png"}
+    assert files == {
+        "comparison.csv", "fan_channel_revenue.png", "difference_channel_revenue.png",
+        "summary_table.csv", "summary_table.png",
+    }  # fmt: skip
     csv = pd.read_csv(hand / "compare" / "comparison.csv")
     assert _row(csv, "channel_revenue", "cumulative", "cut")["diff"] == pytest.approx(3.0)
     second = runner.invoke(main, ["compare", str(hand / "manifest.json"), "-m", "mean_trust"])
@@ -222,3 +220,73 @@ def test_compare_refuses_a_sweep_folder_and_names_the_commands_for_it(tmp_path: 
     assert result.exit_code == 2, result.output
     assert "a sweep folder (4 samples)" in result.output
     assert f"sim sensitivity {folder}" in result.output
+
+
+# ------------------------------------------------------------- metric names, focus vendor
+def _without_columns(folder: Path, *columns: str) -> Path:
+    """The folder as written before the model recorded ``columns`` (they are dropped)."""
+    for name in ("timeseries.csv", "runs.csv"):
+        table = pd.read_csv(folder / name)
+        table.drop(columns=[c for c in columns if c in table.columns]).to_csv(
+            folder / name, index=False
+        )
+    (folder / "timeseries.parquet").unlink(missing_ok=True)
+    return folder
+
+
+def test_total_revenue_is_channel_plus_direct_where_a_folder_has_no_column(hand: Path) -> None:
+    """The issue: `sim compare -m total_revenue` was refused. Channel 1, 2, 3 per month plus
+    direct 1 per month: total 6, 9, 12 over 3 months for base."""
+    folder = _without_columns(hand, "total_revenue")
+    comp = build_comparison([load_results(folder)], ["total_revenue"])
+    table = comparison_table(comp)
+    assert _row(table, "total_revenue", "cumulative", "base")["mean"] == pytest.approx(9.0)
+    assert _row(table, "total_revenue", "cumulative", "cut")["diff"] == pytest.approx(3.0)
+    result = CliRunner().invoke(main, ["compare", str(folder), "-m", "total_revenue"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_metric_the_folder_lacks_is_named_clearly(hand: Path) -> None:
+    """The reader names the file and the column (``pipeline_value`` is a column every folder
+    has, so its absence is damage, not age)."""
+    folder = _without_columns(hand, "pipeline_value")
+    result = CliRunner().invoke(main, ["compare", str(folder), "-m", "pipeline_value"])
+    assert result.exit_code == 2
+    assert f"{folder / 'timeseries.csv'}: no column 'pipeline_value'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_level_metrics_compare_the_whole_run_and_refuse_a_window(hand: Path) -> None:
+    comp = build_comparison([load_results(hand)], ["gini", "channel_revenue"])
+    table = comparison_table(comp)
+    row = _row(table, "gini", "run", "cut")
+    assert row["mean"] == 1.0 and row["diff"] == 0.0  # tests/folders.py writes 1.0
+    with pytest.raises(CompareError, match="--metric gini: a whole-run value"):
+        build_comparison([load_results(hand)], ["gini"], (2.0, 3.0))
+
+
+def test_compare_sensitivity_and_report_share_one_metric_list() -> None:
+    from analysis.metric_catalog import METRIC_NAMES
+    from analysis.sweeps import OUTCOMES
+    from sim.model.metrics import METRICS, RUN_COLUMNS
+
+    assert list(OUTCOMES) == list(METRIC_NAMES)
+    assert set(METRICS) | set(RUN_COLUMNS) | {"total_revenue"} == set(METRIC_NAMES)
+    assert METRIC_NAMES.index("total_revenue") < METRIC_NAMES.index("gini")
+
+
+def test_compare_summary_is_about_the_vendor_asked_for(tmp_path: Path) -> None:
+    outs = {(v, r): output(vendors=("acme", "rival"), channel_revenue=[r + (v == "cut")] * 3)
+            for v in ("base", "cut") for r in range(3)}  # fmt: skip
+    folder = write_folder(tmp_path / "two", outs)
+    runner = CliRunner()
+    result = runner.invoke(main, ["compare", str(folder), "--vendor", "rival"])
+    assert result.exit_code == 0, result.output
+    assert "Summary for rival" in result.output
+    summary = pd.read_csv(folder / "compare" / "summary_table.csv")
+    assert summary["vendor"].unique().tolist() == ["rival"]
+    assert summary.set_index("variant").loc["cut", "channel_revenue_diff"] == pytest.approx(3.0)
+    result = runner.invoke(main, ["compare", str(folder), "--vendor", "nova"])
+    assert result.exit_code == 2 and "--vendor nova: not a vendor of" in result.output
+    result = runner.invoke(main, ["compare", str(folder)])
+    assert "Summary for acme" in result.output  # no focus in the folder: its first vendor

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis.metric_catalog import read_metrics
+from analysis.metric_catalog import read_series
 from cli import main
 from sim.experiments.folder_layout import ResultsError
 from sim.experiments.reader import load_results
@@ -289,7 +289,7 @@ def test_a_folder_without_a_newer_metric_still_opens(copy) -> None:
     any other missing metric is named, and the contract columns are still required."""
     folder = drop_metrics(copy(), "total_revenue", "rep_utilization")
     results = load_results(folder)
-    table = read_metrics(results, ["total_revenue"])
+    table = read_series(results, ["total_revenue"])
     assert list(table["total_revenue"]) == list(
         results.read_timeseries(["channel_revenue"])["channel_revenue"]
         + results.read_timeseries(["direct_revenue"])["direct_revenue"]

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.plots import TIME_PLOTS
 from sim.experiments.sweep_run import plan_sweep, run_sweep
 from sim.scenario import load_scenario
 from tests.conftest import GRID_SWEEP, TINY_YAML
@@ -42,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 FILES = ("timeseries.csv", "runs.csv", "summary.csv", "scenario.resolved.yaml")
 PLANNED = 4
 """Runs of the tiny scenario and of its two-sample sweep (2 x 2 replicates)."""
-PLOTS = 5
+PLOTS = len(TIME_PLOTS) + 1
+"""The plots of a run folder: one per time plot and the revenue mix."""
 
 Moment = Callable[[], bool]
 Aim = Callable[[Path, random.Random], Moment]

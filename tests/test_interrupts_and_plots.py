@@ -14,13 +14,14 @@ from click.testing import CliRunner
 
 import analysis.plots
 import sim.experiments.writer
+from analysis.plots import TIME_PLOTS
 from cli import main
 from sim.experiments.runner import run_scenario
 from sim.scenario import load_scenario
 from tests.conftest import GRID_SWEEP, TINY_YAML
 
-PLOTS = ["channel_revenue.png", "attention_share.png", "trust.png", "capability.png",
-         "revenue_mix.png"]  # fmt: skip
+PLOTS = [*TIME_PLOTS, "revenue_mix.png"]
+"""Every plot a run folder has (analysis.plots)."""
 FILES = ("timeseries.csv", "runs.csv", "summary.csv", "scenario.resolved.yaml")
 
 
@@ -149,7 +150,7 @@ def test_a_full_disk_while_plotting_exits_1_and_sim_plot_finishes(
     assert result.exit_code == 1
     assert (
         f"error: plots failed: OSError: [Errno 28] No space left on device: "
-        f"'{folder / 'plots' / '.channel_revenue.png.tmp.png'}'; the results are saved, the "
+        f"'{folder / 'plots' / f'.{PLOTS[0]}.tmp.png'}'; the results are saved, the "
         f"folder stays incomplete until its plots are drawn: sim plot {folder}"
     ) in result.stderr
     assert _manifest(folder)["status"] == "incomplete"

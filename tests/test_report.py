@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from PIL import Image
 from SALib.sample import latin
 
-from analysis.compare import build_comparison
+from analysis.compare import DEFAULT_METRICS, build_comparison
 from analysis.compare_plots import write_comparison
 from analysis.console import comparison_rows
 from analysis.formatting import format_value
@@ -93,7 +93,7 @@ def test_report_has_every_section_and_is_self_contained(report: tuple[str, Path]
     html, _ = report
     page = Page(html)
     assert page.sections == [
-        "headline", "levers", "results", "comparison", "status", "reproducibility"
+        "summary", "headline", "levers", "results", "comparison", "status", "reproducibility"
     ]  # fmt: skip
     assert "script" not in page.tags and "link" not in page.tags
     assert not re.search(r"https?://", html), "the report must not reference the network"
@@ -119,7 +119,7 @@ def test_report_names_the_scenario_levers_status_and_seed(report: tuple[str, Pat
 def test_headline_states_the_change_with_its_interval(report: tuple[str, Path]) -> None:
     headline = Page(report[0]).text("headline")
     assert "cut" in headline and "acme's channel revenue" in headline
-    assert "90% CI" in headline and "of 2 paired replicates agree" in headline
+    assert "90% CI" in headline and "against base" in headline
 
 
 def test_comparison_tables_show_the_numbers_of_comparison_csv(
@@ -130,16 +130,21 @@ def test_comparison_tables_show_the_numbers_of_comparison_csv(
     html, csv = report
     page = Page(html)
     table = pd.read_csv(csv)
-    tables = {cls.split()[-1]: rows for cls, rows in page.tables if cls.startswith("comparison")}
-    assert set(tables) == {"channel_revenue", "vendor_net_revenue", "attention_share", "mean_trust"}
+    tables = {cls.split()[-1]: rows for cls, rows in page.tables if cls.startswith("comparison ")
+              and "others" not in cls}  # fmt: skip
+    others = {cls.split()[-1]: rows for cls, rows in page.tables if "others" in cls}
+    assert set(tables) == set(DEFAULT_METRICS) == set(others)
     for metric, rows in tables.items():
-        assert rows[1:] == comparison_rows(table, metric), metric
+        expected = comparison_rows(table, metric)
+        assert rows[1:] == [r[1:] for r in expected if r[0] == "acme"], metric  # the focus
+        assert others[metric][1:] == [r for r in expected if r[0] != "acme"], metric
     runs = pd.read_csv(tiny_results / "runs.csv")
     mean = runs[(runs.variant == "base") & (runs.vendor == "acme")].channel_revenue.mean()
     first = tables["channel_revenue"][1]
-    assert first[:3] == ["acme", "base", "cumulative"]
-    assert first[4] == format_value("channel_revenue", mean)
-    assert re.fullmatch(r"\[-?\$[\d.]+[kMB]?, -?\$[\d.]+[kMB]?\]", first[5])
+    assert first[:2] == ["base", "cumulative"]
+    value, interval = first[2].split(" ", 1)
+    assert value == format_value("channel_revenue", mean)
+    assert re.fullmatch(r"\[-?\$[\d.]+[kMB]?, -?\$[\d.]+[kMB]?\]", interval)
 
 
 def test_sweep_report_has_sensitivity_and_tradeoff(tmp_path: Path, fast_delta: None) -> None:
@@ -153,7 +158,7 @@ def test_sweep_report_has_sensitivity_and_tradeoff(tmp_path: Path, fast_delta: N
     )  # fmt: skip
     page = Page(build_report(folder))
     assert page.sections == [
-        "headline", "levers", "sensitivity", "tradeoff", "status", "reproducibility"
+        "summary", "headline", "levers", "sensitivity", "tradeoff", "status", "reproducibility"
     ]  # fmt: skip
     assert "vendors.acme.program.margin" in page.text("headline")  # the most influential lever
     assert "Borgonovo delta" in page.text("sensitivity")
@@ -170,7 +175,10 @@ def test_report_command_writes_the_default_file_and_rejects_bad_folders(tmp_path
     runner = CliRunner()
     result = runner.invoke(main, ["report", str(folder)])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"Report: {folder / 'report.html'}"
+    assert result.output.splitlines() == [
+        f"Report: {folder / 'report.html'}",
+        f"Summary: {folder / 'summary_table.csv'}, {folder / 'summary_table.png'}",
+    ]
     assert "One variant only" in Page((folder / "report.html").read_text()).text("headline")
     result = runner.invoke(main, ["report", str(folder), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 0 and (tmp_path / "r.html").exists()
@@ -249,13 +257,13 @@ def test_every_manifest_field_with_markup_is_refused_or_escaped(
 
     import matplotlib.pyplot as plt
 
-    import analysis.report as report_module
+    import analysis.report_variants as report_module
     from sim.experiments.folder_layout import ResultsError
 
     def small(*args, **kwargs):  # the figures do not show manifest text; keep the loop fast
         return plt.figure(figsize=(1, 1))
 
-    for name in ("fan_figure", "difference_figure"):
+    for name in ("fan_figure", "difference_figure", "revenue_mix_figure", "summary_figure"):
         monkeypatch.setattr(report_module, name, small)
     folder = tmp_path / "x"
     shutil.copytree(tiny_results, folder)

@@ -463,16 +463,47 @@ def test_set_reaches_vendors_with_dashes_in_their_names_and_list_entries(tmp_pat
     assert config.events[0].ramp_months == 2.0
 
 
+def test_set_names_list_entries_by_position_as_error_messages_do(tmp_path: Path) -> None:
+    """``vendors[0]`` is the first vendor and ``events[0]`` the first event: the notation every
+    error message uses works in ``--set`` too, beside ``vendors.acme``."""
+    event = "events:\n  - {at_month: 3, vendor: acme, set: {program.margin: 0.1}}\n"
+    path = write(tmp_path, "mini.yaml", MINIMAL + event)
+    config = load_scenario(
+        path, ["vendors[1].program.margin=0.3", "events[0].ramp_months=2"]
+    ).variant("base")
+    assert config.vendors[1].program.margin == 0.3 and config.vendors[0].program.margin == 0.2
+    assert config.events[0].ramp_months == 2.0
+    by_name = load_scenario(path, ["vendors.rival.program.margin=0.3"]).variant("base")
+    assert by_name == config.model_copy(update={"events": by_name.events})
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
         (
             "vendors.acme.program.margn=0.12",
-            "--set: vendors.acme.program.margn: unknown key 'margn'; did you mean 'margin'? "
+            "--set: vendors.acme.program.margn: unknown key 'margn'; did you mean vendors.acme.program.margin? "
             "allowed keys: margin, rebate, spiff_per_deal, mdf_per_partner_month, "
             "enablement_per_partner_month, deal_registration, communication, recruit_per_month, "
             "replace_exits, partner_management_per_partner_month, onboarding_cost_per_partner",
         ),
+        (
+            "acme.program.margin=0.15",
+            "--set: acme.program.margin: unknown key 'acme'; did you mean "
+            "vendors.acme.program.margin? allowed keys: name, description, focus, seed, "
+            "replicates, time, market, vendors, partners, behaviours, events, sweep",
+        ),
+        (
+            "horizon_months=12",
+            "--set: horizon_months: unknown key 'horizon_months'; did you mean "
+            "time.horizon_months? allowed keys: name, description, focus, seed, "
+            "replicates, time, market, vendors, partners, behaviours, events, sweep",
+        ),
+        (
+            "vendors[2].program.margin=0.1",
+            "--set: vendors[2].program.margin: vendors has no entry 2; it has 2",
+        ),
+        ("time[0].step=week", "--set: time[0].step: time is not a list; it has no entry [0]"),
         (
             "vendors.acmee.program.margin=0.12",
             "--set: vendors.acmee.program.margin: unknown vendor 'acmee'; did you mean 'acme'? "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -153,12 +154,30 @@ def test_tradeoff_table_has_one_point_per_sample_with_intervals(tmp_path: Path) 
                       "mean_trust": X[:, 0] / 2},
         replicates=3,
     )  # fmt: skip
-    table = tradeoff_table(load_sweep(folder))  # default vendor: the one the parameter names
+    table = tradeoff_table(load_sweep(folder))  # default vendor: the focus, else the first
     assert list(table["sample"]) == ["s0000", "s0001", "s0002"]
     assert table["channel_revenue"].to_numpy() == pytest.approx([11, 51, 91])
     assert table["vendor_net_revenue"].to_numpy() == pytest.approx([49.9, 49.5, 49.1])
     assert table["mean_trust"].to_numpy() == pytest.approx([0.05, 0.25, 0.45])
     assert (table["channel_revenue_low"] < table["channel_revenue"]).all()
+
+
+def test_tradeoff_points_are_named_by_their_settings(tmp_path: Path) -> None:
+    """The best samples are lettered on the chart and listed with their settings, not s0023."""
+    from analysis.tradeoff import tradeoff_figure
+
+    problem = {"num_vars": 2, "names": ["vendors.acme.program.margin", "vendors.acme.x.credit"],
+               "bounds": [[0.0, 1.0], [0.0, 1.0]]}  # fmt: skip
+    X = np.array([[0.1, 0.2], [0.5, 0.6], [0.9, 0.4], [0.3, 0.3]])
+    folder = write_sweep(tmp_path / "t", "random", problem, X,
+                         lambda X, r: {"vendor_net_revenue": X[:, 0] + r})  # fmt: skip
+    fig = tradeoff_figure(load_sweep(folder))
+    letters = [t.get_text() for t in fig.axes[0].texts]
+    assert letters == ["A", "B", "C"]
+    key = fig._supxlabel.get_text()
+    assert "A: margin 0.9, credit 0.4\nB: margin 0.5, credit 0.6\nC: margin 0.3, credit 0.3" in key
+    assert "s000" not in key
+    plt.close(fig)
 
 
 # ----------------------------------------------------------------------------- command

@@ -4,7 +4,6 @@ the honest wording of an effect."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from workbench.whatif import (
     term_value,
     variants_of,
 )
-from workbench.wording import best_text, effect_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,32 +126,3 @@ def test_a_saved_scenario_loads_as_the_variants_the_page_ran(margin_cut, tmp_pat
         save_scenario(scenario, path)
     with pytest.raises(ValueError, match="ends in .yaml"):
         save_scenario(scenario, tmp_path / "asked.txt")
-
-
-@pytest.mark.parametrize(
-    ("diff", "low", "high", "text"),
-    [
-        (-13.2e6, -22.9e6, -3.45e6, "-$13.2M (90% CI -$22.9M to -$3.45M)"),
-        (1.0e6, -2.0e6, 4.0e6, "no clear difference (90% CI -$2.00M to +$4.00M)"),
-        (0.0, 0.0, 0.0, "no clear difference (90% CI $0 to $0)"),
-        (2.0e6, math.nan, math.nan, "+$2.00M (too few replicates for an interval)"),
-    ],
-)
-def test_an_effect_is_worded_honestly(diff, low, high, text) -> None:
-    assert effect_text("channel_revenue", diff, low, high) == text
-
-
-def test_best_is_named_only_beyond_noise() -> None:
-    what = "acme's channel revenue over the run"
-    assert best_text(what, "gradual", 3) == (
-        "gradual is best for acme's channel revenue over the run: ahead of every other variant "
-        "beyond noise"
-    )
-    assert best_text(what, None, 3, among="the what-ifs") == (
-        "Among the what-ifs, no variant is clearly best for acme's channel revenue over the run: "
-        "the differences are within the noise"
-    )
-    assert best_text(what, None, 3, behind=["abrupt"]) == (
-        "No variant is clearly best for acme's channel revenue over the run; abrupt is behind "
-        "another variant beyond noise"
-    )

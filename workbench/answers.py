@@ -10,27 +10,25 @@ pair by seed, also across folders run with the same scenario seed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pandas as pd
 
+from analysis import wording
 from analysis.compare import (
     Arm,
     Comparison,
     build_comparison,
     comparison_table,
-    difference,
+    leads,
     run_values,
     stats_for,
 )
-from analysis.levers import resolved_document
-from analysis.metric_catalog import METRIC_BY_NAME
+from analysis.levers import variant_events
+from analysis.metric_catalog import metric_info
 from analysis.whatif_plots import Marker
 from sim.experiments.reader import ResultSet
-from workbench.wording import best_text, effect_text
 
 METRICS = (
     "channel_revenue",
@@ -61,28 +59,37 @@ class Effect:
     pairs: int
 
     @property
+    def effect(self) -> wording.Effect:
+        return wording.Effect(self.diff, self.low, self.high, agree=self.agree, pairs=self.pairs)
+
+    @property
     def text(self) -> str:
-        return effect_text(self.metric, self.diff, self.low, self.high)
+        """As the report's tables say it (:func:`analysis.wording.cell_text`)."""
+        return wording.cell_text(self.metric, self.effect)
 
     @property
     def clear(self) -> bool:
         """The interval lies on one side of zero."""
-        return (
-            math.isfinite(self.low) and math.isfinite(self.high) and not self.low <= 0 <= self.high
-        )
+        return wording.verdict(self.effect) in ("up", "down")
+
+
+Leads = tuple[str, dict[str, wording.Effect]]
+"""The arm ahead on average and its paired lead over each other arm."""
 
 
 @dataclass
 class Answer:
-    """Everything the page shows for one vendor after a stage of runs."""
+    """Everything the page shows for one vendor after a stage of runs.
+
+    ``leads`` per metric over every arm, ``change_leads`` among the arms other than base.
+    """
 
     vendor: str
     comparison: Comparison
     table: pd.DataFrame
     effects: dict[str, list[Effect]]
-    best: dict[str, str | None]
-    best_change: dict[str, str | None]
-    behind: dict[str, list[str]]
+    leads: dict[str, Leads]
+    change_leads: dict[str, Leads]
     markers: list[Marker]
     replicates: dict[str, int]
     missing: dict[str, str]
@@ -91,22 +98,29 @@ class Answer:
     def arms(self) -> list[str]:
         return [arm.label for arm in self.comparison.arms]
 
+    def best(self, metric: str, *, changes: bool = False) -> str | None:
+        """The arm ahead of every other beyond noise (among those other than base: ``changes``),
+        or None."""
+        leader, ahead = (self.change_leads if changes else self.leads)[metric]
+        return leader if wording.is_best(ahead) else None
+
     def headlines(self, metric: str = "channel_revenue") -> list[tuple[str, str | None]]:
-        """``(sentence, best arm or None)``: over every arm, then among the arms other than
+        """``(sentence, best arm or None)`` as the report says it
+        (:func:`analysis.wording.best_sentence`): over every arm, then among the arms other than
         base when there are at least two (which change is better, whatever base does)."""
         what = f"{self.vendor}'s {metric_words(metric)}"
-        out = [(best_text(what, self.best.get(metric), len(self.arms)), self.best.get(metric))]
-        changes = [a for a in self.arms if a != BASE]
-        if len(changes) >= 2:
-            best, behind = self.best_change.get(metric), self.behind.get(metric, [])
-            text = best_text(what, best, len(changes), among="the what-ifs", behind=behind)
-            out.append((text, best))
+        leader, ahead = self.leads[metric]
+        out = [(wording.best_sentence(what, metric, leader, ahead), self.best(metric))]
+        if metric in self.change_leads:
+            leader, ahead = self.change_leads[metric]
+            sentence = wording.best_sentence(f"{what} among the what-ifs", metric, leader, ahead)
+            out.append((sentence, self.best(metric, changes=True)))
         return out
 
 
 def metric_words(metric: str) -> str:
     """``channel revenue over the run``, ``final attention share``."""
-    meta = METRIC_BY_NAME[metric]
+    meta = metric_info(metric)
     label = meta.label.split(" (")[0].lower()
     return f"{label} over the run" if meta.kind == "flow" else f"final {label}"
 
@@ -129,7 +143,8 @@ def build_answer(
     table = comparison_table(comp)
     values = run_values(comp)
     values = values[values["vendor"] == vendor]
-    effects, best, best_change, behind = {}, {}, {}, {}
+    effects, best, best_change = {}, {}, {}
+    changes = [a.label for a in comp.arms if a.label != BASE]
     for metric in metrics:
         stat = main_stat(metric)
         rows = table[(table.metric == metric) & (table.stat == stat) & (table.reference != "")]
@@ -137,48 +152,27 @@ def build_answer(
             Effect(r.arm, metric, stat, r.mean, r.diff, r.diff_low, r.diff_high, r.agree, r.pairs)
             for r in rows.itertuples()
         ]
-        best[metric] = best_arm(values, f"{metric}:{stat}")
-        best_change[metric] = best_arm(values[values["arm"] != BASE], f"{metric}:{stat}")
-        behind[metric] = behind_arms(values[values["arm"] != BASE], f"{metric}:{stat}")
+        column = values.set_index(["arm", "seed"])[f"{metric}:{stat}"]
+        best[metric] = _leads(column, [a.label for a in comp.arms])
+        if len(changes) >= 2:
+            best_change[metric] = _leads(column, changes)
     counts = table[table.metric == metrics[0]].drop_duplicates("arm").set_index("arm")["n"]
     return Answer(
         vendor=vendor,
         comparison=comp,
         table=table,
         effects=effects,
-        best=best,
-        best_change=best_change,
-        behind=behind,
+        leads=best,
+        change_leads=best_change,
         markers=_markers(live, usable, saved, vendor),
         replicates={arm: int(n) for arm, n in counts.items()},
         missing=missing,
     )
 
 
-def best_arm(values: pd.DataFrame, column: str) -> str | None:
-    """The arm whose paired difference from every other arm has an interval above zero."""
-    arms = list(dict.fromkeys(values["arm"]))
-    by_arm = {
-        arm: part.set_index("seed")[column] for arm, part in values.groupby("arm", sort=False)
-    }
-    for arm in arms:
-        others = [o for o in arms if o != arm]
-        if others and all(difference(by_arm[arm], by_arm[o]).low > 0 for o in others):
-            return arm
-    return None
-
-
-def behind_arms(values: pd.DataFrame, column: str) -> list[str]:
-    """The arms that some other arm is ahead of beyond noise (its difference's interval above 0)."""
-    arms = list(dict.fromkeys(values["arm"]))
-    by_arm = {
-        arm: part.set_index("seed")[column] for arm, part in values.groupby("arm", sort=False)
-    }
-    return [
-        arm
-        for arm in arms
-        if any(difference(by_arm[o], by_arm[arm]).low > 0 for o in arms if o != arm)
-    ]
+def _leads(column: pd.Series, arms: Sequence[str]) -> Leads:
+    leader, gaps = leads(column, arms)
+    return leader, {other: wording.Effect.from_interval(gap) for other, gap in gaps.items()}
 
 
 def _folder_label(result: ResultSet, saved: Sequence[ResultSet]) -> str:
@@ -221,7 +215,7 @@ def _markers(
     """Announcement, start and end of every change of ``vendor`` in every arm."""
     out = []
     for i, result in enumerate([live, *usable]):
-        for variant, events in _events(result).items():
+        for variant, events in variant_events(result).items():
             arm = variant if i == 0 else f"{_folder_label(result, saved)}:{variant}"
             for event in events:
                 if event.get("vendor") != vendor:
@@ -239,23 +233,11 @@ def _markers(
     return out
 
 
-def _events(result: ResultSet) -> dict[str, list[dict[str, Any]]]:
-    """Each variant's events, from the folder's ``scenario.resolved.yaml``."""
-    doc = resolved_document(result)
-    base = list(doc.get("events") or [])
-    diffs = doc.get("variants") or {}
-    return {
-        v: list((diffs.get(v) or {}).get("events", base)) if v != BASE else base
-        for v in result.variants
-    }
-
-
 __all__ = [
     "Answer",
     "Effect",
     "METRICS",
-    "behind_arms",
-    "best_arm",
+    "Leads",
     "build_answer",
     "main_stat",
     "metric_words",

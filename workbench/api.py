@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 
 from analysis.compare import DEFAULT_METRICS, Comparison, build_comparison, comparison_table
 from analysis.compare_plots import difference_figure, fan_figure
-from analysis.metric_catalog import DERIVED, read_metrics
+from analysis.metric_catalog import DERIVED, read_runs, read_series
 from analysis.sources import open_source
 from sim.experiments.folder_layout import MANIFEST_FILE, atomic_open
 from sim.experiments.reader import ResultSet, load_results
@@ -187,15 +187,14 @@ class Result:
         """Every metric per variant, replicate, step and vendor (flows per step)."""
         ts = self.results.timeseries
         missing = [name for name in DERIVED if name not in ts.columns]
-        return ts.join(read_metrics(self.results, missing)[missing]) if missing else ts
+        return ts.join(read_series(self.results, missing)[missing]) if missing else ts
 
     @cached_property
     def runs(self) -> pd.DataFrame:
         """Per variant, replicate and vendor: cumulative revenue, conflicts, partner counts."""
         runs = self.results.runs
-        if "total_revenue" not in runs.columns:
-            runs = runs.assign(total_revenue=runs["channel_revenue"] + runs["direct_revenue"])
-        return runs
+        missing = [name for name in DERIVED if name not in runs.columns]
+        return runs.join(read_runs(self.results, missing)[missing]) if missing else runs
 
     @cached_property
     def summary(self) -> pd.DataFrame:

@@ -73,6 +73,16 @@ def resolved_scenario_yaml(scenario: Any, ran: Sequence[str] | None = None) -> s
     return header + dump_yaml(doc)
 
 
+def scenario_notes(scenario: Any) -> dict[str, Any]:
+    """The manifest's ``warnings`` (one line each, as ``sim validate`` prints them) and
+    ``overrides`` (each key ``--set``, ``--seed`` or ``--replicates`` changed against the file:
+    ``path``, ``file``, ``run``) of a loaded scenario."""
+    return {
+        "warnings": [str(issue) for issue in getattr(scenario, "warnings", [])],
+        "overrides": list(getattr(scenario, "overrides", [])),
+    }
+
+
 def _diff(doc: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in doc.items():

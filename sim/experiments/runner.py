@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim.experiments.executors import process_pool, stop_pool
 from sim.experiments.folder_layout import FolderStatus
-from sim.experiments.manifest import RunRecord, resolved_scenario_yaml
+from sim.experiments.manifest import RunRecord, resolved_scenario_yaml, scenario_notes
 from sim.experiments.progress import Progress
 from sim.experiments.result_folder import claim_result_folder
 from sim.experiments.tasks import RunResult, RunTask, run_one
@@ -233,6 +233,7 @@ def scenario_writer(
             "horizon_months": base.time.horizon_months,
             "time_step": base.time.step,
             "engine": engine,
+            **scenario_notes(scenario),
         },
         plots=plots,
     )

@@ -25,7 +25,7 @@ import pandas as pd
 
 import sim
 from sim.experiments.folder_layout import RESOLVED_FILE, ResultsError, atomic_write_text
-from sim.experiments.manifest import RunRecord, sha256_text
+from sim.experiments.manifest import RunRecord, scenario_notes, sha256_text
 from sim.experiments.result_folder import claim_result_folder, reason
 from sim.experiments.runner import RunSummary, execute
 from sim.experiments.sweep_design import (
@@ -115,7 +115,9 @@ def plan_sweep(
         "horizon_months": base.time.horizon_months,
         "time_step": base.time.step,
         "sweep": sweep_manifest(design, base.replicates),
+        **scenario_notes(scenario),
     }
+    info["warnings"] += [str(warning) for warning in design.warnings]
     return SweepPlan(scenario.name, base, design, frame, info)
 
 

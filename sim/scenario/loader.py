@@ -13,14 +13,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.errors import Issue, ScenarioError, show, unknown_message
+from sim.scenario.differences import term_changes
+from sim.scenario.errors import Issue, ScenarioError, show, suggest, unknown_message
+from sim.scenario.lint import scenario_warnings
 from sim.scenario.names import name_problem
 from sim.scenario.overrides import apply_override, parse_assignment
-from sim.scenario.resolution import validate_document
+from sim.scenario.resolution import resolved_document, validate_document
 from sim.scenario.schema import ScenarioConfig
 from sim.scenario.yaml_source import Src, copied, merge, read_document
 
@@ -38,8 +40,8 @@ MAX_RUNS = 1_000_000
 with 20 variants is an error, not a two-million-run manifest."""
 EXTENDS_SUFFIXES = (".yaml", ".yml")
 """``extends`` names only YAML files, so a scenario cannot make the loader read any other file."""
-VARIANT_KEYS_FORBIDDEN = ("name", "extends", "variants")
-"""Keys a variant may not set."""
+VARIANT_KEYS_FORBIDDEN = ("name", "extends", "variants", "focus")
+"""Keys a variant may not set (``focus``: every variant of a scenario is read for one vendor)."""
 BASE = "base"
 """Name of the variant that is the file itself."""
 SCENARIO_KEYS = frozenset([*ScenarioConfig.model_fields, "extends", "variants"])
@@ -60,6 +62,9 @@ class Scenario:
         variants: variant name -> resolved config; ``base`` first, then the file's variants in order.
         document: the merged raw document of ``base``: after ``extends``, before ``--set`` and the
             seed/replicates flags, without ``variants``.
+        warnings: what will not do what it seems to (:mod:`sim.scenario.lint`); it still runs.
+        overrides: each key of ``base`` that ``--set``, ``--seed`` or ``--replicates`` changed
+            against the file as written: ``{"path", "file", "run"}``.
     """
 
     path: Path
@@ -67,6 +72,8 @@ class Scenario:
     description: str
     variants: dict[str, ScenarioConfig]
     document: dict[str, Any]
+    warnings: list[Issue] = field(default_factory=list)
+    overrides: list[dict[str, Any]] = field(default_factory=list)
 
     def variant(self, name: str) -> ScenarioConfig:
         """The config of variant ``name``.
@@ -120,6 +127,7 @@ def _load(
     documents = _split_variants(doc, src)
     _check_events(documents)
     flags = {"seed": seed, "replicates": replicates}
+    flags_given = any(value is not None for value in flags.values())
     configs: dict[str, ScenarioConfig] = {}
     issues: list[Issue] = []
     base_issues: set[Issue] = set()
@@ -136,7 +144,22 @@ def _load(
         raise ScenarioError(issues)
     _check_run_count(configs, documents[BASE][1], replicates)
     base = configs[BASE]
-    return Scenario(Path(shown), base.name, base.description, configs, documents[BASE][0])
+    warnings = scenario_warnings(configs, {name: src for name, (_, src) in documents.items()})
+    changes = _changes(documents[BASE], base, assignments) if assignments or flags_given else []
+    return Scenario(
+        Path(shown), base.name, base.description, configs, documents[BASE][0], warnings, changes
+    )
+
+
+def _changes(
+    written: tuple[dict[str, Any], Src], run: ScenarioConfig, assignments: list[tuple[str, Any]]
+) -> list[dict[str, Any]]:
+    """What ``--set`` and the flags changed in ``base`` against the file as written."""
+    try:
+        as_written = validate_document(*copied(*written))
+    except ScenarioError:  # the file is only valid with its overrides: say what they set
+        return [{"path": path, "file": None, "run": value} for path, value in assignments]
+    return term_changes(resolved_document(as_written), resolved_document(run))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,7 +207,31 @@ def _load_chain(
     extended.append(parent_shown)
     parent_data, parent_src = _load_chain(parent, parent_shown, tuple(files), extended)
     merged, merged_src = merge(parent_data, parent_src, data, src)
+    _drop_variants(merged, merged_src, parent_data.get("variants"), parent_shown)
     return merged, merged_src
+
+
+def _drop_variants(merged: dict[str, Any], src: Src, inherited: Any, parent: str) -> None:
+    """``variants: {NAME: null}`` in an extending file drops the variant NAME it inherits."""
+    variants = merged.get("variants")
+    if not isinstance(variants, dict):
+        return
+    inherited = inherited if isinstance(inherited, dict) else {}
+    issues = []
+    for name in [n for n, value in variants.items() if value is None]:
+        if name in inherited:
+            del variants[name]
+            src.child("variants").children.pop(name, None)
+            continue
+        known = ", ".join(map(str, inherited)) or "none"
+        hint = suggest(str(name), map(str, inherited)) or ";"
+        message = (
+            f"null drops a variant inherited through extends, but {parent} has no variant "
+            f"{name!r}{hint} its variants: {known}"
+        )
+        issues.append(src.child("variants").issue((name,), message))
+    if issues:
+        raise ScenarioError(issues)
 
 
 _QUOTED = re.compile(r"got ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[\[{].*)")
@@ -302,6 +349,11 @@ def _variant_problem(name: str, override: Any) -> str | None:
     problem = name_problem(name)
     if problem:
         return f"variant name {show(name)} {problem}"
+    if override is None:
+        return (
+            "must be a mapping of the keys this variant changes; null drops a variant only in a "
+            "file that extends one that has it"
+        )
     if not isinstance(override, dict):
         return f"must be a mapping of the keys this variant changes, got {show(override)}"
     return None

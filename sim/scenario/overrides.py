@@ -8,6 +8,8 @@ set, so a typo is an error with a suggestion, never a silently ignored key.
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any, get_args, get_origin
 
 from sim.behaviours import registry
@@ -80,10 +82,14 @@ def apply_override(
 def resolve_path(doc: dict[str, Any], path: str) -> tuple[KeyPath, Any]:
     """The document key path named by the dotted ``path`` and the schema annotation of its value.
 
+    A list entry may be named by position in brackets, as error messages write it:
+    ``vendors[0].program.margin`` is the first vendor's margin, ``events[1].ramp_months`` the
+    second event's ramp.
+
     Raises:
         PathError: an unknown key, vendor, slot or parameter, or a step into a single value.
     """
-    parts = path.split(".")
+    parts = split_parts(path)
     if "" in parts:
         raise PathError("is not a key path; write keys with dots, e.g. vendors.acme.program.margin")
     annotation: Any = ScenarioConfig
@@ -91,26 +97,86 @@ def resolve_path(doc: dict[str, Any], path: str) -> tuple[KeyPath, Any]:
     keys: list[str | int] = []
     i = 0
     while i < len(parts):
-        kind = unwrap(annotation)
+        kind, part = unwrap(annotation), parts[i]
+        if get_origin(kind) is not list and isinstance(part, int):
+            raise PathError(f"{format_path(keys)} is not a list; it has no entry [{part}]")
         if is_model(kind):
-            step: str | int = _model_key(kind, parts[i])
-            annotation, used = kind.model_fields[parts[i]].annotation, 1
+            step: str | int = _model_key(kind, str(part), doc, path)
+            annotation, used = kind.model_fields[str(part)].annotation, 1
         elif get_origin(kind) is list:
             annotation = get_args(kind)[0]
-            if annotation is VendorConfig:
-                step, used = _vendor(current, parts[i:])
+            if isinstance(part, int):
+                step, used = _position(current, keys, str(part)), 1
+            elif annotation is VendorConfig:
+                step, used = _vendor(current, [str(p) for p in parts[i:]])
             else:
-                step, used = _position(current, keys, parts[i]), 1
+                step, used = _position(current, keys, part), 1
         elif get_origin(kind) is dict and tuple(keys) == ("behaviours",):
-            return _behaviour(current, parts[i:])
+            return _behaviour(current, [str(p) for p in parts[i:]])
         elif get_origin(kind) is dict:
-            return (*keys, ".".join(parts[i:])), get_args(kind)[1]
+            return (*keys, ".".join(map(str, parts[i:]))), get_args(kind)[1]
         else:
-            raise PathError(f"{format_path(keys)} is a single value; it has no key {parts[i]!r}")
+            raise PathError(f"{format_path(keys)} is a single value; it has no key {part!r}")
         keys.append(step)
         current = _get(current, step)
         i += used
     return tuple(keys), annotation
+
+
+def split_parts(path: str) -> list[str | int]:
+    """``vendors[0].program.margin`` -> ``["vendors", 0, "program", "margin"]``; positions in
+    brackets become whole numbers, every other part stays text."""
+    parts: list[str | int] = []
+    for piece in path.split("."):
+        match = _INDEXED.fullmatch(piece)
+        if match is None:
+            parts.append(piece)
+            continue
+        parts.append(match.group(1))
+        parts += [int(index) for index in re.findall(r"\d+", match.group(2))]
+    return parts
+
+
+_INDEXED = re.compile(r"([^\[\]]+)((?:\[\d+\])+)")
+
+
+def settable_paths(doc: dict[str, Any]) -> list[str]:
+    """Every single-value key path ``--set`` accepts in ``doc``, vendors by name
+    (``vendors.acme.program.margin``); events, behaviours and the sweep's ranges left out."""
+    vendors = doc.get("vendors") if isinstance(doc, dict) else None
+    names = [
+        v["name"] for v in vendors or [] if isinstance(v, dict) and isinstance(v.get("name"), str)
+    ]
+    out: list[str] = []
+
+    def walk(model: Any, prefix: str) -> None:
+        for key, info in model.model_fields.items():
+            path = f"{prefix}.{key}" if prefix else key
+            kind = unwrap(info.annotation)
+            if model is ScenarioConfig and key in (*NOT_SETTABLE, "events", "behaviours"):
+                continue
+            if is_model(kind):
+                walk(kind, path)
+            elif get_origin(kind) is list and get_args(kind)[0] is VendorConfig:
+                for name in names or ["NAME"]:
+                    walk(VendorConfig, f"{path}.{name}")
+            elif get_origin(kind) not in (list, dict, tuple):
+                out.append(path)
+
+    walk(ScenarioConfig, "")
+    return out
+
+
+def path_suggestion(doc: dict[str, Any], path: str) -> str | None:
+    """The key path a mistyped ``path`` most likely means: one that ends with it
+    (``acme.program.margin`` -> ``vendors.acme.program.margin``, ``horizon_months`` ->
+    ``time.horizon_months``), else the closest whole path; None when nothing is close."""
+    candidates = settable_paths(doc)
+    ending = [c for c in candidates if c == path or c.endswith("." + path)]
+    if ending:
+        return ending[0]
+    close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _get(container: Any, step: str | int) -> Any:
@@ -121,11 +187,13 @@ def _get(container: Any, step: str | int) -> Any:
     return None
 
 
-def _model_key(model: Any, key: str) -> str:
+def _model_key(model: Any, key: str, doc: dict[str, Any], path: str) -> str:
     if model is ScenarioConfig and key in NOT_SETTABLE:
         raise PathError(f"{key!r} cannot be overridden; change it in the file")
     if key not in model.model_fields:
-        raise PathError(unknown_message("key", key, list(model.model_fields), "allowed keys"))
+        hint = path_suggestion(doc, path)
+        meant = f"; did you mean {hint}?" if hint else ";"
+        raise PathError(f"unknown key {key!r}{meant} allowed keys: {', '.join(model.model_fields)}")
     return key
 
 

@@ -14,6 +14,7 @@ this module only says what a valid scenario is.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -69,6 +70,11 @@ class ScenarioConfig(StrictModel):
 
     name: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME_LENGTH)
     description: str = ""
+    focus: str | None = Field(
+        None,
+        description="The vendor the reports are about (headline, summary, best variant); default "
+        "the first vendor.",
+    )
     seed: int = Field(0, ge=0, le=2**63 - 1)
     replicates: int = Field(10, ge=1, le=100_000)
     time: TimeConfig = Field(default_factory=TimeConfig)
@@ -88,6 +94,17 @@ class ScenarioConfig(StrictModel):
             raise ValueError(problem)
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _focus_default(cls, data: Any) -> Any:
+        # `focus` left out is the first vendor, written out so the resolved file names it
+        if isinstance(data, dict) and data.get("focus") is None:
+            vendors = data.get("vendors")
+            first = vendors[0] if isinstance(vendors, list) and vendors else None
+            if isinstance(first, dict) and isinstance(first.get("name"), str):
+                data = {**data, "focus": first["name"]}
+        return data
+
     @model_validator(mode="after")
     def _cross_checks(self) -> ScenarioConfig:
         names = [v.name for v in self.vendors]
@@ -100,6 +117,10 @@ class ScenarioConfig(StrictModel):
             raise ValueError(
                 f"partners.vendors_per_partner: a portfolio of {self.partners.vendors_per_partner} "
                 f"vendors needs at least that many vendors, but the scenario has {len(self.vendors)}"
+            )
+        if self.focus is not None and self.focus not in seen:
+            raise ValueError(
+                f"focus: unknown vendor {self.focus!r}; vendors are " + ", ".join(names)
             )
         for i, event in enumerate(self.events):
             if event.vendor not in seen:

@@ -55,6 +55,9 @@ description: Two vendors share a pool of multi-vendor partners; acme cuts its ma
 # Optional: start from another scenario file (path relative to this one) and change only what
 # differs. Mappings merge key by key; lists such as vendors and events are replaced whole.
 # extends: baseline.yaml
+# The vendor the reports are about ("us"): their headline, executive summary and best variant.
+# One of the vendors below; left out, the first vendor.
+focus: acme
 # Seed of all random draws: the same seed gives the same results. Whole number, at least 0.
 seed: 42
 # Runs per variant, each with its own seed derived from `seed`. Whole number, 1..100000.
@@ -94,7 +97,10 @@ variants:
 # Optional: used by `sim sweep`. Each parameter path gets a [low, high] range.
 sweep:
   method: lhs          # grid | random | lhs | sobol | morris
-  samples: 64          # number of parameter sets (grid: points per parameter)
+  # N. lhs and random: N parameter sets. grid: about N in all (each of the D parameters gets
+  # round(N ** (1/D)) levels, at least 2; 64 with 2 parameters is 8 x 8). sobol: N x (D + 2) sets.
+  # morris: N trajectories of D + 1 sets each.
+  samples: 64
   parameters:
     vendors.acme.program.margin: [0.05, 0.30]
     vendors.acme.comp_plan.partner_sourced_credit: [0.0, 1.0]
