@@ -34,6 +34,8 @@ def output(
     for metric in METRICS:
         values = np.asarray(series.get(metric, [value] * steps), float)
         ts[metric] = np.repeat(values, len(vendors))
+    if "total_revenue" in METRICS and "total_revenue" not in series:  # the model's identity
+        ts["total_revenue"] = ts["channel_revenue"] + ts["direct_revenue"]
     runs = pd.DataFrame({"vendor": list(vendors)})
     for column in RUN_COLUMNS:
         runs[column] = (
