@@ -164,13 +164,13 @@ class SoftmaxUtility(Rule):
         """Utility of each portfolio vendor and of the outside option, ``(P, K + 1)``."""
         p = self.params
         vendors = (
-            p.profit_weight * x.profit
+            p.profit_weight * self.profit_value(x.profit)
             + p.trust_weight * x.trust
             + p.capability_weight * x.capability
             - p.conflict_weight * x.conflict
         )
         outside = (
-            p.profit_weight * x.outside_profit
+            p.profit_weight * self.profit_value(x.outside_profit)
             + p.trust_weight * x.outside_trust
             + p.capability_weight * x.outside_capability
         )
@@ -188,11 +188,15 @@ class SoftmaxUtility(Rule):
         move = step_fraction(self.params.inertia, x.dt)
         return x.shares + move * (target - x.shares)
 
+    def profit_value(self, profit):
+        """What expected profit per deal is worth in the utility: the profit itself."""
+        return profit
+
     def score_one(self, profit: float, trust: float, capability: float, conflict: float) -> float:
         """The utility of one line (or of the outside option, with no conflict)."""
         p = self.params
         return (
-            p.profit_weight * profit
+            p.profit_weight * self.profit_value(profit)
             + p.trust_weight * trust
             + p.capability_weight * capability
             - p.conflict_weight * conflict
@@ -254,27 +258,8 @@ class LogProfitUtility(SoftmaxUtility):
     Params = LogProfitParams
     params: LogProfitParams
 
-    def utility(self, x: AttentionInputs) -> np.ndarray:
-        p = self.params
-        vendors = (
-            p.profit_weight * np.log(np.maximum(x.profit, p.profit_floor))
-            + p.trust_weight * x.trust
-            + p.capability_weight * x.capability
-            - p.conflict_weight * x.conflict
-        )
-        outside = (
-            p.profit_weight * np.log(np.maximum(x.outside_profit, p.profit_floor))
-            + p.trust_weight * x.outside_trust
-            + p.capability_weight * x.outside_capability
-        )
-        return np.column_stack([vendors, outside])
-
-    def score_one(self, profit: float, trust: float, capability: float, conflict: float) -> float:
-        """The utility of one line: version 1's with the log of the profit term."""
-        p = self.params
-        return (
-            p.profit_weight * math.log(max(profit, p.profit_floor))
-            + p.trust_weight * trust
-            + p.capability_weight * capability
-            - p.conflict_weight * conflict
-        )
+    def profit_value(self, profit):
+        """The log of expected profit per deal, floored at ``profit_floor``."""
+        if isinstance(profit, np.ndarray):
+            return np.log(np.maximum(profit, self.params.profit_floor))
+        return math.log(max(profit, self.params.profit_floor))
