@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
@@ -223,6 +223,7 @@ set_values = st.one_of(
     overrides=st.lists(st.tuples(set_paths, st.booleans(), set_values), max_size=3),
     doc=st.dictionaries(keys, documents, max_size=2),
 )
+@example(overrides=[("0", True, "0.5")], doc={"vendors": 1})  # suggestion when vendors is no list
 def test_any_set_override(folder: Path, overrides: list, doc: dict[str, Any]) -> None:
     """``--set`` on a valid scenario, or on one with random keys replaced."""
     path = folder / "valid.yaml"

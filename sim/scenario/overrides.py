@@ -145,7 +145,9 @@ def settable_paths(doc: dict[str, Any]) -> list[str]:
     (``vendors.acme.program.margin``); events, behaviours and the sweep's ranges left out."""
     vendors = doc.get("vendors") if isinstance(doc, dict) else None
     names = [
-        v["name"] for v in vendors or [] if isinstance(v, dict) and isinstance(v.get("name"), str)
+        v["name"]
+        for v in (vendors if isinstance(vendors, list) else [])
+        if isinstance(v, dict) and isinstance(v.get("name"), str)
     ]
     out: list[str] = []
 
