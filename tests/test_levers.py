@@ -201,3 +201,22 @@ def test_a_performance_rebate_is_not_front_margin_by_another_name(
     np.testing.assert_array_equal(front["channel"], flat["channel"])
     assert performance["channel"].mean() < 0.97 * front["channel"].mean()
     assert performance["top"].mean() > front["top"].mean()
+
+
+# ---------------------------------------------------------------------------- how reports word it
+def test_a_change_reads_from_the_value_a_launch_term_set() -> None:
+    """Reports, charts and the dashboard say what a change does from the value in force before it:
+    a month-0 launch term of the same variant, not the scenario file's value underneath."""
+    from analysis.levers import events_text, values_before
+
+    base = {"vendors": [{"name": "acme", "program": {"margin": 0.2, "rebate": 0.02}}]}
+    events = [
+        {"at_month": 12, "vendor": "acme", "set": {"program.margin": 0.15}, "notice_months": 3},
+        {"at_month": 0, "vendor": "acme", "set": {"program.margin": 0.25, "program.rebate": 0.0}},
+    ]
+    assert values_before(events, base) == [
+        {"program.margin": 0.25},
+        {"program.margin": 0.2, "program.rebate": 0.02},
+    ]
+    cut = events_text(events, base)[0]
+    assert cut == "month 12, acme: program.margin 0.25 \u2192 0.15 (at once, 3 months' notice)"
