@@ -16,17 +16,7 @@ import pytest
 from sim.model import outlook, partnerships, rebates
 from sim.model.channel_model import ChannelModel, simulate
 from sim.scenario.schema import ScenarioConfig
-
-SMALL: dict[str, Any] = {
-    "name": "levers",
-    "time": {"horizon_months": 12, "step": "month", "spin_up_months": 24},
-    "market": {"opportunities_per_month": 120.0},
-    "vendors": [
-        {"name": "acme", "direct_reps": 8},
-        {"name": "rival", "direct_reps": 8},
-    ],
-    "partners": {"count": 120, "vendors_per_partner": 2},
-}
+from tests.test_economics import SMALL  # two vendors, 120 partners, 12 months after a spin-up
 
 
 def config(acme: dict[str, Any] | None = None, **top: Any) -> ScenarioConfig:
