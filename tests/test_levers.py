@@ -3,7 +3,8 @@
 Performance rebates (docs/model.md §7.12): money paid in arrears on a line's revenue in a review
 period when it reaches the vendor's target, worth less to a partner than margin at close because
 it is uncertain, delayed and a promise. MDF that makes demand (§7.13): campaigns funded by the MDF
-a partner does not keep create opportunities, with diminishing returns and a lag.
+a partner does not keep create opportunities, with diminishing returns and a lag. Deal-registration
+rules (§7.14): approval, expiry and the vendor's override policy.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.model import campaigns, outlook, partnerships, rebates
+from sim.model import campaigns, outlook, partnerships, rebates, registration
 from sim.model.channel_model import ChannelModel, simulate
 from sim.scenario.schema import ScenarioConfig
 from tests.test_economics import SMALL  # two vendors, 120 partners, 12 months after a spin-up
 
 
-def config(acme: dict[str, Any] | None = None, **top: Any) -> ScenarioConfig:
+def config(
+    acme: dict[str, Any] | None = None, comp_plan: dict[str, Any] | None = None, **top: Any
+) -> ScenarioConfig:
+    """SMALL with acme's ``program`` (and ``comp_plan``) and top-level sections merged in."""
     doc = copy.deepcopy(SMALL)
     doc["vendors"][0]["program"] = dict(acme or {})
+    doc["vendors"][0]["comp_plan"] = dict(comp_plan or {})
     for key, value in top.items():  # sections merge key by key, like a scenario's extends
         doc[key] = {**doc[key], **value} if isinstance(doc.get(key), dict) else value
     return ScenarioConfig.model_validate(doc)
@@ -283,6 +288,86 @@ def test_proof_of_performance_buys_campaigns_with_partner_margin(
     assert proof["mdf_opportunities"].mean() > 1.08 * high["mdf_opportunities"].mean()
     assert np.mean(proof["mdf_opportunities"] > high["mdf_opportunities"]) >= 0.8
     assert proof["partner_profit"].mean() < high["partner_profit"].mean()
+
+
+# ---------------------------------------------------------------------------- registration rules
+def fresh_deals(model: ChannelModel, n: int, close_in: float) -> dict[str, np.ndarray]:
+    """``n`` registered partner-found deals of acme closing ``close_in`` months from now."""
+    return {
+        "vendor": np.zeros(n, np.int64),
+        "registered": np.ones(n, bool),
+        "close_month": np.full(n, model.month + close_in),
+    }
+
+
+def test_the_vendor_approves_its_share_of_registrations_and_a_window_expires_them() -> None:
+    model = ChannelModel(config({"registration_approval": 0.3}), 0)
+    model.ledger = model._new_ledger()
+    deals = fresh_deals(model, 20_000, 2.0)
+    registration.review(model, deals)
+    assert deals["registered"].mean() == pytest.approx(0.3, abs=0.015)
+    assert model.ledger.flow("registered_deals")[0] == deals["registered"].sum()
+
+    windowed = ChannelModel(config({"registration_window_months": 3.0}), 0)
+    deals = fresh_deals(windowed, 4, 2.0)
+    deals["close_month"][2:] = windowed.month + 5.0  # expected to outlast the window
+    registration.review(windowed, deals)
+    assert deals["registered"].tolist() == [True, True, False, False]
+
+
+def test_the_override_policy_scales_takeovers_of_registered_deals_only() -> None:
+    model = ChannelModel(config({"registration_override": 0.0}), 0)
+    deals = {"vendor": np.array([0, 0, 1]), "registered": np.array([True, False, True])}
+    p = registration.takeover_probability(model, deals, np.array([0.25, 0.6, 0.25]))
+    np.testing.assert_allclose(p, [0.0, 0.6, 0.25])  # rival keeps the rule's probability
+    assert registration.lost_weights(model, np.array([True, False])) is None
+    hurt = ChannelModel(config(partners={"override_conflict_weight": 3.0}), 0)
+    np.testing.assert_allclose(registration.lost_weights(hurt, np.array([True, False])), [3, 1])
+
+
+def rule_arm(acme: dict[str, Any], weight: float, seeds: range) -> dict[str, np.ndarray]:
+    out: dict[str, list[float]] = {}
+    for seed in seeds:
+        contested = {"partner_sourced_credit": 0.0}  # acme's reps contest partner deals
+        doc = config(acme, contested, partners={"override_conflict_weight": weight})
+        ts = simulate(doc, seed).timeseries
+        ts = ts[ts.vendor == "acme"]
+        for metric in ("overrides", "conflicts"):
+            out.setdefault(metric, []).append(ts[metric].sum())
+        out.setdefault("trust", []).append(ts["mean_trust"].iloc[-1])
+    return {k: np.array(v) for k, v in out.items()}
+
+
+@pytest.fixture(scope="module")
+def rule_arms() -> dict[str, dict[str, np.ndarray]]:
+    seeds = range(5)
+    return {
+        "base": rule_arm({}, 1.0, seeds),
+        "strict": rule_arm({"registration_approval": 0.4}, 1.0, seeds),
+        "base_hurt": rule_arm({}, 2.0, seeds),
+        "enforced_hurt": rule_arm({"registration_override": 0.0}, 2.0, seeds),
+    }
+
+
+def test_approving_fewer_registrations_exposes_partner_deals_to_reps(
+    rule_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """An unapproved deal is unprotected: reps contest it more and win more of the contests, so
+    partners lose more deals and trust acme less (channel revenue: scenarios/registration-rules)."""
+    base, strict = rule_arms["base"], rule_arms["strict"]
+    assert np.all(strict["conflicts"] > base["conflicts"])
+    assert np.mean(strict["trust"] < base["trust"]) >= 0.8
+    assert strict["trust"].mean() < base["trust"].mean() - 0.005
+
+
+def test_enforced_rules_of_engagement_stop_overrides_and_keep_trust(
+    rule_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """With overrides felt as two lost conflicts, a vendor that never lets reps take a registered
+    deal keeps more of its partners' trust."""
+    base, enforced = rule_arms["base_hurt"], rule_arms["enforced_hurt"]
+    assert not enforced["overrides"].any() and np.all(base["overrides"] > 0)
+    assert np.all(enforced["trust"] > base["trust"])
 
 
 # ---------------------------------------------------------------------------- how reports word it

@@ -18,7 +18,7 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.model import campaigns, market, metrics, outlook, partnerships, rebates
+from sim.model import campaigns, market, metrics, outlook, partnerships, rebates, registration
 from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
 from sim.model.engines import make_engine
@@ -306,7 +306,9 @@ class ChannelModel(mesa.Model):
     def source_opportunities(self) -> dict[str, np.ndarray]:
         """Phase 3: customers choose vendors by preference and coverage; their sellers find them."""
         self.use_stream(3)
-        return campaigns.add_campaign_deals(self, market.source_opportunities(self))
+        deals = campaigns.add_campaign_deals(self, market.source_opportunities(self))
+        registration.review(self, deals)
+        return deals
 
     def decide_reps(self, deals: dict[str, np.ndarray]) -> None:
         """Phase 4: reps bring partners into deals they found, and contest deals partners found."""

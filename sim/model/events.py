@@ -33,7 +33,10 @@ DIRECTION: dict[str, int] = {
     "program.mdf_per_partner_month": +1,
     "program.enablement_per_partner_month": +1,
     "program.deal_registration": +1,
-    "program.mdf_proof_of_performance": -1,  # partners can no longer keep part of MDF as margin
+    "program.mdf_proof_of_performance": -1,
+    "program.registration_approval": +1,
+    "program.registration_window_months": +1,  # longer protection
+    "program.registration_override": -1,  # reps may take more registered deals  # partners can no longer keep part of MDF as margin
     "program.communication": 0,
     "program.recruit_per_month": 0,
     "program.replace_exits": 0,
@@ -68,6 +71,7 @@ REFERENCE: dict[str, float] = {
     "program.rebate_target": 50_000.0,  # currency per review period
     "program.rebate_period_months": 12.0,
     "program.rebate_delay_months": 3.0,
+    "program.registration_window_months": 12.0,
     "program.spiff_per_deal": 5000.0,  # currency per deal
     "program.mdf_per_partner_month": 1000.0,  # currency per partner-month
     "program.enablement_per_partner_month": 1000.0,  # currency per partner-month

@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
+from sim.model import registration
 from sim.model.state import VendorGroups
 
 if TYPE_CHECKING:
@@ -206,6 +207,7 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     vendor_found = ~deals["partner_sourced"] & (deals["rep"] >= 0)
     passed = vendor_found & ~deals["rep_works"]
     p_cosell, p_contest, p_take = model.engine.rep_probabilities(model, deals)
+    p_take = registration.takeover_probability(model, deals, p_take)
     invite = vendor_found & ((model.rng.random(len(vendor)) < p_cosell) | passed)
     chosen = _pick_links(model, vendor[invite])
     ok = chosen >= 0
@@ -232,7 +234,10 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     np.add.at(model.reps.open_deals, rep[taken], 1)
     ledger.add_vendor("conflicts", vendor[contested])
     ledger.add_vendor("partner_sourced_found", vendor[deals["partner_sourced"]])
-    ledger.add_link("conflicts_lost", deals["partner"][taken], deals["slot"][taken])
+    overridden = taken & deals["registered"]
+    ledger.add_vendor("overrides", vendor[overridden])
+    weights = registration.lost_weights(model, deals["registered"][taken])
+    ledger.add_link("conflicts_lost", deals["partner"][taken], deals["slot"][taken], weights)
     kept = contested & ~taken
     ledger.add_link("conflicts_kept", deals["partner"][kept], deals["slot"][kept])
     lost = passed & (deals["partner"] < 0)  # passed on, but the vendor has no partner to take it

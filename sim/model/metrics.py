@@ -63,6 +63,8 @@ METRIC_LIST: tuple[Metric, ...] = (
     Metric("rep_utilization", "stock", "share", "Rep utilization (open deals / capacity)"),
     Metric("rep_attainment", "rate", "share", "Rep attainment (credit / quota)"),
     Metric("performance_rebates", "flow", "currency", "Performance rebates paid"),
+    Metric("registered_deals", "flow", "deals", "Partner-found deals registered"),
+    Metric("overrides", "flow", "deals", "Registered deals reps took direct"),
     Metric("mdf_spend", "flow", "currency", "MDF claimed by partners"),
     Metric("mdf_opportunities", "flow", "deals", "Opportunities created by MDF campaigns"),
     Metric("mdf_revenue", "flow", "currency", "Won value of MDF-campaign opportunities"),
@@ -269,6 +271,8 @@ def record_step(model: ChannelModel) -> None:
             ledger.flow("credit"), quota, out=np.full(n, np.nan), where=quota > 0
         ),
         performance_rebates=rebates_paid,
+        registered_deals=ledger.flow("registered_deals"),
+        overrides=ledger.flow("overrides"),
         mdf_spend=mdf * dt,
         mdf_opportunities=ledger.flow("mdf_opportunities"),
         mdf_revenue=ledger.flow("mdf_revenue"),

@@ -117,6 +117,13 @@ class PartnersConfig(StrictModel):
     onboarding_cost: NonNegative = Field(
         2000.0, description="Partner's one-off cost of joining a vendor's programme."
     )
+    override_conflict_weight: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="How many lost conflicts a partner counts a registered deal taken from it as, "
+        "in its trust and its memory of conflicts (a broken promise on top of a lost deal).",
+    )
     mdf_diversion: Fraction = Field(
         0.5,
         description="Share of the MDF it claims that a partner keeps as profit instead of running "

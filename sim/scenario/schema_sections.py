@@ -176,6 +176,24 @@ class ProgramConfig(StrictModel):
         500.0, description="Training and enablement spend per linked partner per month."
     )
     deal_registration: bool = Field(True, description="Partner-found deals are protected.")
+    registration_approval: Fraction = Field(
+        1.0,
+        description="Share of partner-found deals whose registration the vendor approves; an "
+        "unapproved deal is unprotected.",
+    )
+    registration_window_months: float = Field(
+        0.0,
+        ge=0,
+        le=60,
+        description="Months a registration protects a deal; a deal expected to close later is "
+        "treated as unprotected; 0 = registrations never expire.",
+    )
+    registration_override: Fraction = Field(
+        1.0,
+        description="How far the vendor lets its reps take registered deals: a multiplier on the "
+        "rep rule's takeover probability for registered deals; 0 = never (rules of engagement "
+        "enforced).",
+    )
     mdf_proof_of_performance: bool = Field(
         False,
         description="Partners must show the campaigns MDF paid for: all of it funds campaigns "
