@@ -280,6 +280,7 @@ def event_value(key: str) -> st.SearchStrategy[float | bool]:
         "program.deal_registration",
         "program.replace_exits",
         "program.mdf_proof_of_performance",
+        "engagement.shared_qualification",
     ):
         return st.booleans()
     if key in (

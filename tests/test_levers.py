@@ -325,11 +325,17 @@ def test_the_override_policy_scales_takeovers_of_registered_deals_only() -> None
     np.testing.assert_allclose(registration.lost_weights(hurt, np.array([True, False])), [3, 1])
 
 
-def rule_arm(acme: dict[str, Any], weight: float, seeds: range) -> dict[str, np.ndarray]:
+def rule_arm(
+    acme: dict[str, Any], weight: float, seeds: range, engagement: dict[str, Any] | None = None
+) -> dict[str, np.ndarray]:
     out: dict[str, list[float]] = {}
     for seed in seeds:
         contested = {"partner_sourced_credit": 0.0}  # acme's reps contest partner deals
         doc = config(acme, contested, partners={"override_conflict_weight": weight})
+        if engagement:
+            vendors = [v.model_dump() for v in doc.vendors]
+            vendors[0]["engagement"] |= engagement
+            doc = ScenarioConfig.model_validate(doc.model_dump() | {"vendors": vendors})
         ts = simulate(doc, seed).timeseries
         ts = ts[ts.vendor == "acme"]
         for metric in ("overrides", "conflicts"):
@@ -346,6 +352,7 @@ def rule_arms() -> dict[str, dict[str, np.ndarray]]:
         "strict": rule_arm({"registration_approval": 0.4}, 1.0, seeds),
         "base_hurt": rule_arm({}, 2.0, seeds),
         "enforced_hurt": rule_arm({"registration_override": 0.0}, 2.0, seeds),
+        "shared": rule_arm({}, 1.0, seeds, {"shared_qualification": True}),
     }
 
 
@@ -368,6 +375,34 @@ def test_enforced_rules_of_engagement_stop_overrides_and_keep_trust(
     base, enforced = rule_arms["base_hurt"], rule_arms["enforced_hurt"]
     assert not enforced["overrides"].any() and np.all(base["overrides"] > 0)
     assert np.all(enforced["trust"] > base["trust"])
+
+
+def test_shared_qualification_rules_prevent_contests_at_a_cost(
+    rule_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """Section 7.14: one definition of a qualified deal for reps and partners prevents half of
+    the contests (fewer conflicts, more trust), and acme pays 20,000 a month for it."""
+    base, shared = rule_arms["base"], rule_arms["shared"]
+    assert np.all(shared["conflicts"] < 0.75 * base["conflicts"])
+    assert np.all(shared["trust"] > base["trust"])
+    model = ChannelModel(config(), 0)
+    deals = {"vendor": np.array([0, 1])}
+    assert registration.contest_probability(model, deals, np.array([0.2, 0.2])).tolist() == [
+        0.2,
+        0.2,
+    ]
+    on = ScenarioConfig.model_validate(
+        SMALL | {"vendors": [{"name": "acme", "engagement": {"shared_qualification": True}},
+                             {"name": "rival"}]}
+    )  # fmt: skip
+    cut = registration.contest_probability(ChannelModel(on, 0), deals, np.array([0.2, 0.2]))
+    np.testing.assert_allclose(cut, [0.1, 0.2])
+    free = on.model_dump()
+    free["vendors"][0]["engagement"]["shared_qualification_cost_per_month"] = 0.0
+    paid_ts = simulate(on, 2).timeseries
+    free_ts = simulate(ScenarioConfig.model_validate(free), 2).timeseries
+    extra = (paid_ts["program_cost"] - free_ts["program_cost"]).to_numpy()
+    np.testing.assert_allclose(extra, np.where(paid_ts["vendor"] == "acme", 20_000.0, 0.0))
 
 
 # ---------------------------------------------------------------------------- how reports word it

@@ -40,6 +40,14 @@ METRIC_COLUMNS = [
     "partner_recruits",
     "rep_utilization",
     "rep_attainment",
+    # added by the levers issue (docs/reference.md, "Metrics"):
+    "performance_rebates",
+    "registered_deals",
+    "overrides",
+    "mdf_spend",
+    "mdf_opportunities",
+    "mdf_revenue",
+    "rebate_attainment",
 ]
 TIMESERIES_COLUMNS = ["variant", "replicate", "step", "month", "vendor", *METRIC_COLUMNS]
 RUNS_COLUMNS = [

@@ -336,23 +336,7 @@ class ChannelModel(mesa.Model):
         ps.first_win = np.where(np.isnan(ps.first_win) & (wins > 0), self.month, ps.first_win)
         self._note_wins()
 
-        rebates.settle(self)
-        claims = partnerships.mdf_claims(self)
-        campaigns.follow_spend(self, claims)
-        kept = campaigns.kept_share(self)  # None: all MDF is profit (no campaigns)
-        profit = ledger.link("deal_profit") + (claims if kept is None else claims * kept) * self.dt
-        if self.rebate_programme:
-            profit = profit + ledger.link("rebate_paid")
-        # A trailing average, corrected for a young line: until it is profit_memory_months old a
-        # line is judged on its mean since signing, not on an average that starts from 0.
-        age = self.month - ps.joined
-        memory = np.minimum(
-            np.fmax(1.0 - np.exp(-self.dt / cfg.profit_memory_months), self.dt / (age + self.dt)),
-            1.0,
-        )
-        ps.profit_rate += memory * (profit / self.dt - ps.profit_rate)
-        if self.rebate_programme:
-            ps.revenue_rate += memory * (ledger.link("revenue") / self.dt - ps.revenue_rate)
+        partnerships.learn_profit(self)
 
         current = self.line_terms(self.terms)
         shortfall = np.clip(

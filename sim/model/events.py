@@ -52,6 +52,9 @@ DIRECTION: dict[str, int] = {
     "comp_plan.commission_rate": 0,
     "comp_plan.quota_rebase": 0,
     "engagement.partner_join_stage": 0,
+    "engagement.shared_qualification": 0,
+    "engagement.qualification_contest_cut": 0,
+    "engagement.shared_qualification_cost_per_month": 0,
 }
 """+1: partners gain when the value rises; -1: they lose; 0: no direct effect on partners."""
 
@@ -60,6 +63,7 @@ ANNOUNCED_DIRECTION: dict[str, int] = {
     "comp_plan.partner_sourced_credit": +1,
     "comp_plan.partner_assisted_credit": +1,
     "engagement.partner_join_stage": -1,
+    "engagement.shared_qualification": +1,
 }
 """Direction of an internal change the vendor announces (event ``announced: true``): more credit for
 partner deals is good news for partners, more for direct deals or a later join stage is bad news."""
@@ -86,7 +90,13 @@ automatically a 100% change: ``|new - old| / max(|old|, |new|, REFERENCE)``."""
 BOOLEAN_CHANGE_SIZE = 0.5
 """Relative size of switching a yes/no term such as deal registration."""
 
-BOOLEAN_KEYS = frozenset({"program.deal_registration", "program.mdf_proof_of_performance"})
+BOOLEAN_KEYS = frozenset(
+    {
+        "program.deal_registration",
+        "program.mdf_proof_of_performance",
+        "engagement.shared_qualification",
+    }
+)
 """Yes/no terms: a switch is a change of size BOOLEAN_CHANGE_SIZE."""
 
 STEP_KEYS = frozenset({"program.rebate_period_months"})

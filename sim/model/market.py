@@ -207,6 +207,7 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     vendor_found = ~deals["partner_sourced"] & (deals["rep"] >= 0)
     passed = vendor_found & ~deals["rep_works"]
     p_cosell, p_contest, p_take = model.engine.rep_probabilities(model, deals)
+    p_contest = registration.contest_probability(model, deals, p_contest)
     p_take = registration.takeover_probability(model, deals, p_take)
     invite = vendor_found & ((model.rng.random(len(vendor)) < p_cosell) | passed)
     chosen = _pick_links(model, vendor[invite])

@@ -226,6 +226,7 @@ def record_step(model: ChannelModel) -> None:
         + rebates_paid
         + (mdf + lines_cost * links) * dt
         + terms.onboarding_cost_per_partner * ledger.flow("recruits")
+        + terms.shared_qualification * terms.shared_qualification_cost_per_month * dt
     )
     reps = np.bincount(model.reps.vendor, minlength=n)
     sales_cost = reps * np.array(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import rebates
+from sim.model import campaigns, rebates
 from sim.model.agents import Partner
 from sim.model.population import new_partners
 from sim.model.state import LINK_FIELDS
@@ -54,6 +54,27 @@ def carrying_costs(model: ChannelModel) -> np.ndarray:
     effort = ps.capacity[:, None] * ps.shares[:, : model.slots]
     cost = cfg.carrying_cost_per_line_month * (LINE_COST_FLOOR + (1 - LINE_COST_FLOOR) * effort)
     return np.where(ps.active, cost, 0.0)
+
+
+def learn_profit(model: ChannelModel) -> None:
+    """Phase 7: settle the step's performance rebates, move MDF campaigns' spend, and update each
+    line's trailing profit (deal profit, the MDF its partner keeps, rebates paid) and, where a
+    vendor offers a performance rebate, its trailing revenue (docs/model.md §7.8.3)."""
+    ps, cfg, ledger, dt = model.partners, model.config.partners, model.ledger, model.dt
+    rebates.settle(model)
+    claims = mdf_claims(model)
+    campaigns.follow_spend(model, claims)
+    kept = campaigns.kept_share(model)  # None: all MDF is profit (no campaigns)
+    profit = ledger.link("deal_profit") + (claims if kept is None else claims * kept) * dt
+    if model.rebate_programme:
+        profit = profit + ledger.link("rebate_paid")
+    # A trailing average, corrected for a young line: until it is profit_memory_months old a
+    # line is judged on its mean since signing, not on an average that starts from 0.
+    age = model.month - ps.joined
+    memory = np.minimum(np.fmax(1.0 - np.exp(-dt / cfg.profit_memory_months), dt / (age + dt)), 1.0)
+    ps.profit_rate += memory * (profit / dt - ps.profit_rate)
+    if model.rebate_programme:
+        ps.revenue_rate += memory * (ledger.link("revenue") / dt - ps.revenue_rate)
 
 
 def distrust_exits(model: ChannelModel) -> np.ndarray:
@@ -226,6 +247,7 @@ __all__ = [
     "exposure",
     "free_slots",
     "lapsed_renewals",
+    "learn_profit",
     "mdf_claims",
     "rebase_quota",
     "recruit",

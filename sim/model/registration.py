@@ -41,6 +41,18 @@ def review(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     model.ledger.add_vendor("registered_deals", vendor[registered])
 
 
+def contest_probability(
+    model: ChannelModel, deals: dict[str, np.ndarray], p_contest: np.ndarray
+) -> np.ndarray:
+    """The rule's contest probabilities, cut by ``qualification_contest_cut`` where the vendor runs
+    shared qualification rules (one definition of a qualified deal for reps and partners)."""
+    shared = model.terms.shared_qualification[deals["vendor"]] > 0.5
+    if not shared.any():
+        return p_contest
+    cut = model.terms.qualification_contest_cut[deals["vendor"]]
+    return np.where(shared, p_contest * (1.0 - cut), p_contest)
+
+
 def takeover_probability(
     model: ChannelModel, deals: dict[str, np.ndarray], p_take: np.ndarray
 ) -> np.ndarray:
@@ -60,4 +72,4 @@ def lost_weights(model: ChannelModel, registered: np.ndarray) -> np.ndarray | No
     return np.where(registered, weight, 1.0)
 
 
-__all__ = ["lost_weights", "review", "takeover_probability"]
+__all__ = ["contest_probability", "lost_weights", "review", "takeover_probability"]

@@ -255,6 +255,21 @@ class EngagementConfig(StrictModel):
         0.2,
         description="Stage of the sales cycle at which a partner joins: 0 start, 1 order-taker.",
     )
+    shared_qualification: bool = Field(
+        False,
+        description="Direct and partner teams qualify opportunities by one set of rules, so reps "
+        "contest fewer partner-found deals (by qualification_contest_cut).",
+    )
+    qualification_contest_cut: Fraction = Field(
+        0.5,
+        description="Share of reps' contests of partner-found deals that shared qualification "
+        "rules prevent.",
+    )
+    shared_qualification_cost_per_month: NonNegative = Field(
+        20_000.0,
+        description="Vendor's cost per month of running shared qualification rules (sales "
+        "operations, joint pipeline reviews), in programme cost while they are on.",
+    )
 
 
 class VendorConfig(StrictModel):
