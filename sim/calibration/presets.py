@@ -295,13 +295,14 @@ def apply_mapping(
             out[name], shown[name] = frame[name], name
     if kind == "deals":
         flags = mapping.outcome_flags
-        if flags and all(f in frame.columns for f in flags):
+        from_flags = bool(flags) and all(f in frame.columns for f in flags)
+        if from_flags:
             out["outcome"], shown["outcome"] = (
                 _outcome_from_flags(frame[flags[0]], frame[flags[1]]),
                 "/".join(flags),
             )
         for column, values in mapping.values.items():
-            if column in out:
+            if column in out and not (column == "outcome" and from_flags):
                 out[column] = _translate(out[column], values)
         if "source" not in out and mapping.source_default is not None and "partner_id" in out:
             by_partner = np.where(out["partner_id"] != "", "partner", "vendor")
