@@ -308,3 +308,9 @@ def test_sim_history_reads_the_shipped_example() -> None:
     result = _sim("history", ROOT / "examples/calibration/export", "--columns", "salesforce")
     assert result.exit_code == 0, result.output
     assert "2,843 deals, 300 partners" in result.stdout
+
+
+def test_a_row_with_more_fields_than_the_header_is_an_error_on_its_line(tmp_path) -> None:
+    """pandas would take the first column as an index, or cut the row short with a warning."""
+    lines = errors(history(tmp_path, [*GOOD, "d9,2024-03-01,,10,open,,vendor,extra"]))
+    assert lines == [f"{tmp_path / 'deals.csv'}:7: has more fields than the 7 columns of the first line; quote cells with commas"]  # fmt: skip

@@ -8,6 +8,7 @@ Everything is read as text (``dtype=str``); turning text into dates, numbers and
 from __future__ import annotations
 
 import csv
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,26 +76,37 @@ def read_table(path: Path, shown: str) -> Table:
         )
     try:
         header = _header(path, shown)
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            nrows=MAX_ROWS + 1,
-            encoding="utf-8-sig",
-            engine="c",
-        )
+        # a row with more fields than the header would be cut short with a warning (or make
+        # pandas take the first column as an index): as an error, with the lines it is on
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                header=None,
+                skiprows=1,
+                names=header,
+                index_col=False,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                nrows=MAX_ROWS + 1,
+                encoding="utf-8-sig",
+                engine="c",
+            )
+    except pd.errors.ParserWarning:
+        raise _long_rows(path, shown, len(header)) from None
     except UnicodeDecodeError as exc:
         raise fail(shown, f"is not UTF-8 text ({exc.reason}); save the export as UTF-8") from None
     except pd.errors.ParserError as exc:
-        raise fail(shown, f"is not valid CSV: {_first_line(exc)}") from None
+        long = _long_rows(path, shown, len(header))
+        raise (
+            long if long.total else fail(shown, f"is not valid CSV: {_first_line(exc)}")
+        ) from None
     except pd.errors.EmptyDataError:
         raise fail(shown, "file is empty; the first line must name the columns") from None
     if len(frame) > MAX_ROWS:
         raise fail(shown, f"has more than {MAX_ROWS:,} rows; split the history or sample it")
-    if len(header) != len(frame.columns):
-        raise fail(shown, "the first line must name the columns on one line", line=1)
-    frame.columns = header
+    frame = frame.fillna("")  # a row with fewer fields than the header
     newlines = sum(
         (frame[c].str.count("\n").to_numpy() for c in frame.columns), np.zeros(len(frame))
     )
@@ -108,7 +120,10 @@ def read_table(path: Path, shown: str) -> Table:
 def _header(path: Path, shown: str) -> list[str]:
     """The column names of the first line, stripped; duplicates and empty names are errors."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = next(csv.reader([handle.readline(1_000_000)]), [])
+        try:
+            first = next(csv.reader([handle.readline(1_000_000)]), [])
+        except csv.Error as exc:
+            raise fail(shown, f"the first line is not CSV: {exc}", line=1) from None
     names = [name.strip() for name in first]
     if not any(names):
         raise fail(shown, "the first line must name the columns", line=1)
@@ -120,6 +135,27 @@ def _header(path: Path, shown: str) -> list[str]:
         if name in names[:index]:
             raise fail(shown, f"column {name!r} appears twice", line=1)
     return names
+
+
+def _long_rows(path: Path, shown: str, columns: int) -> HistoryError:
+    """The rows of ``path`` with more fields than its ``columns`` header names, by line."""
+    message = (
+        f"has more fields than the {columns} columns of the first line; quote cells with commas"
+    )
+    issues, total = [], 0
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        start = 1
+        try:
+            for row in reader:
+                if len(row) > columns:
+                    total += 1
+                    if len(issues) <= MAX_ISSUES:
+                        issues.append(Issue(shown, start, "", message))
+                start = reader.line_num + 1
+        except csv.Error:  # a cell over the csv module's size limit: say what pandas said
+            return HistoryError([], 0)
+    return HistoryError(issues, total)
 
 
 def _first_line(exc: Exception) -> str:
