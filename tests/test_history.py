@@ -314,3 +314,45 @@ def test_a_row_with_more_fields_than_the_header_is_an_error_on_its_line(tmp_path
     """pandas would take the first column as an index, or cut the row short with a warning."""
     lines = errors(history(tmp_path, [*GOOD, "d9,2024-03-01,,10,open,,vendor,extra"]))
     assert lines == [f"{tmp_path / 'deals.csv'}:7: has more fields than the 7 columns of the first line; quote cells with commas"]  # fmt: skip
+
+
+def test_the_hubspot_preset_reads_deal_stages_and_the_partner_property(tmp_path) -> None:
+    """HubSpot's stages: Closed Won/Lost (labels or internal ids), anything else open, its expected
+    close date ignored; without a Deal Source column a deal naming a partner is partner-sourced."""
+    (tmp_path / "deals.csv").write_text(
+        "Record ID,Deal Name,Create Date,Close Date,Amount,Deal Stage,Partner\n"
+        "11,A,2024-01-02 09:30,2024-02-01 10:00,500,Closed Won,acme-partner\n"
+        "12,B,2024-01-03 11:00,2024-02-05 12:00,700,closedlost,\n"
+        "13,C,01/04/2024,06/30/2024,900,Contract Sent,\n"
+    )
+    deals = read_history(tmp_path, "hubspot").deals
+    assert list(deals["outcome"]) == ["won", "lost", "open"]
+    assert list(deals["source"]) == ["partner", "vendor", "vendor"]
+    assert deals["created"].tolist() == [pd.Timestamp(d) for d in ("2024-01-02", "2024-01-03", "2024-01-04")]  # fmt: skip
+    assert deals["closed"].isna().tolist() == [False, False, True]
+
+
+def test_the_partnerstack_preset_treats_every_deal_as_partner_sourced(tmp_path) -> None:
+    (tmp_path / "deals.csv").write_text(
+        "key,created_at,close_date,amount,stage,partner_key\n"
+        "k1,2024-01-02,2024-03-01,100,won,part_1\nk2,2024-01-05,,50,open,part_2\n"
+    )
+    (tmp_path / "partners.csv").write_text(
+        "partner_key,created_at,archived_at,group\npart_1,2023-01-01,,Gold\npart_2,2023-02-01,2024-02-01,Base\n"  # fmt: skip
+    )
+    found = read_history(tmp_path, "partnerstack")
+    assert list(found.deals["source"]) == ["partner", "partner"]
+    assert list(found.deals["outcome"]) == ["won", "open"]
+    assert list(found.partners["tier"]) == ["Gold", "Base"]
+    assert found.partners["left"].iloc[1] == pd.Timestamp("2024-02-01")
+
+
+def test_the_example_readme_shows_what_sim_history_prints(monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)  # the README shows paths relative to the repository
+    readme = (ROOT / "examples/calibration/README.md").read_text()
+    good = _sim("history", "examples/calibration/export", "--columns", "salesforce")
+    bad = _sim("history", "examples/calibration/bad_export", "--columns", "salesforce")
+    dropped = _sim("history", "examples/calibration/bad_export", "--columns", "salesforce", "--drop-bad")  # fmt: skip
+    assert good.stdout.strip() in readme
+    assert bad.stderr.strip() in readme and bad.exit_code == 2
+    assert dropped.stderr.strip() in readme

@@ -96,7 +96,7 @@ def _checked(table, mapping, kind, checks, drop_bad, dropped, partners) -> pd.Da
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise HistoryError([_missing(table, c, renames, mapping) for c in missing])
-    parsed, bad = checks(frame, mapping, partners, table.lines)
+    parsed, bad = checks(frame, mapping, partners, table.lines, shown)
     return keep_good(table, shown, parsed, bad, drop_bad, dropped)
 
 
@@ -110,7 +110,7 @@ def _missing(table: Table, column: str, renames, mapping: ColumnMapping) -> Issu
 
 
 # ----------------------------------------------------------------------------- deals.csv
-def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: np.ndarray):
+def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: np.ndarray, shown):
     text = {c: frame[c] for c in frame.columns}
     created, bad_created = parse_dates(text["created"], mapping.date_formats)
     closed, bad_closed = parse_dates(text["closed"], mapping.date_formats)
@@ -122,6 +122,16 @@ def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: n
     dup = ids.duplicated() & (ids != "")
     first_index = ids.map(pd.Series(np.arange(len(ids)), index=ids).groupby(level=0).first())
     got = {c: got_text(text[c]) for c in text}
+    flags = mapping.outcome_flags
+    if flags and shown.get("outcome") == "/".join(flags):
+
+        def outcome_message(i: int) -> str:
+            return f"must each be true or false, got {text['outcome'].iloc[i]}"
+    else:
+
+        def outcome_message(i: int) -> str:
+            return f"must be won, lost or open, got {got['outcome'](i)}"
+
     bad = [
         Bad("missing deal_id", "deal_id", empty["deal_id"], lambda i: "is empty; every row needs an id"),
         Bad("bad id", "deal_id", bad_id(ids), lambda i: f"must be printable text of at most {MAX_ID_LENGTH} characters"),
@@ -131,7 +141,7 @@ def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: n
         Bad("unparseable date", "closed", bad_closed, lambda i: f"{DATE_HINT} or empty while open, got {got['closed'](i)}"),
         Bad("unparseable number", "amount", bad_amount | empty["amount"], lambda i: f"must be a number such as 12500.50, got {got['amount'](i)}"),
         Bad("negative amount", "amount", (amount < 0).to_numpy(), lambda i: f"must be 0 or more, got {got['amount'](i)}"),
-        Bad("unknown outcome", "outcome", ~outcome.isin(OUTCOMES).to_numpy(), lambda i: f"must be won, lost or open, got {got['outcome'](i)}"),
+        Bad("unknown outcome", "outcome", ~outcome.isin(OUTCOMES).to_numpy(), outcome_message),
         Bad("unknown source", "source", ~source.isin(SOURCES).to_numpy(), lambda i: f"must be {' or '.join(SOURCES)}, got {got['source'](i)}"),
         Bad("closed deal without close date", "closed", is_closed & empty["closed"], lambda i: f"is empty, but the deal is {outcome.iloc[i]}; a won or lost deal has a close date"),
         Bad("open deal with close date", "closed", (outcome == "open").to_numpy() & ~empty["closed"], lambda i: "must be empty while the deal is open (or set outcome to won or lost)"),
@@ -179,7 +189,9 @@ def _optional_deal_columns(text, parsed: pd.DataFrame, got) -> list[Bad]:
 
 
 # ----------------------------------------------------------------------------- partners.csv
-def _partner_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: np.ndarray):
+def _partner_checks(
+    frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: np.ndarray, shown
+):
     text = {c: frame[c] for c in frame.columns}
     empty = pd.Series("", index=frame.index)
     ids = text["partner_id"]

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.csv_source import HistoryError
-from sim.scenario.errors import Issue, ScenarioError, suggest
+from sim.scenario.errors import Issue, ScenarioError, show, suggest
 from sim.scenario.yaml_source import Src, read_document
 
 DEAL_COLUMNS = ("deal_id", "created", "closed", "amount", "outcome", "partner_id", "source")
@@ -325,13 +325,16 @@ _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 
 def _outcome_from_flags(closed: pd.Series, won: pd.Series) -> pd.Series:
-    closed, won = closed.str.lower(), won.str.lower()
+    """won, lost or open from the two flags; where a flag is unreadable, both as written."""
+    is_closed, is_won = closed.str.lower(), won.str.lower()
     outcome = np.where(
-        closed.isin(_FALSE),
+        is_closed.isin(_FALSE),
         "open",
-        np.where(won.isin(_TRUE), "won", np.where(won.isin(_FALSE), "lost", "?")),
+        np.where(is_won.isin(_TRUE), "won", np.where(is_won.isin(_FALSE), "lost", "?")),
     )
-    readable = closed.isin(_TRUE + _FALSE)
-    return pd.Series(outcome, index=closed.index).where(
-        readable & (outcome != "?"), "IsClosed=" + closed + " IsWon=" + won
-    )
+    readable = is_closed.isin(_TRUE + _FALSE) & (outcome != "?")
+    shown = {
+        name: values.map(lambda v: show(v, 20)) for name, values in (("c", closed), ("w", won))
+    }
+    as_written = f"{closed.name} " + shown["c"] + f", {won.name} " + shown["w"]
+    return pd.Series(outcome, index=closed.index).where(readable, as_written)
