@@ -100,7 +100,8 @@ def parse_flags(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def bad_id(ids: pd.Series) -> np.ndarray:
-    return ((ids.str.len() > MAX_ID_LENGTH) | ~ids.map(str.isprintable)).to_numpy()
+    printable = np.fromiter(map(str.isprintable, ids), dtype=bool, count=len(ids))
+    return (ids.str.len() > MAX_ID_LENGTH).to_numpy(dtype=bool) | ~printable
 
 
 def got_text(text: pd.Series) -> Callable[[int], str]:
