@@ -100,7 +100,7 @@ def parse_flags(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def bad_id(ids: pd.Series) -> np.ndarray:
-    printable = np.fromiter(map(str.isprintable, ids), dtype=bool, count=len(ids))
+    printable = np.fromiter(map(str.isprintable, ids.tolist()), dtype=bool, count=len(ids))
     return (ids.str.len() > MAX_ID_LENGTH).to_numpy(dtype=bool) | ~printable
 
 

@@ -120,7 +120,10 @@ def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: n
     is_closed = outcome.isin(("won", "lost")).to_numpy()
     empty = {c: (text[c] == "").to_numpy() for c in ("deal_id", "created", "amount", "closed")}
     dup = ids.duplicated() & (ids != "")
-    first_index = ids.map(pd.Series(np.arange(len(ids)), index=ids).groupby(level=0).first())
+
+    def first_line(i: int) -> int:  # only for the few rows shown
+        return int(lines[np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0]])
+
     got = {c: got_text(text[c]) for c in text}
     flags = mapping.outcome_flags
     if flags and shown.get("outcome") == "/".join(flags):
@@ -135,7 +138,7 @@ def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: n
     bad = [
         Bad("missing deal_id", "deal_id", empty["deal_id"], lambda i: "is empty; every row needs an id"),
         Bad("bad id", "deal_id", bad_id(ids), lambda i: f"must be printable text of at most {MAX_ID_LENGTH} characters"),
-        Bad("duplicate deal_id", "deal_id", dup.to_numpy(), lambda i: f"{got['deal_id'](i)} appears twice (first on line {lines[int(first_index.iloc[i])]})"),
+        Bad("duplicate deal_id", "deal_id", dup.to_numpy(), lambda i: f"{got['deal_id'](i)} appears twice (first on line {first_line(i)})"),
         Bad("missing date", "created", empty["created"], lambda i: f"is empty; {DATE_HINT}"),
         Bad("unparseable date", "created", bad_created, lambda i: f"{DATE_HINT} (years {FIRST_YEAR}-{LAST_YEAR}), got {got['created'](i)}"),
         Bad("unparseable date", "closed", bad_closed, lambda i: f"{DATE_HINT} or empty while open, got {got['closed'](i)}"),
@@ -169,22 +172,28 @@ def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: n
 
 
 def _optional_deal_columns(text, parsed: pd.DataFrame, got) -> list[Bad]:
-    empty = pd.Series("", index=parsed.index)
+    """registered, contested, partner_join_stage and vendor: NA where the export has no column."""
     bad = []
     for name in ("registered", "contested"):
-        flags, unreadable = parse_flags(text.get(name, empty))
+        if name not in text:
+            parsed[name] = pd.Series(pd.NA, index=parsed.index, dtype="boolean")
+            continue
+        flags, unreadable = parse_flags(text[name])
         parsed[name] = flags
         bad.append(Bad("unparseable flag", name, unreadable, lambda i, n=name: f"must be true or false, got {got[n](i)}"))  # fmt: skip
-    stage, unreadable = parse_numbers(text.get("partner_join_stage", empty))
-    parsed["partner_join_stage"] = stage
-    outside = unreadable | ((stage < 0) | (stage > 1)).to_numpy()
-    bad.append(Bad("join stage outside 0-1", "partner_join_stage", outside, lambda i: f"must be a number from 0 (start) to 1 (order-taker), got {got['partner_join_stage'](i)}"))  # fmt: skip
-    vendor = text.get("vendor", empty)
-    parsed["vendor"] = vendor.where(vendor != "")
-    unnamed = (vendor != "").to_numpy() & ~vendor.str.fullmatch(
-        VENDOR_NAME_PATTERN.strip("^$")
-    ).to_numpy()
-    bad.append(Bad("bad vendor name", "vendor", unnamed, lambda i: f"must be a vendor name (letters, digits, - and _), got {got['vendor'](i)}"))  # fmt: skip
+    parsed["partner_join_stage"] = np.nan
+    if "partner_join_stage" in text:
+        stage, unreadable = parse_numbers(text["partner_join_stage"])
+        parsed["partner_join_stage"] = stage
+        outside = unreadable | ((stage < 0) | (stage > 1)).to_numpy()
+        bad.append(Bad("join stage outside 0-1", "partner_join_stage", outside, lambda i: f"must be a number from 0 (start) to 1 (order-taker), got {got['partner_join_stage'](i)}"))  # fmt: skip
+    parsed["vendor"] = pd.Series(np.nan, index=parsed.index, dtype=str)
+    if "vendor" in text:
+        vendor = text["vendor"]
+        parsed["vendor"] = vendor.where(vendor != "")
+        named = vendor.str.fullmatch(VENDOR_NAME_PATTERN.strip("^$")).to_numpy(dtype=bool)
+        unnamed = (vendor != "").to_numpy() & ~named
+        bad.append(Bad("bad vendor name", "vendor", unnamed, lambda i: f"must be a vendor name (letters, digits, - and _), got {got['vendor'](i)}"))  # fmt: skip
     return bad
 
 
