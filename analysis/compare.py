@@ -264,7 +264,7 @@ def run_values(comp: Comparison) -> pd.DataFrame:
                 flow = metric_info(metric).kind == "flow"
                 column = last[metric] / per_month if flow else last[metric]
                 out[f"{metric}:{stat}"] = column
-    values = pd.DataFrame(out)
+    values = pd.DataFrame(out) if out else pd.DataFrame(index=last.index)  # only whole-run metrics
     whole = [m for m in comp.metrics if m not in comp.series_metrics]
     if whole and comp.runs is not None:
         runs = comp.runs.set_index(keys)[whole]

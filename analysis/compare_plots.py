@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from analysis.compare import Comparison, comparison_table
 from analysis.intervals import LEVEL
-from analysis.levers import event_label, variant_events
+from analysis.levers import event_label, resolved_document, values_before, variant_events
 from analysis.metric_catalog import metric_info
 from analysis.series import difference_table, fan_table, smoothed
 from analysis.style import (
@@ -64,9 +64,11 @@ def event_markers(comp: Comparison) -> list[Marker]:
     events = {id(r): variant_events(r) for r in comp.results}
     for arm in comp.arms:
         result = comp.result_of(arm)
-        for event in events[id(result)].get(arm.variant, []):
+        scheduled = events[id(result)].get(arm.variant, [])
+        before = values_before(scheduled, resolved_document(result))
+        for event, was in zip(scheduled, before, strict=True):
             at, notice = float(event.get("at_month", 0)), float(event.get("notice_months") or 0)
-            label = event_label(event, result)
+            label = event_label(event, result, before=was)
             for month, kind in ((at - notice, "announced"), (at, "changes")):
                 if kind == "announced" and not notice:
                     continue

@@ -54,31 +54,76 @@ def _base_value(base: dict[str, Any], path: str) -> Any:
     return flatten_document(base).get(path)
 
 
-def event_label(event: dict[str, Any], results: ResultSet | None = None) -> str:
-    """``acme program.margin 0.2 → 0.12 over 9 months``: short, for a chart's legend."""
+def _month(event: dict[str, Any]) -> float:
+    try:
+        return float(event.get("at_month", 0) or 0)
+    except (TypeError, ValueError):  # a damaged folder's file: keep its order
+        return 0.0
+
+
+def values_before(events: list[dict[str, Any]], base: dict[str, Any]) -> list[dict[str, Any]]:
+    """For each of one variant's ``events``, the value each key it sets has just before it: the
+    base document's, or what an earlier event of the list set it to (a launch term at month 0
+    included), so a cut reads ``0.25 → 0.15`` when month 0 set 0.25."""
+    state = dict(flatten_document(base))
+    out: list[dict[str, Any]] = [{} for _ in events]
+    for i in sorted(range(len(events)), key=lambda i: _month(events[i])):
+        vendor = events[i].get("vendor", "?")
+        for key, value in (events[i].get("set") or {}).items():
+            path = f"vendors.{vendor}.{key}"
+            out[i][key] = state.get(path)
+            state[path] = value
+    return out
+
+
+def events_text(events: list[dict[str, Any]], base: dict[str, Any]) -> list[str]:
+    """:func:`event_text` of each of one variant's events, each from the value in force before."""
+    befores = values_before(events, base)
+    return [event_text(e, before=b) for e, b in zip(events, befores, strict=True)]
+
+
+def _before(
+    key: str, vendor: str, before: dict[str, Any] | None, base: dict[str, Any] | None
+) -> Any:
+    """The value ``key`` had before an event: from ``before`` when given, else ``base``'s."""
+    if before is not None:
+        return before.get(key)
+    return _base_value(base or {}, f"vendors.{vendor}.{key}")
+
+
+def event_label(
+    event: dict[str, Any], results: ResultSet | None = None, before: dict[str, Any] | None = None
+) -> str:
+    """``acme program.margin 0.2 → 0.12 over 9 months``: short, for a chart's legend; the values
+    before are ``before`` (:func:`values_before`) when given, else the resolved base's."""
     base = resolved_document(results) if results is not None else {}
     vendor = event.get("vendor", "?")
     changes = []
     for key, value in (event.get("set") or {}).items():
-        before = _base_value(base, f"vendors.{vendor}.{key}")
-        was = f"{_number(before)} \u2192 " if before is not None else "\u2192 "
+        old = _before(key, vendor, before, base)
+        was = f"{_number(old)} \u2192 " if old is not None else "\u2192 "
         changes.append(f"{key.split('.')[-1]} {was}{_number(value)}")
     ramp = float(event.get("ramp_months") or 0)
     over = f" over {ramp:g} months" if ramp else ""
     return f"{vendor} {', '.join(changes)}{over}"
 
 
-def event_text(event: dict[str, Any], base: dict[str, Any] | None = None) -> str:
+def event_text(
+    event: dict[str, Any],
+    base: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+) -> str:
     """``month 12, acme: program.margin 0.2 -> 0.12 (over 9 months, 3 months' notice)``; the
-    value before the change is taken from ``base`` (the resolved base document) when given."""
+    value before the change is ``before[key]`` (:func:`values_before`) when given, else taken
+    from ``base`` (the resolved base document) when given."""
     vendor = event.get("vendor", "?")
 
-    def before(key: str) -> str:
-        value = _base_value(base or {}, f"vendors.{vendor}.{key}")
+    def was(key: str) -> str:
+        value = _before(key, vendor, before, base)
         return f" {_number(value)}" if value is not None else ""
 
     sets = ", ".join(
-        f"{k}{before(k)} \u2192 {_number(v)}" for k, v in (event.get("set") or {}).items()
+        f"{k}{was(k)} \u2192 {_number(v)}" for k, v in (event.get("set") or {}).items()
     )
     ramp, notice = float(event.get("ramp_months") or 0), float(event.get("notice_months") or 0)
     how = [f"over {ramp:g} months" if ramp else "at once"]
@@ -154,12 +199,12 @@ def variant_levers(results: ResultSet) -> dict[str, list[str]]:
     changes = run_changes(results)
     overrides = [f"run with {'; '.join(change_text(c) for c in changes)} (every variant)"]
     out = {"base": overrides[: bool(changes)]}
-    out["base"] += [f"event at {event_text(e, doc)}" for e in doc.get("events") or []]
+    out["base"] += [f"event at {text}" for text in events_text(doc.get("events") or [], doc)]
     for name in results.variants:
         if name == "base":
             continue
         diff = dict(variants.get(name) or {})
-        lines = [f"event at {event_text(e, doc)}" for e in diff.pop("events", None) or []]
+        lines = [f"event at {text}" for text in events_text(diff.pop("events", None) or [], doc)]
         for path, value in flatten_document(diff).items():
             before = _base_value(doc, path)
             was = f" (base {_number(before)})" if before is not None else ""
@@ -171,6 +216,6 @@ def variant_levers(results: ResultSet) -> dict[str, list[str]]:
 
 
 __all__ = [
-    "change_text", "changes_sentence", "event_label", "event_text", "focus_vendor", "resolved_document",
+    "change_text", "changes_sentence", "event_label", "event_text", "events_text", "values_before", "focus_vendor", "resolved_document",
     "run_changes", "variant_events", "variant_levers",
 ]  # fmt: skip

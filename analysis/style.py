@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,9 +190,15 @@ class Marker:
 LINE_STYLE = {"announced": ":", "changes": "--"}
 
 
+LEGEND_CHARS_PER_INCH = 9
+"""Characters of legend text that fit in an inch of figure width (with the handle and margins)."""
+
+
 def draw_markers(axes: Sequence[Axes], markers: Sequence[Marker]) -> list[Line2D]:
-    """Draw ``markers`` on every panel; returns one legend handle per distinct event label."""
+    """Draw ``markers`` on every panel; returns one legend handle per distinct event label, its
+    text wrapped to the figure's width (a long label would run off both sides of a PNG)."""
     handles: dict[str, Line2D] = {}
+    width = max(40, int(LEGEND_CHARS_PER_INCH * axes[0].figure.get_figwidth())) if axes else 100
     for marker in markers:
         for ax in axes:
             ax.axvline(marker.month, color=marker.colour, lw=1.1, ls=LINE_STYLE[marker.kind],
@@ -199,7 +206,7 @@ def draw_markers(axes: Sequence[Axes], markers: Sequence[Marker]) -> list[Line2D
         handles.setdefault(
             marker.label,
             Line2D([], [], color=marker.colour, ls=LINE_STYLE[marker.kind], lw=1.3,
-                   label=marker.label),
+                   label=textwrap.fill(marker.label, width, subsequent_indent="  ")),
         )  # fmt: skip
     return list(handles.values())
 

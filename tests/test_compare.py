@@ -261,6 +261,8 @@ def test_run_level_metrics_compare_the_whole_run_and_refuse_a_window(hand: Path)
     table = comparison_table(comp)
     row = _row(table, "gini", "run", "cut")
     assert row["mean"] == 1.0 and row["diff"] == 0.0  # tests/folders.py writes 1.0
+    alone = comparison_table(build_comparison([load_results(hand)], ["gini", "top_decile_share"]))
+    assert _row(alone, "gini", "run", "cut")["mean"] == 1.0  # no per-step metric asked for
     with pytest.raises(CompareError, match="--metric gini: a whole-run value"):
         build_comparison([load_results(hand)], ["gini"], (2.0, 3.0))
 

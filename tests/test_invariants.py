@@ -292,6 +292,12 @@ def event_value(key: str) -> st.SearchStrategy[float | bool]:
         return st.floats(0.0, 3.0)
     if key == "comp_plan.quota_per_rep_month":
         return st.floats(1000.0, 500_000.0)
+    if key == "program.rebate_target":
+        return st.floats(0.0, 500_000.0)
+    if key == "program.rebate_period_months":
+        return st.sampled_from([3.0, 6.0, 12.0])
+    if key == "program.rebate_delay_months":
+        return st.floats(0.0, 12.0)
     return FRACTION
 
 
@@ -311,6 +317,9 @@ def vendors(draw: st.DrawFn, name: str) -> dict[str, Any]:
             "deal_registration": draw(st.booleans()),
             "communication": draw(FRACTION),
             "recruit_per_month": draw(st.sampled_from([0.0, 0.5, 3.0])),
+            "performance_rebate": draw(st.sampled_from([0.0, 0.0, 0.08])),
+            "rebate_target": draw(st.sampled_from([0.0, 20_000.0, 200_000.0])),
+            "rebate_period_months": draw(st.sampled_from([3, 6, 12])),
         },
         "comp_plan": {
             "direct_credit": draw(st.floats(0.0, 3.0)),

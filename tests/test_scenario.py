@@ -483,7 +483,8 @@ def test_set_names_list_entries_by_position_as_error_messages_do(tmp_path: Path)
         (
             "vendors.acme.program.margn=0.12",
             "--set: vendors.acme.program.margn: unknown key 'margn'; did you mean vendors.acme.program.margin? "
-            "allowed keys: margin, rebate, spiff_per_deal, mdf_per_partner_month, "
+            "allowed keys: margin, rebate, performance_rebate, rebate_target, rebate_period_months, "
+            "rebate_delay_months, spiff_per_deal, mdf_per_partner_month, "
             "enablement_per_partner_month, deal_registration, communication, recruit_per_month, "
             "replace_exits, partner_management_per_partner_month, onboarding_cost_per_partner",
         ),

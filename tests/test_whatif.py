@@ -39,6 +39,9 @@ def test_every_program_key_of_the_schema_has_a_control() -> None:
     assert (mdf.label, mdf.low, mdf.high, mdf.slider) == ("MDF per partner month", 0.0, None, False)
     switch = next(lever for lever in levers["program"] if lever.key == "program.deal_registration")
     assert switch.kind == "switch"
+    period = next(lever for lever in levers["program"] if lever.key.endswith("period_months"))
+    assert (period.kind, period.choices, period.default) == ("choice", (3, 6, 12), 3)
+    assert period.problem(6) is None and period.problem(4) == "must be one of 3, 6, 12"
     quota = next(lever for lever in levers["comp_plan"] if "quota" in lever.key)
     assert quota.bounds_text() == "above 0" and quota.problem(0.0) == "must be above 0, got 0"
     assert margin.problem(1.5) == "must be 0 to 1, got 1.5" and margin.problem(0.3) is None

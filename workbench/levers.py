@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
@@ -63,7 +63,7 @@ class Lever:
     key: str
     label: str
     description: str
-    kind: Literal["number", "switch"]
+    kind: Literal["number", "switch", "choice"]
     low: float | None
     high: float | None
     default: Any
@@ -71,6 +71,7 @@ class Lever:
     open_high: bool = False
     slider: bool = False
     step: float = 0.01
+    choices: tuple[Any, ...] = ()
 
     def bounds_text(self) -> str:
         """``0 to 1``, ``at least 0``, ``above 0``: what the schema allows, for the help text."""
@@ -84,6 +85,9 @@ class Lever:
         """Why ``value`` is not allowed, in the schema's terms; None when it is."""
         if self.kind == "switch":
             return None if isinstance(value, bool) else "must be on or off"
+        if self.kind == "choice":
+            shown = ", ".join(f"{c:g}" if isinstance(c, float) else str(c) for c in self.choices)
+            return None if value in self.choices else f"must be one of {shown}"
         if not isinstance(value, int | float) or isinstance(value, bool):
             return "must be a number"
         if not math.isfinite(value):
@@ -109,6 +113,17 @@ def _words(name: str) -> str:
 
 def _lever(key: str, name: str, field: FieldInfo) -> Lever | None:
     """The control of one schema field; None for fields that are not numbers or switches."""
+    if get_origin(field.annotation) is Literal:  # a few allowed values: 3 | 6 | 12 months
+        return Lever(
+            key=key,
+            label=_words(name),
+            description=field.description or "",
+            kind="choice",
+            low=None,
+            high=None,
+            default=field.default,
+            choices=get_args(field.annotation),
+        )
     kind = {bool: "switch", float: "number", int: "number"}.get(field.annotation)
     if kind is None:
         return None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from analysis.levers import event_text
+from analysis.levers import events_text
 from sim.experiments.folder_layout import atomic_write_text
 from sim.experiments.manifest import resolved_scenario_yaml
 from sim.scenario import (
@@ -207,4 +207,4 @@ def describe(variant: Variant, base: ScenarioConfig) -> str:
     if variant.name == BASE:
         return "the scenario as written"
     doc = resolved_document(base)
-    return "; ".join(event_text(e, doc) for e in variant.scheduled()) or "no change from base"
+    return "; ".join(events_text(variant.scheduled(), doc)) or "no change from base"

@@ -18,7 +18,7 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.model import market, metrics, outlook, partnerships
+from sim.model import market, metrics, outlook, partnerships, rebates
 from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
 from sim.model.engines import make_engine
@@ -88,6 +88,8 @@ class ChannelModel(mesa.Model):
         self.schedule_of_terms = Schedule(config)
         self.terms = self.schedule_of_terms.terms(0.0)
         self.announced = self.schedule_of_terms.announced(0.0)
+        self.rebate_programme = rebates.offered(self.schedule_of_terms)
+        self.rebate_attainment = np.full(self.n_vendors, np.nan)
         self.surprise_loss = np.zeros(self.n_vendors)
         self.surprise_gain = np.zeros(self.n_vendors)
 
@@ -239,7 +241,15 @@ class ChannelModel(mesa.Model):
         return self.clock * self.dt if self.clock >= 0 else self._month
 
     def terms_rate(self, terms: VendorTerms) -> np.ndarray:
+        """What each vendor pays with every partner deal, per unit of value: margin + rebate."""
         return terms.margin + terms.rebate
+
+    def line_terms(self, terms: VendorTerms) -> np.ndarray:
+        """What each line's partner counts on per unit of deal value under ``terms``: the
+        vendor's margin + rebate and the line's expected performance rebate (:mod:`rebates`)."""
+        rate = self.terms_rate(terms)[self.partners.vendor]
+        back_end = rebates.back_end_value(self, terms)
+        return rate if back_end is None else rate + back_end
 
     def partner_win_probability(self, strength: np.ndarray, capability: np.ndarray) -> np.ndarray:
         """Win probability of an undisputed deal a partner found alone."""
@@ -324,23 +334,27 @@ class ChannelModel(mesa.Model):
         ps.first_win = np.where(np.isnan(ps.first_win) & (wins > 0), self.month, ps.first_win)
         self._note_wins()
 
+        rebates.settle(self)
         profit = ledger.link("deal_profit") + partnerships.mdf_claims(self) * self.dt
+        if self.rebate_programme:
+            profit = profit + ledger.link("rebate_paid")
         # A trailing average, corrected for a young line: until it is profit_memory_months old a
         # line is judged on its mean since signing, not on an average that starts from 0.
         age = self.month - ps.joined
-        memory = np.fmax(
-            1.0 - np.exp(-self.dt / cfg.profit_memory_months), self.dt / (age + self.dt)
+        memory = np.minimum(
+            np.fmax(1.0 - np.exp(-self.dt / cfg.profit_memory_months), self.dt / (age + self.dt)),
+            1.0,
         )
-        ps.profit_rate += np.minimum(memory, 1.0) * (profit / self.dt - ps.profit_rate)
+        ps.profit_rate += memory * (profit / self.dt - ps.profit_rate)
+        if self.rebate_programme:
+            ps.revenue_rate += memory * (ledger.link("revenue") / self.dt - ps.revenue_rate)
 
-        current = self.terms_rate(self.terms)[ps.vendor]
+        current = self.line_terms(self.terms)
         shortfall = np.clip(
             (ps.expected_terms - current) / np.maximum(ps.expected_terms, 1e-9), 0, 1
         )
         follow = 1.0 - np.exp(-self.dt / cfg.expectation_months)
-        ps.expected_terms += follow * (
-            self.terms_rate(self.announced)[ps.vendor] - ps.expected_terms
-        )
+        ps.expected_terms += follow * (self.line_terms(self.announced) - ps.expected_terms)
         target_shift = cfg.outside_follow * (outlook.market_terms(self) - self.start_terms)
         self.outside_shift += follow * (target_shift - self.outside_shift)
         outlook.learn_deal_flow(self, follow)

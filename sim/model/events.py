@@ -25,6 +25,10 @@ from sim.scenario.schema import EVENT_SECTIONS, ScenarioConfig
 DIRECTION: dict[str, int] = {
     "program.margin": +1,
     "program.rebate": +1,
+    "program.performance_rebate": +1,
+    "program.rebate_target": -1,  # a higher bar is worse for partners
+    "program.rebate_period_months": -1,  # a longer period pays later and is harder to plan for
+    "program.rebate_delay_months": -1,
     "program.spiff_per_deal": +1,
     "program.mdf_per_partner_month": +1,
     "program.enablement_per_partner_month": +1,
@@ -59,6 +63,10 @@ partner deals is good news for partners, more for direct deals or a later join s
 REFERENCE: dict[str, float] = {
     "program.margin": 0.20,  # a typical partner margin: a 5-point cut is a 25% change
     "program.rebate": 0.20,  # measured against the same total margin: rebates are a small part
+    "program.performance_rebate": 0.20,
+    "program.rebate_target": 50_000.0,  # currency per review period
+    "program.rebate_period_months": 12.0,
+    "program.rebate_delay_months": 3.0,
     "program.spiff_per_deal": 5000.0,  # currency per deal
     "program.mdf_per_partner_month": 1000.0,  # currency per partner-month
     "program.enablement_per_partner_month": 1000.0,  # currency per partner-month
@@ -72,6 +80,9 @@ automatically a 100% change: ``|new - old| / max(|old|, |new|, REFERENCE)``."""
 
 BOOLEAN_CHANGE_SIZE = 0.5
 """Relative size of switching a yes/no term such as deal registration."""
+
+STEP_KEYS = frozenset({"program.rebate_period_months"})
+"""Keys that take only listed values: an event switches them at ``at_month``, with no ramp."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +179,9 @@ class Schedule:
                     old=float(planned[path][vendor]),
                     new=float(target),
                     start=event.at_month,
-                    ramp=0.0 if isinstance(target, bool) else event.ramp_months,
+                    ramp=0.0
+                    if isinstance(target, bool) or path in STEP_KEYS
+                    else event.ramp_months,
                     notice=event.notice_months,
                     announced=event.announced,
                 )

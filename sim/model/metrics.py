@@ -62,6 +62,13 @@ METRIC_LIST: tuple[Metric, ...] = (
     Metric("partner_recruits", "flow", "partners", "Partners recruited"),
     Metric("rep_utilization", "stock", "share", "Rep utilization (open deals / capacity)"),
     Metric("rep_attainment", "rate", "share", "Rep attainment (credit / quota)"),
+    Metric("performance_rebates", "flow", "currency", "Performance rebates paid"),
+    Metric(
+        "rebate_attainment",
+        "stock",
+        "share",
+        "Lines that earned the performance rebate (last review)",
+    ),
 )
 METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_LIST)
 METRIC_BY_NAME: dict[str, Metric] = {m.name: m for m in METRIC_LIST}
@@ -201,8 +208,10 @@ def record_step(model: ChannelModel) -> None:
     terms, dt = model.terms, model.dt
     lines_cost = terms.enablement_per_partner_month + terms.partner_management_per_partner_month
     mdf = np.bincount(v.reshape(-1), partnerships.mdf_claims(model).reshape(-1), minlength=n)
+    rebates_paid = ledger.flow("performance_rebates")
     program_cost = (
         ledger.flow("payouts")
+        + rebates_paid
         + (mdf + lines_cost * links) * dt
         + terms.onboarding_cost_per_partner * ledger.flow("recruits")
     )
@@ -227,7 +236,10 @@ def record_step(model: ChannelModel) -> None:
         co_sell_revenue=ledger.flow("co_sell_revenue"),
         direct_revenue=ledger.flow("direct_revenue"),
         vendor_net_revenue=won - program_cost - sales_cost,
-        partner_profit=ledger.flow("partner_deal_profit") + (mdf - carrying) * dt - onboarding,
+        partner_profit=ledger.flow("partner_deal_profit")
+        + rebates_paid
+        + (mdf - carrying) * dt
+        - onboarding,
         attention_share=attention,
         mean_trust=np.where(links > 0, mean_trust, np.nan),
         trust_p10=p10,
@@ -246,6 +258,8 @@ def record_step(model: ChannelModel) -> None:
         rep_attainment=np.divide(
             ledger.flow("credit"), quota, out=np.full(n, np.nan), where=quota > 0
         ),
+        performance_rebates=rebates_paid,
+        rebate_attainment=model.rebate_attainment.copy(),
     )
     model.recorder.add_counts(
         closed=closed,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.behaviours.attention import AttentionInputs
+from sim.model import rebates
 from sim.model.partnerships import FULL_EXPOSURE_SHARE
 
 if TYPE_CHECKING:
@@ -42,13 +43,13 @@ def attention_inputs(
         terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / model.mean_deal
     )
     ease = model.deal_flow[v]
+    per_value = terms.margin[v] + terms.rebate[v] + services
+    back_end = rebates.back_end_value(model, terms, rows)
+    if back_end is not None:  # a promise paid later, worth what the partner trusts it to be
+        per_value = per_value + ps.trust[rows] * back_end
     profit = (
         ease
-        * (
-            win_rate * (terms.margin[v] + terms.rebate[v] + services)
-            + win_rate * terms.spiff_per_deal[v] / model.mean_deal
-            - effort
-        )
+        * (win_rate * per_value + win_rate * terms.spiff_per_deal[v] / model.mean_deal - effort)
         + mdf_per_deal
     )
     # The rest of the catalog is sold with the partner's own skill and follows the market.
@@ -75,11 +76,15 @@ def attention_inputs(
 
 
 def market_terms(model: ChannelModel) -> float:
-    """Mean margin + rebate of the modelled vendors, weighted by their active lines."""
+    """Mean terms of the modelled vendors' active lines as their partners count on them (margin +
+    rebate + expected performance rebate); the vendors' mean margin + rebate without lines."""
     ps = model.partners
-    lines = np.bincount(ps.vendor[ps.active], minlength=model.n_vendors)
-    rate = model.terms_rate(model.terms)
-    return float((lines * rate).sum() / lines.sum()) if lines.sum() > 0 else float(rate.mean())
+    if not ps.active.any():
+        return float(model.terms_rate(model.terms).mean())
+    if not model.rebate_programme:  # the same mean, from one value per vendor
+        lines = np.bincount(ps.vendor[ps.active], minlength=model.n_vendors)
+        return float((lines * model.terms_rate(model.terms)).sum() / lines.sum())
+    return float(model.line_terms(model.terms)[ps.active].mean())
 
 
 def learn_deal_flow(model: ChannelModel, follow: float) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import rebates
 from sim.model.agents import Partner
 from sim.model.population import new_partners
 from sim.model.state import LINK_FIELDS
@@ -91,6 +92,7 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
     ps = model.partners
     model.ledger.add_vendor("exits", ps.vendor[exits])
     if exits.any():
+        rebates.forfeit(model, exits)
         ps.active = ps.active & ~exits
         freed = np.where(exits, ps.shares[:, : model.slots], 0.0).sum(axis=1)
         ps.shares[:, : model.slots][exits] = 0.0

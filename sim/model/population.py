@@ -145,4 +145,8 @@ def new_partners(
         profit_rate=np.zeros((n, k)),
         joined=np.full((n, k), float(month)),
         first_win=np.full((n, k), np.nan),
+        revenue_rate=np.zeros((n, k)),
+        period_revenue=np.zeros((n, k)),
+        rebate_due=np.zeros((n, k)),
+        rebate_due_month=np.full((n, k), np.inf),
     )

@@ -26,6 +26,10 @@ LINK_FIELDS = (
     "profit_rate",
     "joined",
     "first_win",
+    "revenue_rate",
+    "period_revenue",
+    "rebate_due",
+    "rebate_due_month",
 )
 
 
@@ -49,6 +53,10 @@ class PartnerState:
         profit_rate: the partner's trailing profit on the line per month (exponentially smoothed).
         joined: month the link was signed (negative during the spin-up).
         first_win: month of the link's first win (NaN until then).
+        revenue_rate: the line's trailing channel revenue per month (smoothed like profit_rate).
+        period_revenue: channel revenue the line booked in the current performance-rebate period.
+        rebate_due: performance rebate earned and not yet paid.
+        rebate_due_month: month it falls due (inf when nothing is due).
     """
 
     capacity: np.ndarray
@@ -67,6 +75,10 @@ class PartnerState:
     profit_rate: np.ndarray
     joined: np.ndarray
     first_win: np.ndarray
+    revenue_rate: np.ndarray
+    period_revenue: np.ndarray
+    rebate_due: np.ndarray
+    rebate_due_month: np.ndarray
 
     @property
     def count(self) -> int:

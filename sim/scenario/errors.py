@@ -306,7 +306,8 @@ def _message(err: dict[str, Any], root: type[BaseModel], path: KeyPath) -> tuple
         bounds = range_text(walk(root, path)[1]) or _ctx_bound(kind, ctx)
         return path, f"must be {bounds}{got}"
     if kind == "literal_error":
-        allowed = ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+        expected = str(ctx.get("expected", ""))
+        allowed = ", ".join(re.findall(r"'([^']*)'", expected)) or expected  # 3, 6 or 12
         return path, f"must be one of {allowed}{got}"
     if kind == "string_pattern_mismatch":
         pattern = ctx.get("pattern")

@@ -117,8 +117,17 @@ class PartnersConfig(StrictModel):
     onboarding_cost: NonNegative = Field(
         2000.0, description="Partner's one-off cost of joining a vendor's programme."
     )
+    back_end_discount_per_month: float = Field(
+        0.02,
+        ge=0,
+        le=0.2,
+        description="How much less a partner values money paid later, per month of wait (its cost "
+        "of capital and cash-flow pressure): a performance rebate paid t months on is worth "
+        "exp(-this x t) of cash at close.",
+    )
     outside_follow: Fraction = Field(
         0.5,
-        description="Share of a change in the modelled vendors' mean margin + rebate that the rest "
-        "of the market (the partners' outside option) follows, with a lag of expectation_months.",
+        description="Share of a change in the modelled vendors' mean terms (margin + rebate + the "
+        "performance rebate partners expect) that the rest of the market (the partners' outside "
+        "option) follows, with a lag of expectation_months.",
     )

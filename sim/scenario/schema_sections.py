@@ -123,7 +123,30 @@ class ProgramConfig(StrictModel):
     margin: Fraction = Field(
         0.20, description="Front-end discount to the partner, share of deal value."
     )
-    rebate: Fraction = Field(0.02, description="Back-end rebate, share of deal value.")
+    rebate: Fraction = Field(
+        0.02,
+        description="Unconditional back-end rebate, share of deal value, paid with the deal like "
+        "margin.",
+    )
+    performance_rebate: Fraction = Field(
+        0.0,
+        description="Rebate paid in arrears on a partner line's whole revenue in a review period "
+        "when that revenue reaches rebate_target; 0 = no performance rebate.",
+    )
+    rebate_target: NonNegative = Field(
+        50_000.0,
+        description="Revenue a partner line must book with the vendor in one review period to earn "
+        "the performance rebate (currency per period).",
+    )
+    rebate_period_months: Literal[3, 6, 12] = Field(
+        3, description="Length of the performance-rebate review period: 3, 6 or 12 months."
+    )
+    rebate_delay_months: float = Field(
+        2.0,
+        ge=0,
+        le=12,
+        description="Months after a review period closes before its performance rebate is paid.",
+    )
     spiff_per_deal: NonNegative = Field(0.0, description="Cash bonus per partner-won deal.")
     mdf_per_partner_month: NonNegative = Field(
         300.0, description="Market development funds per linked partner per month."

@@ -53,6 +53,8 @@ def LeverControl(
     with solara.Column(gap="0px", style=CHANGED if changed else {}):
         if lever.kind == "switch":
             solara.Switch(label=title, value=bool(value), on_value=checked)
+        elif lever.kind == "choice":
+            solara.Select(label=title, value=value, values=list(lever.choices), on_value=checked)
         elif lever.slider:
             solara.SliderFloat(
                 title, value=float(value), min=lever.low, max=lever.high, step=lever.step,

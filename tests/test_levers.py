@@ -1,0 +1,212 @@
+"""The programme levers strategists pull, each pinned by its arithmetic and by its direction.
+
+Performance rebates (docs/model.md §7.12): money paid in arrears on a line's revenue in a review
+period when it reaches the vendor's target, worth less to a partner than margin at close because
+it is uncertain, delayed and a promise.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.model import outlook, partnerships, rebates
+from sim.model.channel_model import ChannelModel, simulate
+from sim.scenario.schema import ScenarioConfig
+from tests.test_economics import SMALL  # two vendors, 120 partners, 12 months after a spin-up
+
+
+def config(acme: dict[str, Any] | None = None, **top: Any) -> ScenarioConfig:
+    doc = copy.deepcopy(SMALL)
+    doc["vendors"][0]["program"] = dict(acme or {})
+    doc.update(top)
+    return ScenarioConfig.model_validate(doc)
+
+
+PERFORMANCE = {
+    "margin": 0.15,
+    "rebate": 0.0,
+    "performance_rebate": 0.1,
+    "rebate_target": 100.0,
+    "rebate_period_months": 3,
+    "rebate_delay_months": 2.0,
+}
+
+
+def at_month(model: ChannelModel, month: int) -> None:
+    """Put a monthly model at the start of ``month`` with a fresh ledger (no revenue this step)."""
+    model.clock = month
+    model.ledger = model._new_ledger()
+
+
+# ---------------------------------------------------------------------------- arithmetic
+def test_a_line_that_reaches_the_target_earns_the_rate_on_its_whole_period_paid_later() -> None:
+    """A quarter closes at month 3: lines at or above the target earn rate x period revenue, due 2
+    months on (paid in the step that starts at month 5); lines below earn nothing; the period
+    starts again from 0."""
+    model = ChannelModel(config(PERFORMANCE, time={"horizon_months": 12, "spin_up_months": 0}), 0)
+    ps = model.partners
+    acme = (ps.vendor == 0) & ps.active
+    ps.period_revenue[:] = np.where(acme, 50.0, 0.0)
+    first = tuple(np.argwhere(acme)[0])
+    ps.period_revenue[first] = 400.0
+    at_month(model, 2)
+    rebates.settle(model)
+    assert ps.rebate_due[first] == pytest.approx(40.0)
+    assert ps.rebate_due_month[first] == 5.0
+    assert np.count_nonzero(ps.rebate_due) == 1  # 50 < 100: the others earn nothing
+    assert not ps.period_revenue.any()
+    assert model.rebate_attainment[0] == pytest.approx(1 / acme.sum())
+    assert np.isnan(model.rebate_attainment[1])  # rival offers none
+
+    at_month(model, 4)
+    rebates.settle(model)
+    assert model.ledger.flow("performance_rebates").sum() == 0.0  # not due yet
+    at_month(model, 5)
+    rebates.settle(model)
+    assert model.ledger.flow("performance_rebates")[0] == pytest.approx(40.0)
+    assert model.ledger.link("rebate_paid")[first] == pytest.approx(40.0)
+    assert ps.rebate_due[first] == 0.0 and np.isinf(ps.rebate_due_month[first])
+
+
+def test_a_line_that_ends_before_payment_forfeits_its_rebate() -> None:
+    model = ChannelModel(config(PERFORMANCE, time={"horizon_months": 12, "spin_up_months": 0}), 0)
+    ps = model.partners
+    first = tuple(np.argwhere((ps.vendor == 0) & ps.active)[0])
+    ps.period_revenue[first] = 400.0
+    at_month(model, 2)
+    rebates.settle(model)
+    exits = np.zeros_like(ps.active)
+    exits[first] = True
+    partnerships.end_lines(model, exits)
+    at_month(model, 5)
+    rebates.settle(model)
+    assert model.ledger.flow("performance_rebates").sum() == 0.0
+
+
+def test_programme_cost_and_partner_profit_include_the_rebate_paid() -> None:
+    """Section 7.7: the rebate is programme cost for the vendor and profit for its partners, in the
+    step it is paid; net revenue stays revenue minus both costs."""
+    ts = simulate(config(PERFORMANCE | {"rebate_target": 20_000.0}), 1).timeseries
+    acme = ts[ts.vendor == "acme"]
+    paid = acme["performance_rebates"].to_numpy()
+    assert paid.sum() > 0
+    # paid only in the step after each quarter's delay: months 0, 3, 6, 9 ... + 2 -> steps 2, 5, ...
+    assert set(np.flatnonzero(paid > 0) % 3) == {2}
+    net = acme["total_revenue"] - acme["program_cost"] - acme["sales_cost"]
+    np.testing.assert_allclose(acme["vendor_net_revenue"], net, rtol=1e-12, atol=1e-6)
+    assert ts[ts.vendor == "rival"]["performance_rebates"].sum() == 0.0
+
+
+# ---------------------------------------------------------------------------- valuation
+def test_attainment_chance_rises_with_the_run_rate_and_is_certain_without_a_target() -> None:
+    """Section 7.12: P(attain) = Phi((mu - T) / sigma), mu = run rate x period + the deal won."""
+    model = ChannelModel(config(PERFORMANCE | {"rebate_target": 600_000.0}), 0)
+    ps = model.partners
+    rates = np.array([0.0, 5_000.0, 50_000.0, 200_000.0, 2_000_000.0])
+    ps.revenue_rate[: len(rates), 0] = rates
+    ps.vendor[: len(rates), 0] = 0
+    chance = rebates.attainment_probability(model, model.terms)[: len(rates), 0]
+    assert chance[0] < 0.01 and np.all(np.diff(chance) > 0) and chance[-1] > 0.99
+    free = ChannelModel(config(PERFORMANCE | {"rebate_target": 0.0}), 0)
+    acme = free.partners.vendor == 0  # rival keeps the default target (and offers no rebate)
+    assert np.all(rebates.attainment_probability(free, free.terms)[acme] == 1.0)
+
+
+def test_a_performance_rebate_is_worth_less_than_margin_and_less_the_less_trusted() -> None:
+    """A rebate certain to be earned is still discounted for the wait, exp(-delta (L/2 + D)), and
+    weighed by trust in the partner's attention; at trust 0 it adds nothing."""
+    model = ChannelModel(config(PERFORMANCE | {"rebate_target": 0.0}), 0)
+    value = rebates.back_end_value(model, model.terms)
+    acme = model.partners.vendor == 0
+    discount = np.exp(-model.config.partners.back_end_discount_per_month * (1.5 + 2.0))
+    np.testing.assert_allclose(value[acme], 0.1 * discount)
+    assert np.all(value[~acme] == 0.0)
+
+    ps = model.partners
+    ps.trust[:] = 1.0
+    trusted = outlook.attention_inputs(model).profit
+    ps.trust[:] = 0.0
+    distrusted = outlook.attention_inputs(model).profit
+    assert np.all(trusted[acme & ps.active] > distrusted[acme & ps.active])
+    np.testing.assert_allclose(trusted[~acme], distrusted[~acme])
+
+
+def test_no_performance_rebate_leaves_the_model_untouched() -> None:
+    """Without a performance rebate anywhere the model skips the mechanism: same numbers whatever
+    its other keys say (the golden baseline pins the rest)."""
+    plain = simulate(config(), 5).timeseries
+    keys = {"rebate_target": 1.0, "rebate_period_months": 12, "rebate_delay_months": 7.0}
+    other = simulate(config(keys), 5).timeseries
+    assert plain.equals(other)
+
+
+# ---------------------------------------------------------------------------- direction
+def paired(acme: dict[str, Any], seeds: range) -> dict[str, np.ndarray]:
+    out: dict[str, list[float]] = {"channel": [], "cost": [], "top": []}
+    for seed in seeds:
+        result = simulate(config(acme), seed)
+        ts = result.timeseries[result.timeseries.vendor == "acme"]
+        out["channel"].append(ts["channel_revenue"].sum())
+        out["cost"].append(ts["program_cost"].sum())
+        out["top"].append(float(result.runs.set_index("vendor").loc["acme", "top_decile_share"]))
+    return {k: np.array(v) for k, v in out.items()}
+
+
+@pytest.fixture(scope="module")
+def rebate_arms() -> dict[str, dict[str, np.ndarray]]:
+    seeds = range(6)
+    flat = {"margin": 0.15, "rebate": 0.08}
+    performance = {"margin": 0.15, "rebate": 0.0, "performance_rebate": 0.08,
+                   "rebate_target": 60_000.0}  # fmt: skip
+    return {
+        "flat": paired(flat, seeds),
+        "performance": paired(performance, seeds),
+        "front": paired({"margin": 0.23, "rebate": 0.0}, seeds),
+    }
+
+
+def test_a_performance_rebate_costs_less_and_sells_less_than_the_same_rate_paid_per_deal(
+    rebate_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """15% + 8% on quarterly performance against 15% + 8% with every deal (same seeds): only the
+    lines that reach the target are paid, so programme cost is lower; the rest of the partners
+    count on less, so they give acme less attention and channel revenue is lower."""
+    flat, performance = rebate_arms["flat"], rebate_arms["performance"]
+    assert np.all(performance["cost"] < flat["cost"])
+    assert performance["channel"].mean() < 0.97 * flat["channel"].mean()
+    assert np.mean(performance["channel"] < flat["channel"]) >= 5 / 6
+
+
+def test_a_performance_rebate_is_not_front_margin_by_another_name(
+    rebate_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """23% all front and 15% + 8% paid with every deal are the same programme (a rebate paid with
+    the deal is margin by another name); 15% + 8% on performance is not: it sells less and
+    concentrates acme's channel revenue in the partners that reach the target."""
+    flat, front, performance = (rebate_arms[k] for k in ("flat", "front", "performance"))
+    np.testing.assert_array_equal(front["channel"], flat["channel"])
+    assert performance["channel"].mean() < 0.97 * front["channel"].mean()
+    assert performance["top"].mean() > front["top"].mean()
+
+
+# ---------------------------------------------------------------------------- how reports word it
+def test_a_change_reads_from_the_value_a_launch_term_set() -> None:
+    """Reports, charts and the dashboard say what a change does from the value in force before it:
+    a month-0 launch term of the same variant, not the scenario file's value underneath."""
+    from analysis.levers import events_text, values_before
+
+    base = {"vendors": [{"name": "acme", "program": {"margin": 0.2, "rebate": 0.02}}]}
+    events = [
+        {"at_month": 12, "vendor": "acme", "set": {"program.margin": 0.15}, "notice_months": 3},
+        {"at_month": 0, "vendor": "acme", "set": {"program.margin": 0.25, "program.rebate": 0.0}},
+    ]
+    assert values_before(events, base) == [
+        {"program.margin": 0.25},
+        {"program.margin": 0.2, "program.rebate": 0.02},
+    ]
+    cut = events_text(events, base)[0]
+    assert cut == "month 12, acme: program.margin 0.25 \u2192 0.15 (at once, 3 months' notice)"
