@@ -181,7 +181,8 @@ def check_step(model: ChannelModel, history: dict[str, Any]) -> None:
     for name in FLOW_METRICS + NON_NEGATIVE_STOCKS:
         assert np.all(row[name] >= 0.0), f"{where}: negative {name}: {row[name]}"
     assert np.all(np.isfinite(row["vendor_net_revenue"])), where
-    for name in ("mean_trust", "trust_p10", "mean_capability", "win_rate"):
+    assert np.all(row["mdf_revenue"] <= won + 1e-6), f"{where}: MDF revenue above won value"
+    for name in ("mean_trust", "trust_p10", "mean_capability", "win_rate", "rebate_attainment"):
         finite = row[name][~np.isnan(row[name])]
         assert np.all((finite >= 0.0) & (finite <= 1.0)), f"{where}: {name} outside [0, 1]"
     links = np.bincount(ps.vendor[ps.active], minlength=len(won))
@@ -275,7 +276,11 @@ FRACTION = st.floats(0.0, 1.0)
 
 def event_value(key: str) -> st.SearchStrategy[float | bool]:
     """A valid value for an event key."""
-    if key in ("program.deal_registration", "program.replace_exits"):
+    if key in (
+        "program.deal_registration",
+        "program.replace_exits",
+        "program.mdf_proof_of_performance",
+    ):
         return st.booleans()
     if key in (
         "program.partner_management_per_partner_month",
@@ -320,6 +325,7 @@ def vendors(draw: st.DrawFn, name: str) -> dict[str, Any]:
             "performance_rebate": draw(st.sampled_from([0.0, 0.0, 0.08])),
             "rebate_target": draw(st.sampled_from([0.0, 20_000.0, 200_000.0])),
             "rebate_period_months": draw(st.sampled_from([3, 6, 12])),
+            "mdf_proof_of_performance": draw(st.booleans()),
         },
         "comp_plan": {
             "direct_credit": draw(st.floats(0.0, 3.0)),
@@ -371,6 +377,7 @@ def scenarios(draw: st.DrawFn) -> ScenarioConfig:
                 "opportunities_per_month": draw(st.floats(0.0, 400.0)),
                 "sales_cycle_months": draw(st.floats(0.5, 6.0)),
                 "competitor_share": draw(st.floats(0.0, 0.9)),
+                "mdf_opportunities_per_10k": draw(st.sampled_from([0.0, 0.0, 5.0])),
                 "untrained_coverage": draw(FRACTION),
             },
             "vendors": vendor_list,

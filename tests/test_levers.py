@@ -2,7 +2,8 @@
 
 Performance rebates (docs/model.md §7.12): money paid in arrears on a line's revenue in a review
 period when it reaches the vendor's target, worth less to a partner than margin at close because
-it is uncertain, delayed and a promise.
+it is uncertain, delayed and a promise. MDF that makes demand (§7.13): campaigns funded by the MDF
+a partner does not keep create opportunities, with diminishing returns and a lag.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.model import outlook, partnerships, rebates
+from sim.model import campaigns, outlook, partnerships, rebates
 from sim.model.channel_model import ChannelModel, simulate
 from sim.scenario.schema import ScenarioConfig
 from tests.test_economics import SMALL  # two vendors, 120 partners, 12 months after a spin-up
@@ -22,7 +23,8 @@ from tests.test_economics import SMALL  # two vendors, 120 partners, 12 months a
 def config(acme: dict[str, Any] | None = None, **top: Any) -> ScenarioConfig:
     doc = copy.deepcopy(SMALL)
     doc["vendors"][0]["program"] = dict(acme or {})
-    doc.update(top)
+    for key, value in top.items():  # sections merge key by key, like a scenario's extends
+        doc[key] = {**doc[key], **value} if isinstance(doc.get(key), dict) else value
     return ScenarioConfig.model_validate(doc)
 
 
@@ -191,6 +193,96 @@ def test_a_performance_rebate_is_not_front_margin_by_another_name(
     np.testing.assert_array_equal(front["channel"], flat["channel"])
     assert performance["channel"].mean() < 0.97 * front["channel"].mean()
     assert performance["top"].mean() > front["top"].mean()
+
+
+# ---------------------------------------------------------------------------- MDF campaigns
+CAMPAIGNS = {"mdf_opportunities_per_10k": 2.0, "mdf_saturation_per_line_month": 1000.0}
+
+
+def test_campaign_opportunities_grow_with_spend_at_a_falling_rate() -> None:
+    """Section 7.13: E / 10,000 x S (1 - exp(-c / S)): the first 100 buys 0.02 opportunities a
+    month at E = 2; doubling spend at S less than doubles them."""
+    model = ChannelModel(config(market=CAMPAIGNS, time={"horizon_months": 1, "spin_up_months": 0}))
+    ps = model.partners
+    ps.campaign_spend[:] = 0.0
+    ps.campaign_spend[0, 0], ps.campaign_spend[1, 0], ps.campaign_spend[2, 0] = 100.0, 1e3, 2e3
+    rate = campaigns.opportunity_rate(model)
+    assert rate[0, 0] == pytest.approx(2.0 / 1e4 * 1000.0 * -np.expm1(-0.1))
+    assert rate[0, 0] == pytest.approx(0.02, rel=0.06)
+    assert rate[2, 0] / rate[1, 0] == pytest.approx((1 - np.exp(-2)) / (1 - np.exp(-1)))
+    assert rate[3, 0] == 0.0
+
+
+def test_partners_keep_part_of_mdf_unless_the_vendor_asks_for_proof() -> None:
+    """Without proof of performance a partner keeps mdf_diversion of what it claims as margin and
+    runs campaigns with the rest; with proof it keeps none; campaign spend follows with a lag."""
+    off = ChannelModel(config(), 0)
+    assert campaigns.kept_share(off) is None  # campaigns off: all MDF is profit, as before
+    proof = config({"mdf_proof_of_performance": True}, market=CAMPAIGNS)
+    model = ChannelModel(proof, 0)
+    kept = campaigns.kept_share(model)
+    acme = model.partners.vendor == 0
+    assert np.all(kept[acme] == 0.0) and np.all(kept[~acme] == 0.5)
+    ps = model.partners
+    ps.campaign_spend[:] = 0.0
+    claims = np.where(ps.active, 300.0, 0.0)
+    campaigns.follow_spend(model, claims)
+    lag = 1.0 - np.exp(-1.0 / model.config.market.mdf_lag_months)
+    np.testing.assert_allclose(ps.campaign_spend[acme & ps.active], 300.0 * lag)
+    np.testing.assert_allclose(ps.campaign_spend[~acme & ps.active], 150.0 * lag)
+
+
+def test_campaigns_off_leave_the_model_untouched() -> None:
+    """Without campaign demand the other MDF keys change nothing (the golden baseline pins the rest)."""
+    plain = simulate(config(), 5).timeseries
+    other = simulate(
+        config({"mdf_proof_of_performance": True}, market={"mdf_lag_months": 9.0}), 5
+    ).timeseries
+    assert plain.equals(other) and plain["mdf_opportunities"].sum() == 0.0
+
+
+def mdf_arm(acme: dict[str, Any], market: dict[str, Any], seeds: range) -> dict[str, np.ndarray]:
+    out: dict[str, list[float]] = {}
+    for seed in seeds:
+        ts = simulate(config(acme, market=market), seed).timeseries
+        ts = ts[ts.vendor == "acme"]
+        for metric in ("total_revenue", "mdf_opportunities", "mdf_revenue", "partner_profit"):
+            out.setdefault(metric, []).append(ts[metric].sum())
+    return {k: np.array(v) for k, v in out.items()}
+
+
+@pytest.fixture(scope="module")
+def mdf_arms() -> dict[str, dict[str, np.ndarray]]:
+    seeds = range(5)
+    high = {"mdf_per_partner_month": 1500.0}
+    return {
+        "base": mdf_arm({}, CAMPAIGNS, seeds),
+        "high": mdf_arm(high, CAMPAIGNS, seeds),
+        "proof": mdf_arm(high | {"mdf_proof_of_performance": True}, CAMPAIGNS, seeds),
+        "high_off": mdf_arm(high, {}, seeds),
+    }
+
+
+def test_more_mdf_makes_more_opportunities_and_revenue_only_when_campaigns_make_demand(
+    mdf_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    base, high, off = mdf_arms["base"], mdf_arms["high"], mdf_arms["high_off"]
+    assert np.all(high["mdf_opportunities"] > 2 * base["mdf_opportunities"])
+    assert np.all(high["total_revenue"] > base["total_revenue"])
+    assert 0 < high["mdf_revenue"].mean() < high["total_revenue"].mean()
+    assert not off["mdf_opportunities"].any() and not off["mdf_revenue"].any()
+    assert high["total_revenue"].mean() > 1.03 * off["total_revenue"].mean()
+
+
+def test_proof_of_performance_buys_campaigns_with_partner_margin(
+    mdf_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """With proof all claimed MDF runs campaigns: more campaign opportunities (though partners,
+    keeping none of it, give acme less attention and claim less); their profit from acme is lower."""
+    high, proof = mdf_arms["high"], mdf_arms["proof"]
+    assert proof["mdf_opportunities"].mean() > 1.08 * high["mdf_opportunities"].mean()
+    assert np.mean(proof["mdf_opportunities"] > high["mdf_opportunities"]) >= 0.8
+    assert proof["partner_profit"].mean() < high["partner_profit"].mean()
 
 
 # ---------------------------------------------------------------------------- how reports word it

@@ -485,7 +485,7 @@ def test_set_names_list_entries_by_position_as_error_messages_do(tmp_path: Path)
             "--set: vendors.acme.program.margn: unknown key 'margn'; did you mean vendors.acme.program.margin? "
             "allowed keys: margin, rebate, performance_rebate, rebate_target, rebate_period_months, "
             "rebate_delay_months, spiff_per_deal, mdf_per_partner_month, "
-            "enablement_per_partner_month, deal_registration, communication, recruit_per_month, "
+            "enablement_per_partner_month, deal_registration, mdf_proof_of_performance, communication, recruit_per_month, "
             "replace_exits, partner_management_per_partner_month, onboarding_cost_per_partner",
         ),
         (
@@ -744,7 +744,7 @@ def test_starter_scenario_validates_and_names_every_key(tmp_path: Path) -> None:
     assert scenario.name == "my-study"
     assert list(scenario.variants) == ["base", "gradual"]
     assert len(scenario.variant("base").vendors) == 2
-    written = set(re.findall(r"^\s*(?:- )?#? ?([a-z_]+):", text, flags=re.M))
+    written = set(re.findall(r"^\s*(?:- )?#? ?([a-z_][a-z_0-9]*):", text, flags=re.M))
     from sim.scenario.schema import EventConfig, SweepConfig
 
     expected = _schema_keys(ScenarioConfig) | _schema_keys(EventConfig) | _schema_keys(SweepConfig)

@@ -18,7 +18,7 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.model import market, metrics, outlook, partnerships, rebates
+from sim.model import campaigns, market, metrics, outlook, partnerships, rebates
 from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
 from sim.model.engines import make_engine
@@ -306,7 +306,7 @@ class ChannelModel(mesa.Model):
     def source_opportunities(self) -> dict[str, np.ndarray]:
         """Phase 3: customers choose vendors by preference and coverage; their sellers find them."""
         self.use_stream(3)
-        return market.source_opportunities(self)
+        return campaigns.add_campaign_deals(self, market.source_opportunities(self))
 
     def decide_reps(self, deals: dict[str, np.ndarray]) -> None:
         """Phase 4: reps bring partners into deals they found, and contest deals partners found."""
@@ -335,7 +335,10 @@ class ChannelModel(mesa.Model):
         self._note_wins()
 
         rebates.settle(self)
-        profit = ledger.link("deal_profit") + partnerships.mdf_claims(self) * self.dt
+        claims = partnerships.mdf_claims(self)
+        campaigns.follow_spend(self, claims)
+        kept = campaigns.kept_share(self)  # None: all MDF is profit (no campaigns)
+        profit = ledger.link("deal_profit") + (claims if kept is None else claims * kept) * self.dt
         if self.rebate_programme:
             profit = profit + ledger.link("rebate_paid")
         # A trailing average, corrected for a young line: until it is profit_memory_months old a

@@ -33,6 +33,7 @@ DIRECTION: dict[str, int] = {
     "program.mdf_per_partner_month": +1,
     "program.enablement_per_partner_month": +1,
     "program.deal_registration": +1,
+    "program.mdf_proof_of_performance": -1,  # partners can no longer keep part of MDF as margin
     "program.communication": 0,
     "program.recruit_per_month": 0,
     "program.replace_exits": 0,
@@ -81,6 +82,9 @@ automatically a 100% change: ``|new - old| / max(|old|, |new|, REFERENCE)``."""
 BOOLEAN_CHANGE_SIZE = 0.5
 """Relative size of switching a yes/no term such as deal registration."""
 
+BOOLEAN_KEYS = frozenset({"program.deal_registration", "program.mdf_proof_of_performance"})
+"""Yes/no terms: a switch is a change of size BOOLEAN_CHANGE_SIZE."""
+
 STEP_KEYS = frozenset({"program.rebate_period_months"})
 """Keys that take only listed values: an event switches them at ``at_month``, with no ramp."""
 
@@ -110,7 +114,7 @@ class Change:
     @property
     def relative_size(self) -> float:
         """``|new - old| / max(|old|, |new|, reference)``: 0.4 for a margin cut 0.20 -> 0.12."""
-        if self.path == "program.deal_registration":
+        if self.path in BOOLEAN_KEYS:
             return BOOLEAN_CHANGE_SIZE if self.new != self.old else 0.0
         scale = max(abs(self.old), abs(self.new), REFERENCE.get(self.path, 0.0))
         return abs(self.new - self.old) / scale if scale > 0 else 0.0

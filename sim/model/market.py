@@ -122,14 +122,14 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
     flat = np.repeat(np.arange(link_counts.size), link_counts)
     p_partner, p_slot = flat // slots, flat % slots
     p_vendor = ps.vendor[p_partner, p_slot]
-    covering = _covering_reps(model, p_vendor)
+    covering = covering_reps(model, p_vendor)
 
     d_vendor, d_rep, d_works = _assign_direct(model, direct_counts)
     n_p, n_d = len(p_vendor), len(d_vendor)
     vendor = np.concatenate([p_vendor, d_vendor])
     return {
         "vendor": vendor,
-        "value": _draw_deal_values(model, n_p + n_d),
+        "value": draw_deal_values(model, n_p + n_d),
         "partner": np.concatenate([p_partner, np.full(n_d, -1)]),
         "slot": np.concatenate([p_slot, np.full(n_d, -1)]),
         "rep": np.concatenate([covering, d_rep]),
@@ -142,11 +142,12 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
         ),
         "disputed": np.zeros(n_p + n_d, bool),
         "taken_direct": np.zeros(n_p + n_d, bool),
-        "close_month": _draw_close_months(model, n_p + n_d),
+        "close_month": draw_close_months(model, n_p + n_d),
+        "campaign": np.zeros(n_p + n_d, bool),
     }
 
 
-def _covering_reps(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
+def covering_reps(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
     """A rep of each deal's vendor, uniformly at random (-1 if the vendor has none)."""
     out = np.full(len(vendor), -1, dtype=np.int64)
     if len(vendor) == 0:
@@ -186,12 +187,12 @@ def _assign_direct(
     return vendor.astype(np.int64), rep.astype(np.int64), work
 
 
-def _draw_deal_values(model: ChannelModel, n: int) -> np.ndarray:
+def draw_deal_values(model: ChannelModel, n: int) -> np.ndarray:
     size = model.config.market.deal_size
     return size.median * np.exp(size.spread * model.rng.standard_normal(n))
 
 
-def _draw_close_months(model: ChannelModel, n: int) -> np.ndarray:
+def draw_close_months(model: ChannelModel, n: int) -> np.ndarray:
     """Month each new deal closes: a gamma time to close, rounded to whole steps (at least one)."""
     cycle = model.config.market.sales_cycle_months
     months = model.rng.gamma(CLOSE_TIME_SHAPE, cycle / CLOSE_TIME_SHAPE, n)
@@ -309,6 +310,8 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     )
     ledger.add_vendor("co_sell_revenue", v, revenue * (involved & closed["cosell"]))
     ledger.add_vendor("direct_revenue", v, revenue * ~involved)
+    if closed["campaign"].any():
+        ledger.add_vendor("mdf_revenue", v, revenue * closed["campaign"])
     ledger.add_vendor("closed", v)
     ledger.add_vendor("won", v, won.astype(float))
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from sim.model import partnerships
+from sim.model import campaigns, partnerships
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -63,6 +63,9 @@ METRIC_LIST: tuple[Metric, ...] = (
     Metric("rep_utilization", "stock", "share", "Rep utilization (open deals / capacity)"),
     Metric("rep_attainment", "rate", "share", "Rep attainment (credit / quota)"),
     Metric("performance_rebates", "flow", "currency", "Performance rebates paid"),
+    Metric("mdf_spend", "flow", "currency", "MDF claimed by partners"),
+    Metric("mdf_opportunities", "flow", "deals", "Opportunities created by MDF campaigns"),
+    Metric("mdf_revenue", "flow", "currency", "Won value of MDF-campaign opportunities"),
     Metric(
         "rebate_attainment",
         "stock",
@@ -207,7 +210,14 @@ def record_step(model: ChannelModel) -> None:
     recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
     terms, dt = model.terms, model.dt
     lines_cost = terms.enablement_per_partner_month + terms.partner_management_per_partner_month
-    mdf = np.bincount(v.reshape(-1), partnerships.mdf_claims(model).reshape(-1), minlength=n)
+    claims = partnerships.mdf_claims(model)
+    mdf = np.bincount(v.reshape(-1), claims.reshape(-1), minlength=n)
+    kept = campaigns.kept_share(model)
+    mdf_kept = (
+        mdf
+        if kept is None
+        else np.bincount(v.reshape(-1), (claims * kept).reshape(-1), minlength=n)
+    )
     rebates_paid = ledger.flow("performance_rebates")
     program_cost = (
         ledger.flow("payouts")
@@ -238,7 +248,7 @@ def record_step(model: ChannelModel) -> None:
         vendor_net_revenue=won - program_cost - sales_cost,
         partner_profit=ledger.flow("partner_deal_profit")
         + rebates_paid
-        + (mdf - carrying) * dt
+        + (mdf_kept - carrying) * dt
         - onboarding,
         attention_share=attention,
         mean_trust=np.where(links > 0, mean_trust, np.nan),
@@ -259,6 +269,9 @@ def record_step(model: ChannelModel) -> None:
             ledger.flow("credit"), quota, out=np.full(n, np.nan), where=quota > 0
         ),
         performance_rebates=rebates_paid,
+        mdf_spend=mdf * dt,
+        mdf_opportunities=ledger.flow("mdf_opportunities"),
+        mdf_revenue=ledger.flow("mdf_revenue"),
         rebate_attainment=model.rebate_attainment.copy(),
     )
     model.recorder.add_counts(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.behaviours.attention import AttentionInputs
-from sim.model import rebates
+from sim.model import campaigns, rebates
 from sim.model.partnerships import FULL_EXPOSURE_SHARE
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ def attention_inputs(
     mdf_per_deal = (
         terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / model.mean_deal
     )
+    kept = campaigns.kept_share(model, rows)
+    if kept is not None:  # only the MDF a partner keeps is its profit; the rest runs campaigns
+        mdf_per_deal = mdf_per_deal * kept
     ease = model.deal_flow[v]
     per_value = terms.margin[v] + terms.rebate[v] + services
     back_end = rebates.back_end_value(model, terms, rows)

@@ -149,4 +149,5 @@ def new_partners(
         period_revenue=np.zeros((n, k)),
         rebate_due=np.zeros((n, k)),
         rebate_due_month=np.full((n, k), np.inf),
+        campaign_spend=np.zeros((n, k)),
     )

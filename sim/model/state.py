@@ -30,6 +30,7 @@ LINK_FIELDS = (
     "period_revenue",
     "rebate_due",
     "rebate_due_month",
+    "campaign_spend",
 )
 
 
@@ -57,6 +58,8 @@ class PartnerState:
         period_revenue: channel revenue the line booked in the current performance-rebate period.
         rebate_due: performance rebate earned and not yet paid.
         rebate_due_month: month it falls due (inf when nothing is due).
+        campaign_spend: MDF the partner spends on campaigns for the line per month, lagged
+            (exponentially smoothed with time constant ``market.mdf_lag_months``).
     """
 
     capacity: np.ndarray
@@ -79,6 +82,7 @@ class PartnerState:
     period_revenue: np.ndarray
     rebate_due: np.ndarray
     rebate_due_month: np.ndarray
+    campaign_spend: np.ndarray
 
     @property
     def count(self) -> int:
@@ -194,6 +198,7 @@ DEAL_FIELDS = {
     "disputed": bool,
     "taken_direct": bool,
     "close_month": float,
+    "campaign": bool,  # an MDF campaign of its partner created it
 }
 
 

@@ -117,6 +117,12 @@ class PartnersConfig(StrictModel):
     onboarding_cost: NonNegative = Field(
         2000.0, description="Partner's one-off cost of joining a vendor's programme."
     )
+    mdf_diversion: Fraction = Field(
+        0.5,
+        description="Share of the MDF it claims that a partner keeps as profit instead of running "
+        "campaigns, where the vendor asks no proof of performance (only with "
+        "market.mdf_opportunities_per_10k > 0).",
+    )
     back_end_discount_per_month: float = Field(
         0.02,
         ge=0,

@@ -108,6 +108,27 @@ class MarketConfig(StrictModel):
         description="Customers' preference for a stronger product: log-attraction per unit of "
         "product strength.",
     )
+    mdf_opportunities_per_10k: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="Opportunities a partner's MDF campaigns create per 10,000 spent on them, at "
+        "low spend (demand on top of the market's); 0 = MDF funds no campaigns and is partner "
+        "profit, as before this key existed.",
+    )
+    mdf_saturation_per_line_month: float = Field(
+        2000.0,
+        gt=0,
+        le=1e7,
+        description="Campaign spend per partner line and month at which returns have fallen to "
+        "37% of the first dollar's (opportunities = rate x S x (1 - exp(-spend / S))).",
+    )
+    mdf_lag_months: float = Field(
+        3.0,
+        gt=0,
+        le=24,
+        description="Mean months from campaign spend to the opportunities it creates.",
+    )
     growth_per_year: float = Field(
         0.0,
         ge=-0.5,
@@ -155,6 +176,11 @@ class ProgramConfig(StrictModel):
         500.0, description="Training and enablement spend per linked partner per month."
     )
     deal_registration: bool = Field(True, description="Partner-found deals are protected.")
+    mdf_proof_of_performance: bool = Field(
+        False,
+        description="Partners must show the campaigns MDF paid for: all of it funds campaigns "
+        "and none is kept as partner profit (only with market.mdf_opportunities_per_10k > 0).",
+    )
     communication: Fraction = Field(0.5, description="0 silent .. 1 over-communicates.")
     recruit_per_month: float = Field(
         0.0,
