@@ -356,3 +356,12 @@ def test_the_example_readme_shows_what_sim_history_prints(monkeypatch) -> None:
     assert good.stdout.strip() in readme
     assert bad.stderr.strip() in readme and bad.exit_code == 2
     assert dropped.stderr.strip() in readme
+
+
+def test_a_duplicate_id_of_control_characters_is_named_with_its_first_line(tmp_path) -> None:
+    """Found by the fuzz test: numpy drops a trailing NUL when comparing, so ids compare as text."""
+    rows = ["\x00,2024-01-01,,1,open,,vendor", "\x00,2024-01-01,,1,open,,vendor"]
+    lines = errors(history(tmp_path, rows))
+    assert lines[-1].endswith("deals.csv:3: deal_id: '\\x00' appears twice (first on line 2)"), (
+        lines
+    )

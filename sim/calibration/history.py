@@ -122,7 +122,7 @@ def _deal_checks(frame: pd.DataFrame, mapping: ColumnMapping, partners, lines: n
     dup = ids.duplicated() & (ids != "")
 
     def first_line(i: int) -> int:  # only for the few rows shown
-        return int(lines[np.flatnonzero((ids == ids.iloc[i]).to_numpy())[0]])
+        return int(lines[ids.tolist().index(ids.iloc[i])])  # (numpy would drop a trailing NUL)
 
     got = {c: got_text(text[c]) for c in text}
     flags = mapping.outcome_flags
