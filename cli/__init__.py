@@ -20,7 +20,7 @@ try:
     import click
 
     import sim
-    from cli import analyse, authoring, check_facts, dashboard, run, sweep
+    from cli import analyse, authoring, check_facts, dashboard, history, run, sweep
     from cli.common import SimGroup
 finally:
     if _main_thread:
@@ -48,5 +48,6 @@ main.add_command(authoring.new)
 main.add_command(authoring.behaviours)
 main.add_command(check_facts.check_facts)
 main.add_command(dashboard.dashboard)
+main.add_command(history.history)
 
 __all__ = ["main"]

@@ -28,6 +28,7 @@ FOLDERS: dict[str, int] = {
     "sim.model": 3,
     "sim.experiments": 4,
     "sim.validation": 5,
+    "sim.calibration": 5,
     "analysis": 6,
     "workbench": 7,
     "workbench.dashboard": 8,
@@ -176,7 +177,15 @@ def test_modules_stay_small() -> None:
 
 @pytest.mark.parametrize(
     "package",
-    ["sim.scenario", "sim.model", "sim.experiments", "sim.validation", "sim.testing", "workbench"],
+    [
+        "sim.scenario",
+        "sim.model",
+        "sim.experiments",
+        "sim.validation",
+        "sim.calibration",
+        "sim.testing",
+        "workbench",
+    ],
 )
 def test_every_public_name_of_a_package_resolves(package: str) -> None:
     """Each name in a folder's ``__all__`` can be had from the folder (some load on first use)."""
