@@ -40,6 +40,13 @@ def kept_share(model: ChannelModel, rows: slice | np.ndarray = slice(None)) -> n
     return np.where(proof, 0.0, model.config.partners.mdf_diversion)
 
 
+def kept_mdf(model: ChannelModel, claims: np.ndarray) -> np.ndarray:
+    """The part of each line's MDF ``claims`` its partner keeps as profit (all of it without
+    campaigns)."""
+    kept = kept_share(model)
+    return claims if kept is None else claims * kept
+
+
 def follow_spend(model: ChannelModel, claims: np.ndarray) -> None:
     """Phase 7: each line's lagged campaign spend moves toward the MDF it claims and does not keep."""
     kept = kept_share(model)
@@ -95,4 +102,11 @@ def add_campaign_deals(model: ChannelModel, deals: dict[str, np.ndarray]) -> dic
     return {name: np.concatenate([deals[name], new[name]]) for name in deals}
 
 
-__all__ = ["active", "add_campaign_deals", "follow_spend", "kept_share", "opportunity_rate"]
+__all__ = [
+    "active",
+    "add_campaign_deals",
+    "follow_spend",
+    "kept_mdf",
+    "kept_share",
+    "opportunity_rate",
+]

@@ -214,12 +214,8 @@ def record_step(model: ChannelModel) -> None:
     lines_cost = terms.enablement_per_partner_month + terms.partner_management_per_partner_month
     claims = partnerships.mdf_claims(model)
     mdf = np.bincount(v.reshape(-1), claims.reshape(-1), minlength=n)
-    kept = campaigns.kept_share(model)
-    mdf_kept = (
-        mdf
-        if kept is None
-        else np.bincount(v.reshape(-1), (claims * kept).reshape(-1), minlength=n)
-    )
+    kept = campaigns.kept_mdf(model, claims)
+    mdf_kept = mdf if kept is claims else np.bincount(v.reshape(-1), kept.reshape(-1), minlength=n)
     rebates_paid = ledger.flow("performance_rebates")
     program_cost = (
         ledger.flow("payouts")

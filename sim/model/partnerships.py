@@ -64,8 +64,7 @@ def learn_profit(model: ChannelModel) -> None:
     rebates.settle(model)
     claims = mdf_claims(model)
     campaigns.follow_spend(model, claims)
-    kept = campaigns.kept_share(model)  # None: all MDF is profit (no campaigns)
-    profit = ledger.link("deal_profit") + (claims if kept is None else claims * kept) * dt
+    profit = ledger.link("deal_profit") + campaigns.kept_mdf(model, claims) * dt
     if model.rebate_programme:
         profit = profit + ledger.link("rebate_paid")
     # A trailing average, corrected for a young line: until it is profit_memory_months old a
