@@ -103,6 +103,13 @@ STEP_KEYS = frozenset({"program.rebate_period_months"})
 """Keys that take only listed values: an event switches them at ``at_month``, with no ramp."""
 
 
+def period_ends(start, end, period):
+    """Whether a multiple of ``period`` (months from month 0) falls in ``(start, end]``, to float
+    rounding: the step from ``start`` to ``end`` closes a review period, a year or an agreement
+    term. Works elementwise on arrays."""
+    return np.floor(end / period + 1e-9) > np.floor(start / period + 1e-9)
+
+
 @dataclass(frozen=True)
 class Change:
     """One event's change of one key of one vendor."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.model import campaigns, rebates
 from sim.model.agents import Partner
+from sim.model.events import period_ends
 from sim.model.population import new_partners
 from sim.model.state import LINK_FIELDS
 
@@ -97,7 +98,7 @@ def lapsed_renewals(model: ChannelModel) -> np.ndarray:
     ps, cfg = model.partners, model.config.partners
     age = model.month - ps.joined
     period = cfg.renewal_months
-    due = ps.active & (np.floor((age + model.dt) / period + 1e-9) > np.floor(age / period + 1e-9))
+    due = ps.active & period_ends(age, age + model.dt, period)
     if not due.any():
         return due
     cost = carrying_costs(model)
@@ -228,7 +229,7 @@ def rebase_quota(model: ChannelModel) -> None:
     if not rebase.any() or model.clock < 0:
         return
     year, now = 12.0, model.month
-    if np.floor((now + model.dt) / year + 1e-9) == np.floor(now / year + 1e-9):
+    if not period_ends(now, now + model.dt, year):
         return
     credit = np.bincount(model.reps.vendor, model.reps.credit_rate, minlength=model.n_vendors)
     reps = np.maximum(np.bincount(model.reps.vendor, minlength=model.n_vendors), 1)

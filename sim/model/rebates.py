@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtr
 
-from sim.model.events import Schedule, VendorTerms
+from sim.model.events import Schedule, VendorTerms, period_ends
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -85,7 +85,7 @@ def settle(model: ChannelModel) -> None:
     ps.period_revenue += ledger.link("revenue")
     now, end = model.month, model.month + model.dt
     period = terms.rebate_period_months
-    closing = np.floor(end / period + EPS) > np.floor(now / period + EPS)
+    closing = period_ends(now, end, period)
     lines_closing = closing[ps.vendor]
     due = (ps.rebate_due_month < end - EPS) | (lines_closing & (ps.rebate_due > 0))
     if due.any():
