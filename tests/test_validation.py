@@ -20,6 +20,7 @@ from scipy import stats
 
 from analysis.validation import evaluate, fact_holds, holds, interval, write_report
 from cli import main
+from sim.validation import check_facts
 from sim.validation.check_facts import ValidationPlan, build_block, draw_parameters, run_validation
 from sim.validation.facts import FACTS, RANGES, Check, plateau_month
 
@@ -100,6 +101,27 @@ def test_a_draw_changes_every_drawn_parameter_and_the_fact_s_program_level() -> 
     shipped = build_block(fact, None, replicates=2)
     assert shipped.digest() != block.digest()
     assert shipped.configs["abrupt"].events[0].set["program.margin"] == pytest.approx(0.12)
+
+
+def test_a_saved_block_is_tied_to_the_code_that_measured_it(tmp_path: Path) -> None:
+    """Editing or adding a model source changes the fingerprint, so older blocks are not reused."""
+
+    def fingerprint() -> str:
+        check_facts.code_fingerprint.cache_clear()
+        return check_facts.code_fingerprint(tmp_path)
+
+    for package in (*check_facts.MEASURED_CODE, "cli"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "a.py").write_text("x = 1\n")
+    seen = {fingerprint()}
+    (tmp_path / "model" / "a.py").write_text("x = 2\n")
+    seen.add(fingerprint())
+    (tmp_path / "behaviours" / "b.py").write_text("")
+    seen.add(fingerprint())
+    assert len(seen) == 3
+    (tmp_path / "cli" / "a.py").write_text("y = 1\n")
+    assert fingerprint() in seen  # the command line does not decide the numbers
+    check_facts.code_fingerprint.cache_clear()
 
 
 @functools.cache

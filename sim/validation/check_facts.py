@@ -6,8 +6,9 @@ it is). Replicate ``r`` of every variant in a block runs from
 ``SeedSequence(entropy=scenario seed, spawn_key=(block key, r))`` with block key 0 for the shipped
 scenario and ``1 + draw`` for a draw, so the arms of a block are paired (common random numbers) and
 blocks are independent. Each finished block is written to ``<out>/blocks/<fact>-<draw>-<hash>.csv``
-(the hash covers the resolved configs, seeds and replicates), so an interrupted or repeated
-validation only runs what is missing or changed.
+(the hash covers the resolved configs, seeds, replicates and the source of the code that computes
+a run's measures, :func:`code_fingerprint`), so an interrupted or repeated validation only runs what
+is missing or changed, and a block saved by older code is never read as the new code's result.
 
 Example::
 
@@ -18,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -36,9 +38,23 @@ from sim.scenario.schema import ScenarioConfig
 from sim.validation.facts import FACTS, RANGES, Draw, Fact, apply_draw, run_measures
 from sim.validation.patterns import STUDIES, Study
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = PACKAGE_DIR.parent / "scenarios"
+MEASURED_CODE = ("model", "behaviours", "scenario", "validation")
+"""Sub-packages of ``sim`` whose source decides a validation run's numbers."""
 LHS_SEED = 20240601
 """Seed of the Latin hypercube of parameter draws."""
+
+
+@functools.cache
+def code_fingerprint(root: Path = PACKAGE_DIR) -> str:
+    """SHA-256 of the source files under :data:`MEASURED_CODE` (names and bytes, in sorted order)."""
+    digest = hashlib.sha256()
+    for package in MEASURED_CODE:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,7 @@ class Block:
             "configs": {name: c.model_dump(mode="json") for name, c in self.configs.items()},
             "replicates": self.replicates,
             "block": self.spawn_block,
+            "code": code_fingerprint(),
         }
         text = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
