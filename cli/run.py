@@ -43,6 +43,12 @@ from cli.plugin_option import plugin_args, plugin_option
     show_default=True,
     help="Run behaviour rules on arrays (population) or agent by agent (per-agent, slower).",
 )
+@click.option(
+    "--deals",
+    is_flag=True,
+    help="Also write each run's deal history (the focus vendor's deals.csv and partners.csv, "
+    "as in docs/calibration.md) to DIR/deals/VARIANT/REPLICATE/.",
+)
 def run(
     file: Path | None,
     replicates: int | None,
@@ -56,6 +62,7 @@ def run(
     address: str | None,
     no_progress: bool,
     engine: str,
+    deals: bool,
 ) -> None:
     """Run every variant x replicate of FILE, write a result folder and its plots.
 
@@ -67,7 +74,7 @@ def run(
     if resume is not None:
         given = {
             "FILE": file, "--replicates": replicates, "--seed": seed, "--variant": variants,
-            "--set": overrides, "--out": out,
+            "--set": overrides, "--out": out, "--deals": deals or None,
         }  # fmt: skip
         execution.resume_interrupted("run", resume, workers, executor, address, no_progress, given)
     if file is None:
@@ -86,6 +93,7 @@ def run(
     command += [x for v in variants for x in ("--variant", v)]
     command += [x for o in overrides for x in ("--set", o)] + plugin_args()
     command += ["--engine", engine] if engine != "population" else []
+    command += ["--deals"] if deals else []
     with execution.executor_pool(executor, address) as pool:
         summary = execution.execute(  # a folder or write problem: SimGroup.invoke
             lambda: run_scenario(
@@ -98,6 +106,7 @@ def run(
                 command_line=shlex.join(command),
                 engine=engine,
                 draw=execution.draw_plots,
+                deals=deals,
             ),
             lambda folder: execution.resume_command("run", folder, executor, address),
         )

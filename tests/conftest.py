@@ -116,12 +116,12 @@ def break_runs(monkeypatch: pytest.MonkeyPatch):
     def install(fault) -> None:
         real, calls = sim.experiments.tasks.simulate, []
 
-        def simulate(config, seed):
+        def simulate(config, seed, **options):
             calls.append(1)
             error = fault(config, seed, len(calls))
             if error is not None:
                 raise error
-            return real(config, seed)
+            return real(config, seed, **options)
 
         monkeypatch.setattr(sim.experiments.tasks, "simulate", simulate)
 

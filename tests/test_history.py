@@ -241,8 +241,9 @@ def test_win_rate_two_of_three_and_tenure_from_partners(tmp_path) -> None:
     assert s["win_rate"] == pytest.approx(2 / 4) and s["win_rate_partner"] == pytest.approx(1 / 2)
     assert s["partners_listed"] == 3 and s["partner_exits"] == 1
     assert s["partner_tenure_p50_months"] == pytest.approx(184 / (365.25 / 12))  # Jul 1 -> Jan 1
-    # exposure to the last date (2024-05-01): p1 486 days, p2 184, p3 121
-    assert s["partner_exit_rate_per_year"] == pytest.approx(1 / ((486 + 184 + 121) / 365.25))
+    # exposure inside the window 2024-01-01 (the first deal's month) .. 2024-05-01 (the last date):
+    # p1 121 days, p2 none (it left on the first day, an exit inside the window), p3 121
+    assert s["partner_exit_rate_per_year"] == pytest.approx(1 / ((121 + 0 + 121) / 365.25))
     # Q1 2024: p1, p2 (left on Jan 1) and p3 enrolled; Q2: p1 and p3
     assert stats.quarterly["enrolled_partners"].tolist() == [3, 2]
     assert stats.quarterly["active_partners"].tolist() == [3, 2]

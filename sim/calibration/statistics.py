@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.experiments.deal_files import DAYS_PER_MONTH
 from sim.model.metrics import gini, top_share
 
-DAYS_PER_MONTH = 365.25 / 12
-"""Days in an average month, for tenures in months."""
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 """Quantiles of the distributions (numpy's linear method)."""
 GROUPS = ("all", "partner", "vendor")
@@ -48,9 +47,12 @@ STATISTICS: dict[str, tuple[str, str]] = {
     ),
     "partner_revenue_gini": ("0-1", "Gini coefficient of won amount across partners"),
     "partners_listed": ("count", "partners in partners.csv (NaN without it)"),
-    "partner_exits": ("count", "partners with a left date (NaN without partners.csv)"),
+    "partner_exits": ("count", "partners that left inside the window of the deals (NaN without)"),
     "partner_exit_rate_per_year": ("1/year", "exits per partner-year enrolled (NaN without it)"),
-    "partner_tenure_p50_months": ("months", "median tenure of partners that left (NaN without)"),
+    "partner_tenure_p50_months": (
+        "months",
+        "median tenure of the partners that left (NaN without)",
+    ),
 }
 """Every scalar statistic: name -> (unit, what it is)."""
 
@@ -237,11 +239,14 @@ def _tenure(deals: pd.DataFrame, partners: pd.DataFrame | None) -> dict[str, flo
     nan = float("nan")
     if partners is None:
         return dict.fromkeys(("partners_listed", "partner_exits", "partner_exit_rate_per_year", "partner_tenure_p50_months"), nan)  # fmt: skip
+    # The window the deals cover: from the first day of the first month with a deal created to the
+    # last date of either file; a partner enrolled years before it counts only its years inside.
     dates = pd.concat([deals["created"], deals["closed"], partners["joined"], partners["left"]])
-    end = dates.max()
+    start, end = deals["created"].min().to_period("M").to_timestamp(), dates.max()
+    begin = partners["joined"].clip(lower=start)
     stop = partners["left"].fillna(end).clip(upper=end)
-    years = ((stop - partners["joined"]).dt.days.clip(lower=0) / 365.25).sum()
-    exited = partners[partners["left"].notna()]
+    years = ((stop - begin).dt.days.clip(lower=0) / 365.25).sum()
+    exited = partners[partners["left"].between(start, end)]
     tenure = (exited["left"] - exited["joined"]).dt.days / DAYS_PER_MONTH
     return {
         "partners_listed": float(len(partners)),

@@ -92,6 +92,7 @@ class Manifest(_Model):
     command_line: str | None = None
     seeding: str | None = None
     engine: str | None = None
+    deals: bool | None = None
     started: str | None = None
     finished: str | None = None
     python: str | None = None

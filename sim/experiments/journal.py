@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiments.deal_files import HISTORY_FILES
 from sim.experiments.folder_layout import atomic_write_text, inner_folder
 from sim.experiments.manifest import RunRecord
 from sim.experiments.run_rows import PreparedRun
@@ -120,6 +121,7 @@ def _encode(index: int, record: RunRecord, prepared: PreparedRun | None) -> dict
             "runs_csv": prepared.runs_csv,
             "values": _frame_doc(prepared.values),
             "timeseries": None if prepared.timeseries is None else _frame_doc(prepared.timeseries),
+            "history": prepared.history,
         }
     return {
         "format": PART_FORMAT,
@@ -173,8 +175,18 @@ def _decode(doc: dict[str, Any], index: int, planned: RunRecord) -> Payload:
         runs_csv=texts[1],
         values=_frame(rows["values"]),
         timeseries=None if timeseries is None else _frame(timeseries),
+        history=_history(rows.get("history")),
     )
     return record, prepared
+
+
+def _history(doc: Any) -> dict[str, str] | None:
+    """A run's deal history files: exactly :data:`HISTORY_FILES`, each a text."""
+    if doc is None:
+        return None
+    if not isinstance(doc, dict) or list(doc) != list(HISTORY_FILES):
+        raise ValueError("not a deal history")
+    return {name: _typed(text, str) for name, text in doc.items()}
 
 
 def _frame_doc(frame: pd.DataFrame) -> dict[str, Any]:

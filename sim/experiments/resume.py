@@ -292,8 +292,11 @@ def _resume_locked(
         )
     else:
         engine = str(manifest.get("engine", "population"))  # the engine the folder was started with
+        deals = manifest.get("deals") is True  # its runs write their deal histories
         tasks = (
-            RunTask(r.variant, r.replicate, scenario.variants[r.variant], engine=engine)
+            RunTask(
+                r.variant, r.replicate, scenario.variants[r.variant], engine=engine, deals=deals
+            )
             for r in plan
             if r.key not in done
         )

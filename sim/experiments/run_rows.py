@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.experiments.deal_files import history_csv
 from sim.experiments.folder_layout import RUNS_COLUMNS, TIMESERIES_COLUMNS
 from sim.experiments.summary import run_values
 from sim.model.metrics import RunOutput
@@ -29,12 +30,15 @@ class PreparedRun:
         runs_csv: its ``runs.csv`` rows as CSV text, no header.
         values: its run-level values (:func:`sim.experiments.summary.run_values`) with ``variant, replicate``.
         timeseries: its timeseries rows as a table, only where pyarrow writes Parquet.
+        history: the text of each file of its deal history (``deals.csv``, ``partners.csv``), when
+            the run kept a deal log (:mod:`sim.calibration.simulated`).
     """
 
     timeseries_csv: str
     runs_csv: str
     values: pd.DataFrame
     timeseries: pd.DataFrame | None = None
+    history: dict[str, str] | None = None
 
 
 def prepare_run(variant: str, replicate: int, output: RunOutput) -> PreparedRun:
@@ -48,6 +52,7 @@ def prepare_run(variant: str, replicate: int, output: RunOutput) -> PreparedRun:
         ),
         values=run_values(output).assign(**keys),
         timeseries=ts if _parquet_available() else None,
+        history=None if output.deals is None else history_csv(output.deals),
     )
 
 

@@ -170,6 +170,7 @@ def run_scenario(
     max_in_flight: int | None = None,
     engine: str = "population",
     draw: Draw | None = None,
+    deals: bool = False,
 ) -> RunSummary:
     """Run every chosen variant x replicate and write one result folder.
 
@@ -187,6 +188,8 @@ def run_scenario(
         engine: ``population`` or ``per-agent`` (:mod:`sim.model.engines`); recorded in the manifest.
         draw: draws the folder's plots once every run has finished; the folder is complete only
             with them (``sim run`` passes ``analysis.plots.plot_results``).
+        deals: write each run's deal history (the focus vendor's deals and partners, in the
+            format of docs/calibration.md) under ``deals/<variant>/<replicate>/``.
 
     Returns:
         The folder, its status and every run's record. Failed runs do not raise; Ctrl-C
@@ -198,10 +201,10 @@ def run_scenario(
         sim.experiments.folder_layout.ResultsError: ``out_dir`` exists and is not empty.
         FolderInterrupted: Ctrl-C or SIGTERM after the runs, while files or plots were written.
     """
-    tasks = [replace(task, engine=engine) for task in plan_runs(scenario, variants)]
+    tasks = [replace(task, engine=engine, deals=deals) for task in plan_runs(scenario, variants)]
     with claim_result_folder(scenario.name, out_dir, results_root) as folder:
         writer = scenario_writer(
-            scenario, tasks, folder, command_line, engine, plots=draw is not None
+            scenario, tasks, folder, command_line, engine, plots=draw is not None, deals=deals
         )
         return execute(tasks, writer, workers=workers, executor=executor, progress=progress,
                        title=scenario.name, max_in_flight=max_in_flight, draw=draw)  # fmt: skip
@@ -214,6 +217,7 @@ def scenario_writer(
     command_line: str | None = None,
     engine: str = "population",
     plots: bool = False,
+    deals: bool = False,
 ) -> ResultWriter:
     """The writer of a scenario's result folder for the runs ``tasks`` (see :func:`plan_runs`);
     with ``plots`` the folder is complete only once its plots are drawn (:func:`execute`)."""
@@ -233,6 +237,7 @@ def scenario_writer(
             "horizon_months": base.time.horizon_months,
             "time_step": base.time.step,
             "engine": engine,
+            **({"deals": True} if deals else {}),  # runs write their deal histories
             **scenario_notes(scenario),
         },
         plots=plots,

@@ -27,7 +27,8 @@ class RunTask:
     """One run to do: a resolved variant config and its replicate seed.
 
     ``plugins`` are the plugin files loaded where the task was made; a worker process imports them
-    again before the run, so their rules resolve there too.
+    again before the run, so their rules resolve there too. With ``deals`` the run keeps its deal
+    log (:mod:`sim.model.deal_log`), written as a history folder per run (``sim run --deals``).
     """
 
     variant: str
@@ -35,6 +36,7 @@ class RunTask:
     config: ScenarioConfig
     engine: str = "population"
     plugins: tuple[str, ...] = field(default_factory=loaded_plugin_files)
+    deals: bool = False
 
     @property
     def spawn_key(self) -> tuple[int, ...]:
@@ -67,7 +69,8 @@ def run_one(task: RunTask) -> RunResult:
     try:
         load_plugin_files(task.plugins)
         # Only a non-default engine is passed on, so stand-ins for simulate(config, seed) still fit.
-        options = {"engine": task.engine} if task.engine != "population" else {}
+        options: dict[str, object] = {"engine": task.engine} if task.engine != "population" else {}
+        options.update({"record_deals": True} if task.deals else {})
         output = simulate(task.config, task.seed, **options)
         _check_output(output)
         prepared = prepare_run(task.variant, task.replicate, output)

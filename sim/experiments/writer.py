@@ -37,6 +37,7 @@ import pandas as pd
 
 import sim
 from sim.experiments import journal
+from sim.experiments.deal_files import DEALS_FOLDER, write_history
 from sim.experiments.folder_layout import (
     FORMAT,
     MANIFEST_FILE,
@@ -224,6 +225,11 @@ class ResultWriter:
                     continue
                 ts_handle.write(prepared.timeseries_csv)
                 runs_handle.write(prepared.runs_csv)
+                if prepared.history is not None:
+                    with self._writing(self.folder / DEALS_FOLDER):
+                        write_history(
+                            self.folder, record.variant, record.replicate, prepared.history
+                        )
                 if prepared.timeseries is not None:
                     parquet.write(prepared.timeseries)
                 values.append(prepared.values)

@@ -96,6 +96,7 @@ def add_campaign_deals(model: ChannelModel, deals: dict[str, np.ndarray]) -> dic
         "registered": model.terms.deal_registration[vendor] > 0.5,
         "disputed": np.zeros(n, bool),
         "taken_direct": np.zeros(n, bool),
+        "created": np.full(n, model.month),
         "close_month": market.draw_close_months(model, n),
         "campaign": np.ones(n, bool),
     }

@@ -21,6 +21,7 @@ from sim.behaviours.trust import TrustSignals
 from sim.model import campaigns, market, metrics, outlook, partnerships, rebates, registration
 from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
+from sim.model.deal_log import DealLog
 from sim.model.engines import make_engine
 from sim.model.events import Schedule, VendorTerms
 from sim.model.ledger import StepLedger
@@ -49,6 +50,7 @@ class ChannelModel(mesa.Model):
         seed: a ``SeedSequence`` or integer; the run is a pure function of ``(config, seed)``.
         engine: ``"population"`` (rules decide for all agents at once, on arrays) or
             ``"per-agent"`` (each agent decides through its AgentSet); see :mod:`sim.model.engines`.
+        record_deals: keep the focus vendor's deal log (:mod:`sim.model.deal_log`; no draws).
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class ChannelModel(mesa.Model):
         config: ScenarioConfig,
         seed: np.random.SeedSequence | int = 0,
         engine: str = "population",
+        record_deals: bool = False,
     ) -> None:
         self.seed_sequence = (
             seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -131,6 +134,8 @@ class ChannelModel(mesa.Model):
             ],
         )
         self.deals = DealBook()
+        focus = self.vendor_names.index(config.focus) if config.focus else 0
+        self.deal_log = DealLog(focus) if record_deals else None
         self.vendor_agents = [Vendor(self, i) for i in range(self.n_vendors)]
         self.rep_agents = [DirectRep(self, i) for i in range(self.reps.count)]
         self.partner_agents = [Partner(self, i) for i in range(self.partners.count)]
@@ -224,7 +229,8 @@ class ChannelModel(mesa.Model):
         """Run every step of the horizon and return the metrics."""
         for _ in range(self.config.time.steps):
             self.step()
-        return RunOutput(self.recorder.frame(), metrics.run_summary(self))
+        log = None if self.deal_log is None else self.deal_log.history(self)
+        return RunOutput(self.recorder.frame(), metrics.run_summary(self), log)
 
     # ------------------------------------------------------------------ helpers
     def _new_ledger(self) -> StepLedger:
@@ -318,7 +324,10 @@ class ChannelModel(mesa.Model):
     def progress_deals(self) -> dict[str, np.ndarray]:
         """Phase 5: deals due this step close, won with the deal rule's probability."""
         self.use_stream(5)
-        return market.close_due_deals(self)
+        closed = market.close_due_deals(self)
+        if self.deal_log is not None:
+            self.deal_log.closed(self, closed)
+        return closed
 
     def book_accounts(self, closed: dict[str, np.ndarray]) -> None:
         """Phase 6: revenue, partner payouts and profit, vendor net revenue and rep credit."""
@@ -397,11 +406,14 @@ class ChannelModel(mesa.Model):
 
 
 def simulate(
-    config: ScenarioConfig, seed: np.random.SeedSequence | int, engine: str = "population"
+    config: ScenarioConfig,
+    seed: np.random.SeedSequence | int,
+    engine: str = "population",
+    record_deals: bool = False,
 ) -> RunOutput:
     """Run one replicate of ``config`` from ``seed``: a pure function of its arguments."""
     tune_allocator()  # reuse freed large arrays across steps (docs/performance.md)
-    return ChannelModel(config, seed, engine=engine).run()
+    return ChannelModel(config, seed, engine=engine, record_deals=record_deals).run()
 
 
 __all__ = ["ChannelModel", "simulate"]

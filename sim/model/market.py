@@ -143,6 +143,7 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
         ),
         "disputed": np.zeros(n_p + n_d, bool),
         "taken_direct": np.zeros(n_p + n_d, bool),
+        "created": np.full(n_p + n_d, model.month),
         "close_month": draw_close_months(model, n_p + n_d),
         "campaign": np.zeros(n_p + n_d, bool),
     }

@@ -21,6 +21,7 @@ from sim.model import campaigns, partnerships
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
+    from sim.model.deal_log import DealHistory
 
 ACTIVE_MONTHS = 6.0
 """A partner is active for a vendor if it won a deal for it in the last 6 months (docs/model.md
@@ -190,10 +191,12 @@ class RunOutput:
     Attributes:
         timeseries: one row per step and vendor; columns ``step, month, vendor`` then ``METRICS``.
         runs: one row per vendor; columns ``vendor`` then ``RUN_COLUMNS``.
+        deals: the focus vendor's deal log, when the run kept one (:mod:`sim.model.deal_log`).
     """
 
     timeseries: pd.DataFrame
     runs: pd.DataFrame
+    deals: DealHistory | None = None
 
 
 def record_step(model: ChannelModel) -> None:

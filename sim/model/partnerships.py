@@ -113,6 +113,8 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
     ps = model.partners
     model.ledger.add_vendor("exits", ps.vendor[exits])
     if exits.any():
+        if model.deal_log is not None:
+            model.deal_log.ended(model, exits)
         rebates.forfeit(model, exits)
         ps.active = ps.active & ~exits
         freed = np.where(exits, ps.shares[:, : model.slots], 0.0).sum(axis=1)

@@ -197,6 +197,7 @@ DEAL_FIELDS = {
     "registered": bool,
     "disputed": bool,
     "taken_direct": bool,
+    "created": float,  # month the opportunity was created
     "close_month": float,
     "campaign": bool,  # an MDF campaign of its partner created it
 }

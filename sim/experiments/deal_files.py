@@ -1,0 +1,137 @@
+"""A run's deal log (:mod:`sim.model.deal_log`) in the canonical history format, so a simulated
+history is read, summarised and calibrated exactly like a vendor's export (docs/calibration.md).
+
+Month 0 of the run is :data:`SIMULATED_START`; a month ``m`` is the date ``floor(m x 365.25/12)``
+days after it, so dates keep the order of months and a deal never closes before it was created.
+A taken-direct partner deal is the vendor's (``source`` vendor, no partner) with ``contested`` and
+``taken_direct`` true, as a CRM lists a deal a rep took over; ``campaign`` (an MDF campaign made
+it) and ``taken_direct`` are extra columns the reader ignores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.folder_layout import atomic_write_text, inner_folder
+from sim.model.deal_log import DealHistory
+
+DAYS_PER_MONTH = 365.25 / 12
+"""Days in an average month (a model month as days, and back for tenures and cycles)."""
+SIMULATED_START = dt.date(2025, 1, 1)
+"""The date of month 0 in a simulated history."""
+DEALS_FOLDER = "deals"
+"""Folder of a result folder holding one history folder per run: ``deals/<variant>/<replicate>/``."""
+DEALS_FILE, PARTNERS_FILE = "deals.csv", "partners.csv"
+HISTORY_FILES = (DEALS_FILE, PARTNERS_FILE)
+"""The files of a simulated history folder, in the order they are written."""
+DEAL_FILE_COLUMNS = (
+    "deal_id", "created", "closed", "amount", "outcome", "partner_id", "source", "registered",
+    "partner_join_stage", "contested", "vendor", "taken_direct", "campaign",
+)  # fmt: skip
+
+
+def dates(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> pd.Series:
+    """ISO dates of model months (empty text where a month is NaN)."""
+    months = np.asarray(months, dtype=float)
+    days = np.floor(np.nan_to_num(months) * DAYS_PER_MONTH).astype("int64")
+    stamps = pd.Timestamp(start) + pd.to_timedelta(days, unit="D")
+    text = pd.Series(stamps.strftime("%Y-%m-%d"), dtype=object)
+    text[np.isnan(months)] = ""
+    return text
+
+
+def partner_ids(rows: np.ndarray | pd.Series) -> pd.Series:
+    """``P00042`` for partner row 42; empty text for -1 (no partner)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    ids = pd.Series([f"P{r:05d}" for r in rows], dtype=object)
+    ids[rows < 0] = ""
+    return ids
+
+
+def deals_table(history: DealHistory, start: dt.date = SIMULATED_START) -> pd.DataFrame:
+    """``deals.csv`` of a run's log: one row per opportunity, columns :data:`DEAL_FILE_COLUMNS`."""
+    d = history.deals
+    flag = {True: "true", False: "false"}
+    stage = pd.Series([f"{s:.4f}" if s == s else "" for s in d["stage"]], dtype=object)
+    return pd.DataFrame(
+        {
+            "deal_id": [f"D{i + 1:07d}" for i in range(len(d))],
+            "created": dates(d["created"], start),
+            "closed": dates(d["closed"], start),
+            "amount": [f"{a:.2f}" for a in d["amount"]],
+            "outcome": d["outcome"].to_numpy(),
+            "partner_id": partner_ids(d["partner"]),
+            "source": d["source"].to_numpy(),
+            "registered": d["registered"].map(flag).to_numpy(),
+            "partner_join_stage": stage,
+            "contested": d["contested"].map(flag).to_numpy(),
+            "vendor": history.vendor,
+            "taken_direct": d["taken_direct"].map(flag).to_numpy(),
+            "campaign": d["campaign"].map(flag).to_numpy(),
+        },
+        columns=list(DEAL_FILE_COLUMNS),
+    )
+
+
+def partners_table(history: DealHistory, start: dt.date = SIMULATED_START) -> pd.DataFrame:
+    """``partners.csv`` of a run's log: one row per partner firm that carried the vendor's line
+    at month 0 or later: its first join, and its last exit unless a line is still active."""
+    lines = history.lines
+    firms = lines.groupby("partner").agg(
+        joined=("joined", "min"), left=("left", "max"), active=("left", lambda s: s.isna().any())
+    )
+    left = firms["left"].where(~firms["active"])
+    return pd.DataFrame(
+        {
+            "partner_id": partner_ids(firms.index.to_numpy()).to_numpy(),
+            "joined": dates(firms["joined"], start).to_numpy(),
+            "left": dates(left, start).to_numpy(),
+            "tier": "",
+        }
+    )
+
+
+def history_csv(history: DealHistory, start: dt.date = SIMULATED_START) -> dict[str, str]:
+    """The text of each file of :data:`HISTORY_FILES` for one run's log."""
+    tables = {
+        DEALS_FILE: deals_table(history, start),
+        PARTNERS_FILE: partners_table(history, start),
+    }
+    return {name: table.to_csv(index=False, lineterminator="\n") for name, table in tables.items()}
+
+
+def history_folder(folder: Path, variant: str, replicate: int, create: bool = True) -> Path:
+    """``folder/deals/<variant>/<replicate, 3 digits>``: one run's history folder (each level
+    refused if it is a link or a file, so a received folder cannot make sim write elsewhere)."""
+    path = Path(folder)
+    for name in (DEALS_FOLDER, variant, f"{replicate:03d}"):
+        path = inner_folder(path, name, create=create)
+    return path
+
+
+def write_history(folder: Path, variant: str, replicate: int, files: dict[str, str]) -> Path:
+    """Write one run's history files (:func:`history_csv`) into its history folder."""
+    path = history_folder(folder, variant, replicate)
+    for name in HISTORY_FILES:
+        atomic_write_text(path / name, files[name])
+    return path
+
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "DEALS_FILE",
+    "DEALS_FOLDER",
+    "HISTORY_FILES",
+    "PARTNERS_FILE",
+    "SIMULATED_START",
+    "dates",
+    "deals_table",
+    "history_csv",
+    "history_folder",
+    "partners_table",
+    "write_history",
+]
