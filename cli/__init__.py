@@ -20,7 +20,7 @@ try:
     import click
 
     import sim
-    from cli import analyse, authoring, check_facts, dashboard, history, run, sweep
+    from cli import analyse, authoring, calibrate, check_facts, dashboard, history, run, sweep
     from cli.common import SimGroup
 finally:
     if _main_thread:
@@ -49,5 +49,6 @@ main.add_command(authoring.behaviours)
 main.add_command(check_facts.check_facts)
 main.add_command(dashboard.dashboard)
 main.add_command(history.history)
+main.add_command(calibrate.calibrate)
 
 __all__ = ["main"]

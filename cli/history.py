@@ -28,15 +28,10 @@ from cli.common import fail
 def history(history_dir: Path, columns: str | None, drop_bad: bool, out: Path | None) -> None:
     """Check the deal history in HISTORY_DIR (deals.csv, optional partners.csv and program.csv)
     and print its summary statistics (docs/calibration.md)."""
-    from sim.calibration import HistoryError, history_statistics, read_history
-    from sim.calibration.output import dropped_lines, summary_lines, write_summary
+    from sim.calibration import history_statistics
+    from sim.calibration.output import summary_lines, write_summary
 
-    try:
-        found = read_history(history_dir, columns, drop_bad)
-    except HistoryError as exc:
-        fail(str(exc))
-    for line in dropped_lines(found):
-        click.echo(line, err=True)
+    found = load_history(history_dir, columns, drop_bad)
     stats = history_statistics(found.deals, found.partners)
     parts = [f"{len(found.deals):,} deals"]
     if found.partners is not None:
@@ -48,3 +43,17 @@ def history(history_dir: Path, columns: str | None, drop_bad: bool, out: Path | 
     if out is not None:
         written = write_summary(stats, out)
         click.echo("written: " + ", ".join(str(p) for p in written))
+
+
+def load_history(history_dir: Path, columns: str | None, drop_bad: bool):
+    """Read the history or exit 2 with its error lines; say on stderr what ``--drop-bad`` dropped."""
+    from sim.calibration import HistoryError, read_history
+    from sim.calibration.output import dropped_lines
+
+    try:
+        found = read_history(history_dir, columns, drop_bad)
+    except HistoryError as exc:
+        fail(str(exc))
+    for line in dropped_lines(found):
+        click.echo(line, err=True)
+    return found

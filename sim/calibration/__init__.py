@@ -1,8 +1,10 @@
 """Calibration to a vendor's own deal history: the canonical history format and its reader
 (:mod:`sim.calibration.history`), column presets for common exports
-(:mod:`sim.calibration.presets`) and the summary statistics computed alike from a history and, later,
-from simulated deal logs (:mod:`sim.calibration.statistics`). ``sim calibrate`` itself is not built
-yet; see docs/calibration.md.
+(:mod:`sim.calibration.presets`), the summary statistics computed alike from a history and from
+simulated deal logs (:mod:`sim.calibration.statistics`), and the fit of ``sim calibrate``: direct
+estimates (:mod:`sim.calibration.estimates`), the reference table (:mod:`sim.calibration.reference`),
+ABC random forests (:mod:`sim.calibration.abc`), the plan and result (:mod:`sim.calibration.fit`)
+and its folder (:mod:`sim.calibration.fit_output`); see docs/calibration.md.
 """
 
 from sim.calibration.csv_source import HistoryError

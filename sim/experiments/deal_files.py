@@ -95,6 +95,42 @@ def partners_table(history: DealHistory, start: dt.date = SIMULATED_START) -> pd
     )
 
 
+def canonical_frames(
+    history: DealHistory, start: dt.date = SIMULATED_START
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The deals and partners of a run's log as the history reader returns them (dates as
+    timestamps, NaT while open or active; no partner as NA), without a round trip through CSV."""
+    d = history.deals
+    origin = pd.Timestamp(start)
+
+    def stamps(months: pd.Series) -> pd.Series:
+        days = np.floor(months.to_numpy(dtype=float) * DAYS_PER_MONTH)
+        return origin + pd.to_timedelta(days, unit="D")  # NaN months become NaT
+
+    deals = pd.DataFrame(
+        {
+            "created": stamps(d["created"]),
+            "closed": stamps(d["closed"]),
+            "amount": np.round(d["amount"].to_numpy(dtype=float), 2),
+            "outcome": d["outcome"].to_numpy(),
+            "partner_id": partner_ids(d["partner"]).replace("", pd.NA),
+            "source": d["source"].to_numpy(),
+        }
+    )
+    lines = history.lines
+    firms = lines.groupby("partner").agg(
+        joined=("joined", "min"), left=("left", "max"), active=("left", lambda s: s.isna().any())
+    )
+    partners = pd.DataFrame(
+        {
+            "partner_id": partner_ids(firms.index.to_numpy()).to_numpy(),
+            "joined": stamps(firms["joined"]),
+            "left": stamps(firms["left"].where(~firms["active"])),
+        }
+    )
+    return deals, partners
+
+
 def history_csv(history: DealHistory, start: dt.date = SIMULATED_START) -> dict[str, str]:
     """The text of each file of :data:`HISTORY_FILES` for one run's log."""
     tables = {
@@ -130,6 +166,7 @@ __all__ = [
     "SIMULATED_START",
     "dates",
     "deals_table",
+    "canonical_frames",
     "history_csv",
     "history_folder",
     "partners_table",

@@ -1,0 +1,226 @@
+"""`sim calibrate`: fit a scenario to a vendor's deal history.
+
+1. The history's statistics (:mod:`sim.calibration.statistics`).
+2. Direct estimates (:mod:`sim.calibration.estimates`) set their keys in the base scenario, and the
+   vendor's own program changes (``program.csv``) become events of the focus vendor (a change dated
+   before the window is its starting value).
+3. A reference table (:mod:`sim.calibration.reference`): parameter sets from the priors (``--fit
+   KEY=LOW:HIGH``, or :func:`default_priors`), each simulated over the history's window.
+4. The posterior (:mod:`sim.calibration.abc`), its cross-fitted coverage, and the check that every
+   observed statistic is one the model produces; when one is not, the fit says so and gives no
+   parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration import abc
+from sim.calibration.estimates import Estimate, direct_estimates, history_window
+from sim.calibration.history import History
+from sim.calibration.reference import Prior, prior_samples, reference_table
+from sim.calibration.statistics import history_statistics
+from sim.experiments.deal_files import DAYS_PER_MONTH
+from sim.experiments.manifest import resolved_scenario_yaml
+from sim.scenario.resolution import with_overrides
+from sim.scenario.schema import EventConfig, ScenarioConfig
+
+POSTERIOR_VARIANTS = 10
+"""Posterior draws written as variants of ``calibrated.yaml``."""
+
+
+class FitError(ValueError):
+    """The fit cannot start (a bad ``--fit`` range, a key the scenario does not have)."""
+
+
+def parse_fit(text: str) -> tuple[str, float, float]:
+    """``KEY=LOW:HIGH`` -> (key, low, high)."""
+    key, sep, bounds = text.partition("=")
+    low, colon, high = bounds.partition(":")
+    try:
+        if not (sep and colon and key):
+            raise ValueError
+        values = float(low), float(high)
+    except ValueError:
+        raise FitError(
+            f"--fit {text!r}: must be KEY=LOW:HIGH, e.g. partners.count=300:900"
+        ) from None
+    if not (np.isfinite(values).all() and values[0] < values[1]):
+        raise FitError(f"--fit {text!r}: LOW must be below HIGH, both finite numbers")
+    return key.strip(), *values
+
+
+def default_priors(base: ScenarioConfig) -> list[Prior]:
+    """Priors when ``--fit`` is not given: what the history measures only through the model."""
+    focus = base.focus or base.vendors[0].name
+    demand = base.market.opportunities_per_month
+    return [
+        Prior("market.opportunities_per_month", 0.4 * demand, 2.5 * demand),
+        Prior(f"vendors.{focus}.product_strength", 0.2, 0.95),
+        Prior("behaviours.deal_outcome.partner_lift", 0.4, 2.0),
+        Prior("partners.capacity.shape", 1.1, 2.0),
+        Prior("partners.carrying_cost_per_line_month", 300.0, 3000.0),
+    ]
+
+
+@dataclass
+class FitPlan:
+    """What a fit will run: the base scenario after direct estimates and program events, priors."""
+
+    history: History
+    base: ScenarioConfig
+    priors: list[Prior]
+    estimates: list[Estimate]
+    events: list[EventConfig]
+    observed: dict[str, float]
+    samples: int = 256
+    replicates: int = 1
+
+
+def plan_fit(
+    history: History,
+    base: ScenarioConfig,
+    fits: Sequence[tuple[str, float, float]] = (),
+    samples: int = 256,
+    replicates: int = 1,
+) -> FitPlan:
+    """Direct estimates and program events applied to ``base``; priors from ``fits`` or defaults.
+
+    Raises:
+        FitError: a ``--fit`` key the scenario does not have, or one a direct estimate sets.
+    """
+    focus = base.focus or base.vendors[0].name
+    estimates = direct_estimates(history, len(base.vendors), base.partners.vendors_per_partner)
+    values: dict[str, object] = {
+        e.path: int(e.value) if e.path in ("partners.count",) else e.value for e in estimates
+    }
+    window = history_window(history)
+    events, starting = _program_events(history, focus, window.start)
+    values.update(starting)
+    config = with_overrides(base, values)
+    if events:
+        config = config.model_copy(update={"events": [*config.events, *events]})
+    priors = [Prior(key, low, high) for key, low, high in fits] or default_priors(config)
+    for prior in priors:
+        if prior.path in values:
+            raise FitError(f"--fit {prior.path}: the history measures it directly; leave it out")
+        try:
+            with_overrides(config, {prior.path: (prior.low + prior.high) / 2})
+        except Exception as exc:  # ScenarioError names the path and why
+            raise FitError(f"--fit {prior.path}: {exc}") from None
+    observed = history_statistics(history.deals, history.partners).scalars
+    return FitPlan(history, config, priors, estimates, events, observed, samples, replicates)
+
+
+def _program_events(
+    history: History, focus: str, start: pd.Timestamp
+) -> tuple[list[EventConfig], dict[str, object]]:
+    if history.program is None:
+        return [], {}
+    events, starting = [], {}
+    for row in history.program.sort_values("date", kind="stable").itertuples(index=False):
+        month = (row.date - start).days / DAYS_PER_MONTH
+        if month <= 0:
+            starting[f"vendors.{focus}.{row.key}"] = row.value
+        else:
+            events.append(
+                EventConfig(at_month=round(month, 3), vendor=focus, set={row.key: row.value})
+            )
+    return events, starting
+
+
+@dataclass
+class FitResult:
+    """A finished fit. ``posterior`` is None when the history is not one the model produces."""
+
+    plan: FitPlan
+    table: pd.DataFrame
+    statistics: tuple[str, ...]
+    coverage: pd.DataFrame
+    unproducible: pd.DataFrame
+    posterior: abc.Posterior | None
+    predictive: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def run_fit(
+    plan: FitPlan, workers: int = 1, progress: Callable[[int, int], None] | None = None
+) -> FitResult:
+    """Simulate the reference table, then the posterior, coverage and the producibility check."""
+    samples = prior_samples(plan.priors, plan.samples, plan.base.seed)
+    table = reference_table(plan.base, samples, plan.replicates, workers, progress)
+    stats = abc.usable_statistics(table, plan.observed)
+    missing = abc.unproducible(table, plan.observed, stats)
+    cover = abc.coverage(table, plan.priors, stats, seed=plan.base.seed)
+    post = None if len(missing) else abc.posterior(table, plan.observed, plan.priors, stats)
+    predictive = _predictive(table, plan.observed, stats, post)
+    return FitResult(plan, table, stats, cover, missing, post, predictive)
+
+
+def _predictive(
+    table: pd.DataFrame,
+    observed: dict[str, float],
+    stats: Sequence[str],
+    post: abc.Posterior | None,
+) -> pd.DataFrame:
+    """Each statistic: observed, and the 5/50/95% of the reference runs weighted by the posterior
+    (all runs equally without one): the posterior predictive, as far as the table reaches."""
+    w = np.ones(len(table)) / len(table) if post is None else post.samples["weight"].to_numpy()
+    rows = []
+    for name in stats:
+        values = table[name].to_numpy(dtype=float)
+        q = [abc.weighted_quantile(values, w, p) for p in (0.05, 0.5, 0.95)]
+        inside = bool(q[0] <= observed[name] <= q[2])
+        rows.append({"statistic": name, "observed": observed[name], "p5": q[0], "p50": q[1],
+                     "p95": q[2], "inside_90": inside})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def calibrated_yaml(result: FitResult, history_label: str) -> str:
+    """``calibrated.yaml``: the base scenario at the posterior medians, and
+    :data:`POSTERIOR_VARIANTS` posterior draws as variants ``posterior-01`` ..."""
+    assert result.posterior is not None
+    plan = result.plan
+    whole = {p.path for p in plan.priors if _whole(plan.base, p.path)}
+
+    def typed(values: dict[str, float]) -> dict[str, object]:
+        return {k: int(round(v)) if k in whole else float(v) for k, v in values.items()}
+
+    base = with_overrides(plan.base, typed(result.posterior.median()))
+    variants = {"base": base}
+    for i, row in enumerate(
+        result.posterior.draws(POSTERIOR_VARIANTS, plan.base.seed).to_dict("records")
+    ):
+        variants[f"posterior-{i + 1:02d}"] = with_overrides(plan.base, typed(row))
+    text = resolved_scenario_yaml(SimpleNamespace(name=base.name, variants=variants))
+    body = text.split("\n", 2)[2]
+    header = (
+        f"# Calibrated to the deal history {history_label} by sim calibrate: base at the posterior\n"
+        f"# medians of {', '.join(p.path for p in plan.priors)};\n"
+        f"# posterior-01 .. posterior-{POSTERIOR_VARIANTS:02d} are draws from the posterior. "
+        "Run with: sim run calibrated.yaml\n"
+    )
+    return header + body
+
+
+def _whole(config: ScenarioConfig, path: str) -> bool:
+    from sim.experiments.sweep_run import whole_number_keys
+
+    return path in whole_number_keys(config, [path])
+
+
+__all__ = [
+    "POSTERIOR_VARIANTS",
+    "FitError",
+    "FitPlan",
+    "FitResult",
+    "calibrated_yaml",
+    "default_priors",
+    "parse_fit",
+    "plan_fit",
+    "run_fit",
+]

@@ -1,0 +1,129 @@
+"""The folder of a fit and what `sim calibrate` prints.
+
+| file | content |
+|---|---|
+| ``calibrated.yaml`` | the scenario at the posterior medians, posterior draws as variants (absent when the history is not one the model produces) |
+| ``posterior.csv`` | the reference runs with their posterior weights, one column per parameter |
+| ``estimates.csv`` | the direct estimates: key, value, observations, how |
+| ``predictive.csv`` | each statistic: observed, and 5/50/95% of the runs weighted by the posterior |
+| ``coverage.csv`` | cross-fitted coverage of the 50/80/95% intervals per parameter |
+| ``reference.csv`` | every reference run: sample, replicate, parameters, statistics |
+| ``fit.json`` | what ran (history, scenario, priors, samples, seed, statistics), its status, written last |
+
+Every file is written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+import sim
+from sim.calibration.fit import FitResult, calibrated_yaml
+from sim.experiments.folder_layout import atomic_open, atomic_write_text
+from sim.experiments.manifest import timestamp
+
+FIT_FILE = "fit.json"
+
+
+def write_fit(result: FitResult, folder: Path, history_label: str, command_line: str) -> list[Path]:
+    """Write the files of the module docstring into ``folder``; return them in order."""
+    plan, written = result.plan, []
+
+    def csv(name: str, frame: pd.DataFrame) -> None:
+        with atomic_open(folder / name) as handle:
+            frame.to_csv(handle, index=False, lineterminator="\n")
+        written.append(folder / name)
+
+    if result.posterior is not None:
+        atomic_write_text(folder / "calibrated.yaml", calibrated_yaml(result, history_label))
+        written.append(folder / "calibrated.yaml")
+        csv("posterior.csv", result.posterior.samples)
+    estimates = pd.DataFrame(
+        [e.__dict__ for e in plan.estimates], columns=["path", "value", "n", "how"]
+    )
+    csv("estimates.csv", estimates)
+    csv("predictive.csv", result.predictive)
+    csv("coverage.csv", result.coverage)
+    csv("reference.csv", result.table)
+    status = "calibrated" if result.posterior is not None else "not-producible"
+    doc = {
+        "format": "channel-sim-fit/1",
+        "status": status,
+        "history": history_label,
+        "scenario": plan.base.name,
+        "command_line": command_line,
+        "finished": timestamp(),
+        "package": {"name": "channel-sim", "version": sim.__version__},
+        "seed": plan.base.seed,
+        "samples": plan.samples,
+        "replicates": plan.replicates,
+        "priors": [{"path": p.path, "low": p.low, "high": p.high} for p in plan.priors],
+        "statistics": list(result.statistics),
+        "events_from_program": len(plan.events),
+        "unproducible": result.unproducible.to_dict("records"),
+    }
+    atomic_write_text(folder / FIT_FILE, json.dumps(doc, indent=2) + "\n")
+    written.append(folder / FIT_FILE)
+    return written
+
+
+def summary_lines(result: FitResult) -> list[str]:
+    """The console summary: direct estimates, posterior (or why there is none), coverage."""
+    plan, lines = result.plan, ["Direct estimates:"]
+    for e in plan.estimates:
+        lines.append(f"  {e.path:<34} {_num(e.value):>12}  ({e.n:,} observations)")
+    if plan.events:
+        lines.append(
+            f"  {len(plan.events)} program changes replayed as events of {plan.base.focus}"
+        )
+    if result.posterior is None:
+        lines.append(
+            "The model does not produce this history: these statistics lie beyond what the "
+            f"{len(result.table):,} reference runs reach (by more than one robust standard "
+            "deviation of the runs), so no parameters are given:"
+        )
+        for row in result.unproducible.itertuples(index=False):
+            lines.append(
+                f"  {row.statistic:<34} observed {_num(row.observed)}, runs {_num(row.low)} .. "
+                f"{_num(row.high)}"
+            )
+        lines.append("Widen the --fit ranges, fit other keys, or change the scenario's structure.")
+        return lines
+    lines.append(f"Posterior ({len(result.table):,} reference runs; median [80% interval]):")
+    low, mid, high = (result.posterior.quantile(q) for q in (0.1, 0.5, 0.9))
+    for p in plan.priors:
+        lines.append(
+            f"  {p.path:<34} {_num(mid[p.path]):>12} [{_num(low[p.path])}, {_num(high[p.path])}]"
+            f"  prior {_num(p.low)} .. {_num(p.high)}"
+        )
+    outside = result.predictive[~result.predictive["inside_90"]]
+    share = 1 - len(outside) / max(len(result.predictive), 1)
+    lines.append(
+        f"Posterior predictive: {share:.0%} of the {len(result.predictive)} statistics inside the "
+        "90% band of the weighted runs"
+        + (": not " + ", ".join(outside["statistic"]) if len(outside) else "")
+    )
+    cover = result.coverage.pivot(index="parameter", columns="level", values="coverage")
+    worst = (cover - cover.columns.to_numpy()).abs().max().max()
+    lines.append(
+        "Coverage of the 50/80/95% intervals on the reference runs (cross-fitted): "
+        + "; ".join(
+            f"{path.split('.')[-1]} " + "/".join(f"{v:.0%}" for v in row)
+            for path, row in cover.iterrows()
+        )
+        + f" (largest gap to nominal {worst * 100:.0f} points)"
+    )
+    return lines
+
+
+def _num(value: float) -> str:
+    value = float(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+__all__ = ["FIT_FILE", "summary_lines", "write_fit"]

@@ -1,0 +1,202 @@
+"""`sim calibrate` (issue 18, items 3-5): the estimator's intervals are calibrated, the fit is
+reproducible, a history the model cannot produce gets no parameters, and bad input exits 2.
+
+Fits here run a small scenario (three vendors, 60 partners, 12 months) on 32 parameter sets, so
+each takes seconds; the coverage of the estimator itself is checked on a synthetic table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli import main
+from sim.calibration import abc
+from sim.calibration.fit import FitError, parse_fit
+from sim.calibration.reference import Prior
+
+SMALL = """\
+name: small
+seed: 3
+replicates: 1
+time: {horizon_months: 12, step: month, spin_up_months: 12}
+market: {opportunities_per_month: 150}
+vendors:
+  - {name: acme, direct_reps: 4}
+  - {name: rival, direct_reps: 4}
+  - {name: nova, direct_reps: 4}
+partners: {count: 60, vendors_per_partner: 2}
+"""
+FITS = ("--fit", "market.opportunities_per_month=60:300", "--fit",
+        "vendors.acme.product_strength=0.3:0.9")  # fmt: skip
+
+
+def _sim(*args: str | Path):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, Path]:
+    """The small scenario and the deal history of one of its runs (demand 180, strength 0.7)."""
+    root = tmp_path_factory.mktemp("calibrate")
+    scenario = root / "small.yaml"
+    scenario.write_text(SMALL)
+    result = _sim(
+        "run", scenario, "--set", "market.opportunities_per_month=180", "--set",
+        "vendors.acme.product_strength=0.7", "--deals", "--out", root / "truth", "--no-progress",
+        "--workers", "1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return scenario, root / "truth" / "deals" / "base" / "000"
+
+
+@pytest.fixture(scope="module")
+def fitted(small, tmp_path_factory) -> tuple[Path, str]:
+    scenario, history = small
+    out = tmp_path_factory.mktemp("fit") / "fit"
+    result = _sim(
+        "calibrate", history, "--scenario", scenario, *FITS, "--samples", "32", "--out", out,
+        "--workers", "1", "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_a_fit_writes_a_scenario_that_runs_and_its_checks(fitted) -> None:
+    out, output = fitted
+    names = {p.name for p in out.iterdir()}
+    assert {"calibrated.yaml", "posterior.csv", "estimates.csv", "predictive.csv", "coverage.csv",
+            "reference.csv", "fit.json"} <= names  # fmt: skip
+    doc = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert sorted(doc["variants"]) == [f"posterior-{i:02d}" for i in range(1, 11)]
+    assert doc["time"]["horizon_months"] == 12  # the history's months, a direct estimate
+    check = _sim("validate", out / "calibrated.yaml")
+    assert check.exit_code == 0, check.output
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["status"] == "calibrated" and fit["samples"] == 32
+    assert [p["path"] for p in fit["priors"]] == [
+        "market.opportunities_per_month", "vendors.acme.product_strength"
+    ]  # fmt: skip
+    reference = pd.read_csv(out / "reference.csv")
+    assert len(reference) == 32
+    assert reference["market.opportunities_per_month"].between(60, 300).all()
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert posterior["weight"].sum() == pytest.approx(1.0)
+    assert "Posterior (32 reference runs" in output and "Coverage of the 50/80/95%" in output
+
+
+def test_the_posterior_concentrates_where_the_history_came_from(fitted) -> None:
+    """Demand 180 and strength 0.7 made the history: the posterior moves toward them from the
+    prior's middle (180 and 0.6) and its 80% interval is narrower than the prior."""
+    out, _ = fitted
+    posterior = pd.read_csv(out / "posterior.csv")
+    w = posterior["weight:vendors.acme.product_strength"].to_numpy()
+    strength = posterior["vendors.acme.product_strength"].to_numpy()
+    low, high = (abc.weighted_quantile(strength, w, q) for q in (0.1, 0.9))
+    assert low <= 0.7 <= high
+    assert high - low < 0.8 * (0.9 - 0.3)
+
+
+def test_the_same_fit_gives_the_same_files_for_any_worker_count(small, fitted, tmp_path) -> None:
+    scenario, history = small
+    out, _ = fitted
+    again = _sim(
+        "calibrate", history, "--scenario", scenario, *FITS, "--samples", "32", "--out",
+        tmp_path / "again", "--workers", "2", "--no-progress",
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    for name in ("reference.csv", "posterior.csv", "calibrated.yaml", "coverage.csv"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_a_history_the_model_cannot_produce_gets_no_parameters(small, tmp_path) -> None:
+    """Every deal won: no run reaches a win rate of 1, so the fit says so, writes no scenario and
+    exits 1."""
+    scenario, history = small
+    deals = pd.read_csv(history / "deals.csv", dtype=str, keep_default_na=False)
+    deals.loc[deals["outcome"] == "lost", "outcome"] = "won"
+    broken = tmp_path / "all-won"
+    broken.mkdir()
+    deals.to_csv(broken / "deals.csv", index=False)
+    (broken / "partners.csv").write_bytes((history / "partners.csv").read_bytes())
+    result = _sim(
+        "calibrate", broken, "--scenario", scenario, *FITS, "--samples", "16", "--out",
+        tmp_path / "fit", "--workers", "1", "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "The model does not produce this history" in result.output
+    assert "win_rate" in result.output
+    assert not (tmp_path / "fit" / "calibrated.yaml").exists()
+    fit = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    assert fit["status"] == "not-producible" and fit["unproducible"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--fit", "market.opportunities_per_month=300:60"), "LOW must be below HIGH"),
+        (("--fit", "market.opportunities_per_month"), "must be KEY=LOW:HIGH"),
+        (("--fit", "market.no_such_key=0:1"), "--fit market.no_such_key"),
+        (("--fit", "market.sales_cycle_months=1:5"), "the history measures it directly"),
+        (("--holdout-months", "3"), "not built yet"),
+    ],
+)
+def test_bad_fit_options_exit_2_naming_the_option(small, tmp_path, args, message) -> None:
+    scenario, history = small
+    result = _sim("calibrate", history, "--scenario", scenario, *args, "--out", tmp_path / "x")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> None:
+    """A change dated after the history's start is an event at its month; one dated before it is
+    the vendor's starting value."""
+    from sim.calibration import read_history
+    from sim.calibration.fit import plan_fit
+    from sim.scenario import load_scenario
+
+    scenario, history = small
+    folder = tmp_path / "with-program"
+    folder.mkdir()
+    for name in ("deals.csv", "partners.csv"):
+        (folder / name).write_bytes((history / name).read_bytes())
+    (folder / "program.csv").write_text(
+        "date,key,value\n2024-06-01,program.margin,0.18\n2025-07-01,program.margin,0.12\n"
+    )
+    base = load_scenario(scenario).variants["base"]
+    plan = plan_fit(read_history(folder), base, [parse_fit(FITS[1])], samples=16)
+    acme = next(v for v in plan.base.vendors if v.name == "acme")
+    assert acme.program.margin == pytest.approx(0.18)
+    (event,) = plan.events
+    assert event.vendor == "acme" and event.set == {"program.margin": 0.12}
+    assert event.at_month == pytest.approx(181 / (365.25 / 12), abs=1e-3)  # 181 days after 1 Jan
+
+
+def test_parse_fit() -> None:
+    assert parse_fit("partners.count=300:900") == ("partners.count", 300.0, 900.0)
+    with pytest.raises(FitError, match="finite"):
+        parse_fit("partners.count=0:inf")
+
+
+def test_the_forest_intervals_hold_the_truth_as_often_as_they_say() -> None:
+    """The estimator alone, on a table where each statistic is a parameter plus noise (plus one
+    statistic of pure noise): cross-fitted coverage of the 50/80/95% intervals within 10 points."""
+    rng = np.random.default_rng(4)
+    n = 600
+    theta = rng.random((n, 2))
+    table = pd.DataFrame({"sample": np.arange(n), "a": theta[:, 0], "b": 2 + theta[:, 1]})
+    table["opportunities_per_month"] = theta[:, 0] + rng.normal(0, 0.08, n)
+    table["win_rate"] = theta[:, 1] + 0.5 * theta[:, 0] + rng.normal(0, 0.08, n)
+    table["deal_size_p50"] = rng.normal(0, 1, n)
+    priors = [Prior("a", 0.0, 1.0), Prior("b", 2.0, 3.0)]
+    stats = ("opportunities_per_month", "win_rate", "deal_size_p50")
+    cover = abc.coverage(table, priors, stats)
+    gap = (cover["coverage"] - cover["level"]).abs()
+    assert gap.max() <= 0.10, cover
