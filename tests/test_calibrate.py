@@ -197,6 +197,7 @@ def test_the_forest_intervals_hold_the_truth_as_often_as_they_say() -> None:
     table["deal_size_p50"] = rng.normal(0, 1, n)
     priors = [Prior("a", 0.0, 1.0), Prior("b", 2.0, 3.0)]
     stats = ("opportunities_per_month", "win_rate", "deal_size_p50")
-    cover = abc.coverage(table, priors, stats)
+    share, cover = abc.choose_forest(table, priors, stats)
     gap = (cover["coverage"] - cover["level"]).abs()
     assert gap.max() <= 0.10, cover
+    assert (cover["feature_share"] == share).all()

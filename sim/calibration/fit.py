@@ -155,8 +155,8 @@ def run_fit(
     table = reference_table(plan.base, samples, plan.replicates, workers, progress)
     stats = abc.usable_statistics(table, plan.observed)
     missing = abc.unproducible(table, plan.observed, stats)
-    cover = abc.coverage(table, plan.priors, stats, seed=plan.base.seed)
-    post = None if len(missing) else abc.posterior(table, plan.observed, plan.priors, stats)
+    share, cover = abc.choose_forest(table, plan.priors, stats, seed=plan.base.seed)
+    post = None if len(missing) else abc.posterior(table, plan.observed, plan.priors, stats, share)
     predictive = _predictive(table, plan.observed, stats, post)
     return FitResult(plan, table, stats, cover, missing, post, predictive)
 
