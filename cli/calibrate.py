@@ -33,7 +33,7 @@ from cli.history import load_history
 @click.option("--columns", metavar="PRESET|FILE.yaml", help="Column names of the export.")
 @click.option("--drop-bad", is_flag=True, help="Drop bad rows (counted) instead of failing.")
 @click.option(
-    "--samples", type=click.IntRange(min=16), default=256, show_default=True,
+    "--samples", type=click.IntRange(min=16), default=512, show_default=True,
     help="Parameter sets of the reference table (a power of 2 balances the Sobol design best).",
 )  # fmt: skip
 @click.option(

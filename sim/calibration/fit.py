@@ -78,7 +78,7 @@ class FitPlan:
     estimates: list[Estimate]
     events: list[EventConfig]
     observed: dict[str, float]
-    samples: int = 256
+    samples: int = 512
     replicates: int = 1
 
 
@@ -86,7 +86,7 @@ def plan_fit(
     history: History,
     base: ScenarioConfig,
     fits: Sequence[tuple[str, float, float]] = (),
-    samples: int = 256,
+    samples: int = 512,
     replicates: int = 1,
 ) -> FitPlan:
     """Direct estimates and program events applied to ``base``; priors from ``fits`` or defaults.
