@@ -43,13 +43,15 @@ def _sim(*args: str | Path):
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> tuple[Path, Path]:
-    """The small scenario and the deal history of one of its runs (demand 180, strength 0.7)."""
+    """The small scenario and the deal history of one of its runs (demand 180, strength 0.7; seed
+    4, a typical run: with 60 partners one run in six or so has twice the deals of the others)."""
     root = tmp_path_factory.mktemp("calibrate")
     scenario = root / "small.yaml"
     scenario.write_text(SMALL)
     result = _sim(
         "run", scenario, "--set", "market.opportunities_per_month=180", "--set",
-        "vendors.acme.product_strength=0.7", "--deals", "--out", root / "truth", "--no-progress",
+        "vendors.acme.product_strength=0.7", "--seed", "4", "--deals", "--out", root / "truth",
+        "--no-progress",
         "--workers", "1",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -145,6 +147,19 @@ def test_a_history_the_model_cannot_produce_gets_no_parameters(small, tmp_path) 
         (("--fit", "market.no_such_key=0:1"), "--fit market.no_such_key"),
         (("--fit", "market.sales_cycle_months=1:5"), "the history measures it directly"),
         (("--holdout-months", "3"), "not built yet"),
+        (
+            ("--fit", "vendors.acme.product_strength=0.5:1.4"),
+            "--fit vendors.acme.product_strength:",
+        ),
+        (
+            (
+                "--fit",
+                "market.opportunities_per_month=60:300",
+                "--fit",
+                "market.opportunities_per_month=100:200",
+            ),
+            "given more than once",
+        ),
     ],
 )
 def test_bad_fit_options_exit_2_naming_the_option(small, tmp_path, args, message) -> None:
@@ -153,6 +168,37 @@ def test_bad_fit_options_exit_2_naming_the_option(small, tmp_path, args, message
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_a_history_without_partners_is_compared_with_runs_summarised_alike(small, tmp_path) -> None:
+    """Without partners.csv a history counts active partners by their deals, and so must the
+    runs: the run's own history, deals.csv alone, is one the model produces."""
+    scenario, history = small
+    alone = tmp_path / "deals-only"
+    alone.mkdir()
+    (alone / "deals.csv").write_bytes((history / "deals.csv").read_bytes())
+    result = _sim(
+        "calibrate", alone, "--scenario", scenario, *FITS, "--samples", "16", "--out",
+        tmp_path / "fit", "--workers", "1", "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "partners.count" not in result.output  # no partners.csv: no direct estimate of it
+
+
+def test_a_whole_number_key_is_fitted_in_whole_numbers(small, tmp_path) -> None:
+    """A range of an integer key is checked at both ends and sampled in whole numbers."""
+    from sim.calibration import read_history
+    from sim.calibration.fit import plan_fit
+    from sim.calibration.reference import prior_samples
+    from sim.scenario import load_scenario
+
+    scenario, history = small
+    base = load_scenario(scenario).variants["base"]
+    plan = plan_fit(read_history(history), base, [parse_fit("vendors.acme.direct_reps=2:9")])
+    (prior,) = plan.priors
+    assert prior.integer
+    values = prior_samples(plan.priors, 16, 1)["vendors.acme.direct_reps"]
+    assert (values == values.round()).all() and values.between(2, 9).all()
 
 
 def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> None:

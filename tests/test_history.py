@@ -366,3 +366,12 @@ def test_a_duplicate_id_of_control_characters_is_named_with_its_first_line(tmp_p
     assert lines[-1].endswith("deals.csv:3: deal_id: '\\x00' appears twice (first on line 2)"), (
         lines
     )
+
+
+def test_a_history_with_no_deals_has_counts_and_no_rates(tmp_path) -> None:
+    """Only the header in deals.csv (or every row dropped): zero deals, NaN rates, no traceback."""
+    partners = "partner_id,joined,left\np1,2023-01-01,\n"
+    found = read_history(history(tmp_path, [], partners))
+    s = history_statistics(found.deals, found.partners).scalars
+    assert s["deals"] == 0 and s["partners_listed"] == 1
+    assert np.isnan(s["win_rate"]) and np.isnan(s["partner_exit_rate_per_year"])

@@ -3,7 +3,7 @@ coverage on the table's own runs, and the check that the model can produce the h
 
 For each fitted parameter a regression forest (scikit-learn, seeded) learns the parameter from the
 statistics over the reference table, and from the statistics' least-squares predictions of the
-parameters (summaries that combine statistics, :func:`_projections`). The posterior of the parameter given the history's statistics
+parameters (summaries that combine statistics, :func:`_prepare`). The posterior of the parameter given the history's statistics
 is the table's values of it, weighted by how often each run shares a leaf with the history across
 the trees (quantile regression forests, Meinshausen 2006): no tolerance to choose, and statistics
 that carry no information are simply not split on. Marginal medians and intervals come from these
@@ -103,10 +103,11 @@ def posterior(
 ) -> Posterior:
     """The ABC random forest posterior of the module docstring (``share``: see
     :data:`FEATURE_SHARES`)."""
-    x = _features(table, statistics)
-    query = _features(pd.DataFrame([observed]), statistics, table)
-    augment = _projections(x, _parameters(table, priors))
-    x, query = augment(x), augment(query)
+    x, query = _prepare(
+        _raw(table, statistics),
+        _parameters(table, priors),
+        _raw(pd.DataFrame([observed]), statistics),
+    )
     frame = table[[p.path for p in priors]].reset_index(drop=True)
     for p in priors:
         forest = _forest(x, table[p.path].to_numpy(dtype=float), share)
@@ -139,7 +140,7 @@ def coverage(
     share: float = FEATURE_SHARES[1],
 ) -> pd.DataFrame:
     """Cross-fitted coverage: ``parameter``, ``level``, ``coverage``, ``trials``."""
-    x = _features(table, statistics)
+    x = _raw(table, statistics)
     samples = table["sample"].to_numpy()
     labels = np.unique(samples)  # folds of samples, so replicates of one sample stay together
     order = np.random.default_rng([seed, FOREST_SEED]).permutation(len(labels))
@@ -150,8 +151,7 @@ def coverage(
     for f in range(FOLDS):
         train = fold != f
         if train.any() and (~train).any():
-            augment = _projections(x[train], theta[train])
-            augments[f] = (augment(x[train]), augment(x[~train]))
+            augments[f] = _prepare(x[train], theta[train], x[~train])
     rows = []
     for p in priors:
         y = table[p.path].to_numpy(dtype=float)
@@ -223,10 +223,34 @@ def _parameters(table: pd.DataFrame, priors: Sequence[Prior]) -> np.ndarray:
     )
 
 
-def _projections(x: np.ndarray, theta: np.ndarray):
-    """A transform appending to the statistics their least-squares prediction of every parameter
-    (a quadratic in the standardised statistics, fitted on ``x`` and ``theta``): summaries that
-    combine statistics, which single-statistic splits cannot (Raynal et al. add such axes too)."""
+def _prepare(
+    train: np.ndarray, theta: np.ndarray, query: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The forest's inputs for training runs and queries: the statistics (a missing value takes the
+    training runs' median), then their least-squares predictions of every parameter (a quadratic
+    in the standardised statistics): summaries that combine statistics, which single-statistic
+    splits cannot (Raynal et al. 2019 add such axes too). A query's predictions come from the fit
+    on all training runs; a training run's from the fit on the other :data:`FOLDS` - 1 folds of
+    them, so the forest learns from predictions as noisy as the query's (in-sample predictions
+    would make the posterior too narrow)."""
+    fill = np.nanmedian(train, axis=0)
+    fill = np.where(np.isfinite(fill), fill, 0.0)
+    train = np.where(np.isfinite(train), train, fill)
+    query = np.where(np.isfinite(query), query, fill)
+    fit = _least_squares(train, theta)
+    inner = np.arange(len(train)) % FOLDS
+    inner = np.random.default_rng(FOREST_SEED).permutation(inner)
+    own = np.empty((len(train), theta.shape[1]))
+    for f in range(FOLDS):
+        held = inner == f
+        if held.any() and (~held).any():
+            own[held] = _least_squares(train[~held], theta[~held])(train[held])
+        elif held.any():
+            own[held] = fit(train[held])
+    return np.column_stack([train, own]), np.column_stack([query, fit(query)])
+
+
+def _least_squares(x: np.ndarray, theta: np.ndarray):
     mean, sd = x.mean(axis=0), x.std(axis=0)
     sd = np.where(sd > 0, sd, 1.0)
 
@@ -235,17 +259,11 @@ def _projections(x: np.ndarray, theta: np.ndarray):
         return np.column_stack([np.ones(len(values)), z, z**2])
 
     beta, *_ = np.linalg.lstsq(design(x), theta, rcond=None)
-    return lambda values: np.column_stack([values, design(values) @ beta])
+    return lambda values: design(values) @ beta
 
 
-def _features(
-    frame: pd.DataFrame, statistics: Sequence[str], reference: pd.DataFrame | None = None
-) -> np.ndarray:
-    """The statistics as a matrix; a missing value takes the table's median (``reference``)."""
-    base = frame if reference is None else reference
-    fill = np.nanmedian(base[list(statistics)].to_numpy(dtype=float), axis=0)
-    x = frame[list(statistics)].to_numpy(dtype=float)
-    return np.where(np.isfinite(x), x, fill)
+def _raw(frame: pd.DataFrame, statistics: Sequence[str]) -> np.ndarray:
+    return frame[list(statistics)].to_numpy(dtype=float)
 
 
 __all__ = [

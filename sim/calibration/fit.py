@@ -27,6 +27,7 @@ from sim.calibration.reference import Prior, prior_samples, reference_table
 from sim.calibration.statistics import history_statistics
 from sim.experiments.deal_files import DAYS_PER_MONTH
 from sim.experiments.manifest import resolved_scenario_yaml
+from sim.experiments.sweep_run import whole_number_keys
 from sim.scenario.resolution import with_overrides
 from sim.scenario.schema import EventConfig, ScenarioConfig
 
@@ -99,22 +100,43 @@ def plan_fit(
     values: dict[str, object] = {
         e.path: int(e.value) if e.path in ("partners.count",) else e.value for e in estimates
     }
+    for e in estimates:
+        _check_value(base, e.path, values[e.path], f"the direct estimate of {e.path} ({e.how})")
     window = history_window(history)
     events, starting = _program_events(history, focus, window.start)
     values.update(starting)
     config = with_overrides(base, values)
     if events:
         config = config.model_copy(update={"events": [*config.events, *events]})
-    priors = [Prior(key, low, high) for key, low, high in fits] or default_priors(config)
+    keys = [key for key, _, _ in fits]
+    if len(set(keys)) < len(keys):
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        raise FitError(f"--fit {twice[0]}: given more than once; give each key one range")
+    whole = set()
+    for key in keys:
+        try:
+            whole |= whole_number_keys(config, [key])
+        except Exception as exc:  # PathError: not a key of the scenario
+            raise FitError(f"--fit {key}: {exc}") from None
+    priors = [Prior(key, low, high, key in whole) for key, low, high in fits]
+    priors = priors or default_priors(config)
     for prior in priors:
         if prior.path in values:
             raise FitError(f"--fit {prior.path}: the history measures it directly; leave it out")
-        try:
-            with_overrides(config, {prior.path: (prior.low + prior.high) / 2})
-        except Exception as exc:  # ScenarioError names the path and why
-            raise FitError(f"--fit {prior.path}: {exc}") from None
+        for end in (prior.low, prior.high):
+            value = int(round(end)) if prior.integer else end
+            _check_value(config, prior.path, value, f"--fit {prior.path}")
     observed = history_statistics(history.deals, history.partners).scalars
     return FitPlan(history, config, priors, estimates, events, observed, samples, replicates)
+
+
+def _check_value(config: ScenarioConfig, path: str, value: object, label: str) -> None:
+    """Raise :class:`FitError` naming ``label`` when ``path`` cannot take ``value``."""
+    try:
+        with_overrides(config, {path: value})
+    except Exception as exc:  # ScenarioError: the path is unknown or the value out of range
+        reason = str(exc).splitlines()[0].split(f"{path}: ", 1)[-1]
+        raise FitError(f"{label}: {reason}") from None
 
 
 def _program_events(
@@ -152,7 +174,8 @@ def run_fit(
 ) -> FitResult:
     """Simulate the reference table, then the posterior, coverage and the producibility check."""
     samples = prior_samples(plan.priors, plan.samples, plan.base.seed)
-    table = reference_table(plan.base, samples, plan.replicates, workers, progress)
+    with_partners = plan.history.partners is not None
+    table = reference_table(plan.base, samples, plan.replicates, workers, progress, with_partners)
     stats = abc.usable_statistics(table, plan.observed)
     missing = abc.unproducible(table, plan.observed, stats)
     share, cover = abc.choose_forest(table, plan.priors, stats, seed=plan.base.seed)
@@ -208,8 +231,6 @@ def calibrated_yaml(result: FitResult, history_label: str) -> str:
 
 
 def _whole(config: ScenarioConfig, path: str) -> bool:
-    from sim.experiments.sweep_run import whole_number_keys
-
     return path in whole_number_keys(config, [path])
 
 

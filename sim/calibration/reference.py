@@ -63,15 +63,18 @@ def prior_samples(priors: list[Prior], n: int, seed: int) -> pd.DataFrame:
     return frame
 
 
-def run_statistics(config: ScenarioConfig, spawn_key: tuple[int, ...]) -> dict[str, float]:
-    """One run's history statistics (the worker's task)."""
+def run_statistics(
+    config: ScenarioConfig, spawn_key: tuple[int, ...], with_partners: bool = True
+) -> dict[str, float]:
+    """One run's history statistics (the worker's task); without ``with_partners`` they are
+    computed as for a history without ``partners.csv``, so they compare with such a history."""
     seed = np.random.SeedSequence(entropy=config.seed, spawn_key=spawn_key)
     output = simulate(config, seed, record_deals=True)
     deals, partners = canonical_frames(output.deals)
-    return history_statistics(deals, partners).scalars
+    return history_statistics(deals, partners if with_partners else None).scalars
 
 
-def _task(args: tuple[ScenarioConfig, tuple[int, ...]]) -> dict[str, float]:
+def _task(args: tuple[ScenarioConfig, tuple[int, ...], bool]) -> dict[str, float]:
     return run_statistics(*args)
 
 
@@ -81,15 +84,18 @@ def reference_table(
     replicates: int = 1,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    with_partners: bool = True,
 ) -> pd.DataFrame:
     """Simulate every sample ``replicates`` times; one row per run: ``sample``, ``replicate``, the
-    parameter values, then every statistic. Rows are in plan order whatever the worker count."""
+    parameter values, then every statistic (``with_partners``: see :func:`run_statistics`). Rows
+    are in plan order whatever the worker count. Ctrl-C or a failed run cancels the runs not yet
+    started instead of waiting for them."""
     jobs = []
     whole = whole_number_keys(base, list(samples.columns))
     for i, row in enumerate(samples.to_dict("records")):
         values = {k: int(round(v)) if k in whole else float(v) for k, v in row.items()}
         config = with_overrides(base, values)
-        jobs += [((config, (REFERENCE_KEY, i, r)), i, r) for r in range(replicates)]
+        jobs += [((config, (REFERENCE_KEY, i, r), with_partners), i, r) for r in range(replicates)]
     results: dict[tuple[int, int], dict[str, float]] = {}
     done = 0
     if workers <= 1:
@@ -101,11 +107,15 @@ def reference_table(
     else:
         with process_pool(workers) as pool:
             futures = {pool.submit(_task, args): (i, r) for args, i, r in jobs}
-            for future in cf.as_completed(futures):
-                results[futures[future]] = future.result()
-                done += 1
-                if progress:
-                    progress(done, len(jobs))
+            try:
+                for future in cf.as_completed(futures):
+                    results[futures[future]] = future.result()
+                    done += 1
+                    if progress:
+                        progress(done, len(jobs))
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     rows = []
     for _, i, r in jobs:
         rows.append({"sample": i, "replicate": r, **samples.iloc[i].to_dict(), **results[(i, r)]})

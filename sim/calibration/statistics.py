@@ -239,6 +239,8 @@ def _tenure(deals: pd.DataFrame, partners: pd.DataFrame | None) -> dict[str, flo
     nan = float("nan")
     if partners is None:
         return dict.fromkeys(("partners_listed", "partner_exits", "partner_exit_rate_per_year", "partner_tenure_p50_months"), nan)  # fmt: skip
+    if deals["created"].isna().all():  # no deal: no window to count exits in
+        return {"partners_listed": float(len(partners)), **dict.fromkeys(("partner_exits", "partner_exit_rate_per_year", "partner_tenure_p50_months"), nan)}  # fmt: skip
     # The window the deals cover: from the first day of the first month with a deal created to the
     # last date of either file; a partner enrolled years before it counts only its years inside.
     dates = pd.concat([deals["created"], deals["closed"], partners["joined"], partners["left"]])

@@ -64,7 +64,7 @@ class ResultsWriteError(ResultsError):
 
 
 # ----------------------------------------------------------------------------- inner folders
-INNER_FOLDERS = (".parts", "plots", "sensitivity")
+INNER_FOLDERS = (".parts", "plots", "sensitivity", "deals")
 """Folders sim makes inside a result folder and writes into."""
 
 
