@@ -187,6 +187,6 @@ def test_a_deals_folder_that_is_a_link_is_refused(
     (stopped.folder / "deals").symlink_to(elsewhere, target_is_directory=True)
     result = _sim("run", "--resume", stopped.folder, "--no-progress", "--workers", "1")
     assert result.exit_code == 2, result.output
-    assert f"{stopped.folder / 'deals'}: is a link" in result.output
+    assert f"--resume {stopped.folder}: deals is a link, not a folder" in result.output  # up front
     assert "Traceback" not in result.output
     assert list(elsewhere.iterdir()) == []
