@@ -41,6 +41,14 @@ def _sim(*args: str | Path):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
+def _quick_fit(history: Path, scenario: Path, out: Path):
+    """`sim calibrate` of FITS on 16 runs, one worker."""
+    return _sim(
+        "calibrate", history, "--scenario", scenario, *FITS, "--samples", "16", "--out", out,
+        "--workers", "1", "--no-progress",
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> tuple[Path, Path]:
     """The small scenario and the deal history of one of its runs (demand 180, strength 0.7; seed
@@ -127,10 +135,7 @@ def test_a_history_the_model_cannot_produce_gets_no_parameters(small, tmp_path) 
     broken.mkdir()
     deals.to_csv(broken / "deals.csv", index=False)
     (broken / "partners.csv").write_bytes((history / "partners.csv").read_bytes())
-    result = _sim(
-        "calibrate", broken, "--scenario", scenario, *FITS, "--samples", "16", "--out",
-        tmp_path / "fit", "--workers", "1", "--no-progress",
-    )  # fmt: skip
+    result = _quick_fit(broken, scenario, tmp_path / "fit")
     assert result.exit_code == 1, result.output
     assert "The model does not produce this history" in result.output
     assert "win_rate" in result.output
@@ -177,10 +182,7 @@ def test_a_history_without_partners_is_compared_with_runs_summarised_alike(small
     alone = tmp_path / "deals-only"
     alone.mkdir()
     (alone / "deals.csv").write_bytes((history / "deals.csv").read_bytes())
-    result = _sim(
-        "calibrate", alone, "--scenario", scenario, *FITS, "--samples", "16", "--out",
-        tmp_path / "fit", "--workers", "1", "--no-progress",
-    )  # fmt: skip
+    result = _quick_fit(alone, scenario, tmp_path / "fit")
     assert result.exit_code == 0, result.output
     assert "partners.count" not in result.output  # no partners.csv: no direct estimate of it
 
