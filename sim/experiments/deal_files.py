@@ -34,14 +34,15 @@ DEAL_FILE_COLUMNS = (
 )  # fmt: skip
 
 
+def stamps(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> pd.Series:
+    """Timestamps of model months: ``floor(m x 365.25/12)`` days after ``start`` (NaT where NaN)."""
+    days = np.floor(np.asarray(months, dtype=float) * DAYS_PER_MONTH)
+    return pd.Series(pd.Timestamp(start) + pd.to_timedelta(days, unit="D"))
+
+
 def dates(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> pd.Series:
     """ISO dates of model months (empty text where a month is NaN)."""
-    months = np.asarray(months, dtype=float)
-    days = np.floor(np.nan_to_num(months) * DAYS_PER_MONTH).astype("int64")
-    stamps = pd.Timestamp(start) + pd.to_timedelta(days, unit="D")
-    text = pd.Series(stamps.strftime("%Y-%m-%d"), dtype=object)
-    text[np.isnan(months)] = ""
-    return text
+    return stamps(months, start).dt.strftime("%Y-%m-%d").fillna("").astype(object)
 
 
 def partner_ids(rows: np.ndarray | pd.Series) -> pd.Series:
@@ -77,19 +78,26 @@ def deals_table(history: DealHistory, start: dt.date = SIMULATED_START) -> pd.Da
     )
 
 
-def partners_table(history: DealHistory, start: dt.date = SIMULATED_START) -> pd.DataFrame:
-    """``partners.csv`` of a run's log: one row per partner firm that carried the vendor's line
-    at month 0 or later: its first join, and its last exit unless a line is still active."""
+def firms(history: DealHistory) -> pd.DataFrame:
+    """One row per partner firm (index: its row) that carried the vendor's line at month 0 or
+    later: ``joined`` its first signing, ``left`` the end of its last line (NaN while one is
+    active)."""
     lines = history.lines
-    firms = lines.groupby("partner").agg(
-        joined=("joined", "min"), left=("left", "max"), active=("left", lambda s: s.isna().any())
+    grouped = lines.groupby("partner")
+    active = lines["left"].isna().groupby(lines["partner"]).any()
+    return pd.DataFrame(
+        {"joined": grouped["joined"].min(), "left": grouped["left"].max().where(~active)}
     )
-    left = firms["left"].where(~firms["active"])
+
+
+def partners_table(history: DealHistory, start: dt.date = SIMULATED_START) -> pd.DataFrame:
+    """``partners.csv`` of a run's log: one row per firm of :func:`firms`."""
+    found = firms(history)
     return pd.DataFrame(
         {
-            "partner_id": partner_ids(firms.index.to_numpy()).to_numpy(),
-            "joined": dates(firms["joined"], start).to_numpy(),
-            "left": dates(left, start).to_numpy(),
+            "partner_id": partner_ids(found.index.to_numpy()).to_numpy(),
+            "joined": dates(found["joined"], start).to_numpy(),
+            "left": dates(found["left"], start).to_numpy(),
             "tier": "",
         }
     )
@@ -101,31 +109,22 @@ def canonical_frames(
     """The deals and partners of a run's log as the history reader returns them (dates as
     timestamps, NaT while open or active; no partner as NA), without a round trip through CSV."""
     d = history.deals
-    origin = pd.Timestamp(start)
-
-    def stamps(months: pd.Series) -> pd.Series:
-        days = np.floor(months.to_numpy(dtype=float) * DAYS_PER_MONTH)
-        return origin + pd.to_timedelta(days, unit="D")  # NaN months become NaT
-
     deals = pd.DataFrame(
         {
-            "created": stamps(d["created"]),
-            "closed": stamps(d["closed"]),
+            "created": stamps(d["created"], start),
+            "closed": stamps(d["closed"], start),
             "amount": np.round(d["amount"].to_numpy(dtype=float), 2),
             "outcome": d["outcome"].to_numpy(),
             "partner_id": partner_ids(d["partner"]).replace("", pd.NA),
             "source": d["source"].to_numpy(),
         }
     )
-    lines = history.lines
-    firms = lines.groupby("partner").agg(
-        joined=("joined", "min"), left=("left", "max"), active=("left", lambda s: s.isna().any())
-    )
+    found = firms(history)
     partners = pd.DataFrame(
         {
-            "partner_id": partner_ids(firms.index.to_numpy()).to_numpy(),
-            "joined": stamps(firms["joined"]),
-            "left": stamps(firms["left"].where(~firms["active"])),
+            "partner_id": partner_ids(found.index.to_numpy()).to_numpy(),
+            "joined": stamps(found["joined"], start).to_numpy(),
+            "left": stamps(found["left"], start).to_numpy(),
         }
     )
     return deals, partners
@@ -166,9 +165,11 @@ __all__ = [
     "SIMULATED_START",
     "dates",
     "deals_table",
+    "firms",
     "canonical_frames",
     "history_csv",
     "history_folder",
     "partners_table",
+    "stamps",
     "write_history",
 ]
