@@ -208,7 +208,7 @@ def calibrated_yaml(result: FitResult, history_label: str) -> str:
     :data:`POSTERIOR_VARIANTS` posterior draws as variants ``posterior-01`` ..."""
     assert result.posterior is not None
     plan = result.plan
-    whole = {p.path for p in plan.priors if _whole(plan.base, p.path)}
+    whole = {p.path for p in plan.priors if p.integer}
 
     def typed(values: dict[str, float]) -> dict[str, object]:
         return {k: int(round(v)) if k in whole else float(v) for k, v in values.items()}
@@ -228,10 +228,6 @@ def calibrated_yaml(result: FitResult, history_label: str) -> str:
         "Run with: sim run calibrated.yaml\n"
     )
     return header + body
-
-
-def _whole(config: ScenarioConfig, path: str) -> bool:
-    return path in whole_number_keys(config, [path])
 
 
 __all__ = [

@@ -37,10 +37,11 @@ from sim.calibration.presets import (
     resolve_mapping,
 )
 from sim.calibration.program import read_program
+from sim.experiments.deal_files import DEALS_FILE, PARTNERS_FILE
 from sim.scenario.errors import Issue, suggest
 from sim.scenario.names import VENDOR_NAME_PATTERN
 
-DEALS_FILE, PARTNERS_FILE, PROGRAM_FILE = "deals.csv", "partners.csv", "program.csv"
+PROGRAM_FILE = "program.csv"
 
 
 @dataclass(frozen=True)
