@@ -151,6 +151,47 @@ def test_a_signed_line_gets_a_fresh_start_in_a_free_slot() -> None:
     assert model.retired_revenue[old_vendor] == [5.0]  # the old line's revenue is kept
 
 
+def _drop_vendor_zero(cooloff: float, rows: int = 10):
+    """A model where ``rows`` firms have just ended their free line with vendor 0, and vendor 0's
+    channel team wants far more lines than it has (so it courts every firm it may)."""
+    model = ChannelModel(config(time__spin_up_months=0, partners__resign_cooloff_months=cooloff), 3)
+    ps = model.partners
+    exits = np.zeros_like(ps.active)
+    exits[np.flatnonzero(ps.vendor[:, 0] == 0)[:rows], 0] = True
+    partnerships.end_lines(model, exits)
+    left = np.flatnonzero(exits[:, 0] & partnerships.free_slots(model)[:, 0])
+    assert len(left) > 0 and (ps.dropped[left, 0] == model.month).all()
+    model.line_target[0] += 900  # about 300 replacements this step
+    return model, left
+
+
+def test_a_firm_that_dropped_a_vendor_is_not_courted_again_until_its_cool_off_ends() -> None:
+    """Section 7.9.4: within ``resign_cooloff_months`` of ending a line a firm cannot be signed
+    again by that vendor; the replacements go to new firms instead; after it, the firm can be."""
+    model, left = _drop_vendor_zero(12.0)
+    ps = model.partners
+    before = ps.count
+    partnerships.recruit(model)
+    again = (ps.active[left] & (ps.vendor[left] == 0)).any(axis=1)
+    assert not again.any()
+    assert ps.count > before + 200  # no firm qualified: the replacements are new firms
+    assert (model.partners.vendor[before:, 0] == 0).all()
+    ps = model.partners
+    ps.dropped[left, 0] -= 12.0  # a year has passed
+    partnerships.recruit(model)
+    again = (ps.active[left] & (ps.vendor[left] == 0)).any(axis=1)
+    assert again.all()
+
+
+def test_without_a_cool_off_the_firm_that_left_is_courted_at_once_and_nothing_new_joins() -> None:
+    model, left = _drop_vendor_zero(0.0)
+    before = model.partners.count
+    partnerships.recruit(model)
+    ps = model.partners
+    assert (ps.active[left] & (ps.vendor[left] == 0)).any(axis=1).all()
+    assert ps.count == before  # replacements wait for a free slot; none is a new firm
+
+
 # ---------------------------------------------------------------------------- steady start
 def test_the_spin_up_makes_month_zero_a_steady_state() -> None:
     """Section 5.6: after the spin-up, mean trust and attention hardly move in a year with no

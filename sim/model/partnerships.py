@@ -116,6 +116,8 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
         if model.deal_log is not None:
             model.deal_log.ended(model, exits)
         rebates.forfeit(model, exits)
+        rows, slots = np.nonzero(exits)
+        ps.dropped[rows, ps.vendor[rows, slots]] = model.month
         ps.active = ps.active & ~exits
         freed = np.where(exits, ps.shares[:, : model.slots], 0.0).sum(axis=1)
         ps.shares[:, : model.slots][exits] = 0.0
@@ -126,10 +128,12 @@ def recruit(model: ChannelModel) -> None:
     """Vendors sign new partner lines: replacements for lines that left (back toward the starting
     base, when ``replace_exits``) and ``recruit_per_month`` more.
 
-    A recruit is a firm of the market that does not carry the vendor and has a free slot, courted
-    in proportion to its capacity (channel teams look for reach). A replacement waits until such a
-    firm exists; a recruit beyond replacement, when there is none, is a new firm, whose other slots
-    stay free for other vendors to fill.
+    A recruit is a firm of the market that does not carry the vendor, has a free slot and has not
+    dropped the vendor in the last ``partners.resign_cooloff_months``, courted in proportion to its
+    capacity (channel teams look for reach). When no firm qualifies, a recruit beyond replacement
+    is a new firm, whose other slots stay free for other vendors to fill; a replacement is one too
+    when there is a cool-off (the firms that left will not come back soon), and otherwise waits
+    for a slot to free.
     """
     ps = model.partners
     lines = np.bincount(ps.vendor[ps.active], minlength=model.n_vendors)
@@ -139,19 +143,21 @@ def recruit(model: ChannelModel) -> None:
     if replacements.sum() + growth.sum() == 0:
         return
     free = free_slots(model)
+    cooloff = model.config.partners.resign_cooloff_months
+    cooled = model.month - ps.dropped >= cooloff - 1e-9
     new_firms: list[int] = []
     signed = np.zeros(model.n_vendors, dtype=np.int64)
     for v in np.flatnonzero(replacements + growth):
         n = int(replacements[v] + growth[v])
         carries = (ps.active & (ps.vendor == v)).any(axis=1)
-        eligible = np.flatnonzero(~carries & free.any(axis=1))
+        eligible = np.flatnonzero(~carries & free.any(axis=1) & cooled[:, v])
         take = min(n, len(eligible))
         if take:
             weight = ps.capacity[eligible] / ps.capacity[eligible].sum()
             rows = model.rng.choice(eligible, size=take, replace=False, p=weight)
             sign_line(model, rows, np.argmax(free[rows], axis=1), v)
             free[rows] = False  # one new line per firm per step
-        extra = min(n - take, int(growth[v]))  # replacements wait for a firm with room
+        extra = n - take if cooloff > 0 else min(n - take, int(growth[v]))
         new_firms += [int(v)] * extra
         signed[v] = take + extra
     model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), signed))

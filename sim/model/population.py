@@ -150,4 +150,5 @@ def new_partners(
         rebate_due=np.zeros((n, k)),
         rebate_due_month=np.full((n, k), np.inf),
         campaign_spend=np.zeros((n, k)),
+        dropped=np.full((n, len(win_rate)), -np.inf),
     )

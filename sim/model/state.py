@@ -60,6 +60,7 @@ class PartnerState:
         rebate_due_month: month it falls due (inf when nothing is due).
         campaign_spend: MDF the partner spends on campaigns for the line per month, lagged
             (exponentially smoothed with time constant ``market.mdf_lag_months``).
+        dropped: ``(P, V)`` month the firm last ended a line with each vendor (-inf if never).
     """
 
     capacity: np.ndarray
@@ -83,6 +84,7 @@ class PartnerState:
     rebate_due: np.ndarray
     rebate_due_month: np.ndarray
     campaign_spend: np.ndarray
+    dropped: np.ndarray
 
     @property
     def count(self) -> int:

@@ -111,6 +111,14 @@ class PartnersConfig(StrictModel):
         "the chance is the uncovered share of its carrying cost x ((1 - trust) / (1 - "
         "initial_trust)) ** this; 0 = trust does not matter.",
     )
+    resign_cooloff_months: float = Field(
+        0.0,
+        ge=0,
+        le=120,
+        description="Months after a firm ends a line with a vendor before that vendor's channel "
+        "team may sign it again; 0 = at once. With a cool-off, a replacement that finds no firm "
+        "to court signs a new firm.",
+    )
     recruit_capability: Fraction = Field(
         0.2, description="Mean capability of a newly signed line (initial_dispersion around it)."
     )

@@ -111,6 +111,9 @@ RANGES: tuple[Range, ...] = (
           "how steeply distrust makes a partner drop an unprofitable line at renewal; default 5"),
     Range("partners.renewal_months", 9.0, 15.0,
           "months between renewals of a line's agreement (about a year); default 12"),
+    Range("partners.resign_cooloff_months", 0.0, 24.0,
+          "months before a vendor may sign again a firm that dropped it (and replaces it with a "
+          "new firm meanwhile); default 0"),
 )  # fmt: skip
 """The parameters a validation draws (Latin hypercube) and their plausible ranges."""
 
