@@ -82,15 +82,21 @@ def test_every_partner_on_a_deal_is_a_listed_partner(logged) -> None:
 
 
 def test_months_become_dates_in_order() -> None:
-    text = dates(np.array([0.0, 0.25, 1.0, 12.0, -1.0, np.nan]))
+    """Model month m is calendar month floor(m), m - floor(m) of the way through it: every monthly
+    step is a calendar month of its own (none twice, none skipped)."""
+    text = dates(np.array([0.0, 0.25, 1.0, 1.5, 12.0, -1.0, -0.5, np.nan]))
     assert text.tolist() == [
         "2025-01-01",
         "2025-01-08",
-        "2025-01-31",
+        "2025-02-01",
+        "2025-02-15",
         "2026-01-01",
         "2024-12-01",
+        "2024-12-16",
         "",
     ]
+    months = pd.to_datetime(dates(np.arange(-24.0, 48.0))).dt.to_period("M")
+    assert months.is_unique and (months.diff().dropna().map(lambda d: d.n) == 1).all()
     assert SIMULATED_START.isoformat() == "2025-01-01"
 
 

@@ -14,8 +14,9 @@ Each is a closed-form estimator of a model parameter from the canonical frames
 - ``partners.count``: the partners enrolled at the window's start (``partners.csv``), as the firms of
   a market in which each carries ``vendors_per_partner`` of the ``vendors``: count x K / V lines per
   vendor on average (§5.2), so count = enrolled x V / K. Without ``partners.csv`` there is none.
-- ``time.horizon_months``: the months from the window's start to the last date (both included),
-  rounded up.
+- ``time.horizon_months``: the calendar months from the window's start to the last date, both
+  included (a history from 15 January to 20 December is 12 months; a simulated log dates a whole
+  monthly step on its month's first day, so counting days would miss its last month).
 
 Parameters that the history only measures through the whole model (demand, win rates, partner
 economics) are left to the fit.
@@ -63,9 +64,9 @@ class Window:
     end: pd.Timestamp
 
     @property
-    def months(self) -> float:
-        """Months covered, both ends included (a history of 1 January to 31 December is 12)."""
-        return ((self.end - self.start).days + 1) / DAYS_PER_MONTH
+    def calendar_months(self) -> int:
+        """Calendar months touched, the start's month to the end's, both included."""
+        return int((self.end.to_period("M") - self.start.to_period("M")).n) + 1
 
 
 def history_window(history: History) -> Window:
@@ -103,8 +104,8 @@ def direct_estimates(history: History, vendors: int, vendors_per_partner: int) -
             how = f"partners enrolled at the start x {vendors} vendors / {vendors_per_partner} per partner"
             out.append(Estimate("partners.count", float(round(count)), enrolled, how))
     out.append(
-        Estimate("time.horizon_months", float(max(1, np.ceil(window.months - 1e-6))), len(deals),
-                 "months from the first close to the last date, rounded up")
+        Estimate("time.horizon_months", float(window.calendar_months), len(deals),
+                 "calendar months from the first close to the last date, both included")
     )  # fmt: skip
     return out
 

@@ -1,8 +1,9 @@
 """A run's deal log (:mod:`sim.model.deal_log`) in the canonical history format, so a simulated
 history is read, summarised and calibrated exactly like a vendor's export (docs/calibration.md).
 
-Month 0 of the run is :data:`SIMULATED_START`; a month ``m`` is the date ``floor(m x 365.25/12)``
-days after it, so dates keep the order of months and a deal never closes before it was created.
+Month 0 of the run is :data:`SIMULATED_START`; model month ``m`` is calendar month ``floor(m)`` after
+it, ``m - floor(m)`` of the way through that month (whole days down), so each monthly step is one
+calendar month, dates keep the order of months and a deal never closes before it was created.
 A taken-direct partner deal is the vendor's (``source`` vendor, no partner) with ``contested`` and
 ``taken_direct`` true, as a CRM lists a deal a rep took over; ``campaign`` (an MDF campaign made
 it) and ``taken_direct`` are extra columns the reader ignores.
@@ -35,9 +36,19 @@ DEAL_FILE_COLUMNS = (
 
 
 def stamps(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> pd.Series:
-    """Timestamps of model months: ``floor(m x 365.25/12)`` days after ``start`` (NaT where NaN)."""
-    days = np.floor(np.asarray(months, dtype=float) * DAYS_PER_MONTH)
-    return pd.Series(pd.Timestamp(start) + pd.to_timedelta(days, unit="D"))
+    """Timestamps of model months (the module docstring; ``start`` a month's first day; NaT where
+    NaN). Month ``m`` in its calendar month, not ``m`` average months of days: with those, a
+    monthly run dated two steps in January and none in February."""
+    m = np.asarray(months, dtype=float)
+    known = np.isfinite(m)
+    whole = np.floor(np.where(known, m, 0.0))
+    first = np.datetime64(start, "M") + whole.astype(np.int64)
+    begins = first.astype("datetime64[D]")
+    length = ((first + np.timedelta64(1, "M")).astype("datetime64[D]") - begins).astype(np.int64)
+    days = np.floor((np.where(known, m, 0.0) - whole) * length).astype(np.int64)
+    out = pd.Series(pd.to_datetime(begins + days))
+    out[~known] = pd.NaT
+    return out
 
 
 def dates(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> pd.Series:
