@@ -76,7 +76,7 @@ def fit_rows(samples: int) -> list[dict[str, object]]:
     design = prior_samples(PRIORS, samples, base.seed)
     rows, table = [], None
     for workers in (1, 2):
-        wall, _, table = _timed(lambda w=workers: reference_table(base, design, workers=w))
+        wall, _, table = _timed(lambda w=workers: reference_table(base, design, workers=w).table)
         rows.append({"line": f"reference table, {samples} runs, {workers} worker(s), wall s",
                      "value": f"{wall:.1f} ({samples / wall:.2f} runs/s)"})  # fmt: skip
     stats = abc.usable_statistics(table, table.iloc[0].to_dict())

@@ -44,7 +44,8 @@ from cli.history import load_history
 @click.option(
     "--holdout-months",
     type=click.IntRange(min=1),
-    help="Fit on all but the last N months and check them (not built yet: exit 2).",
+    help="Fit on the history as it stood N months before its end, then check the last N months "
+    "against the fitted runs.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Fit folder (new or empty).")
 @click.option("--no-progress", is_flag=True, help="Do not print progress.")
@@ -63,17 +64,18 @@ def calibrate(
 ) -> None:
     """Fit SCENARIO to the deal history in HISTORY_DIR: direct estimates, then ABC random forests
     on a simulated reference table; writes calibrated.yaml, posterior.csv and the checks."""
+    from analysis.calibration_report import write_report
     from sim.calibration.fit import FitError, parse_fit, plan_fit, run_fit
     from sim.calibration.fit_output import summary_lines, write_fit
     from sim.experiments.result_folder import claim_result_folder
 
-    if holdout_months is not None:
-        fail("--holdout-months: the held-out check is not built yet; fit on the whole history")
     found = load_history(history_dir, columns, drop_bad)
     scenario = load(scenario_file, ())
     base = next(iter(scenario.variants.values()))
     try:
-        plan = plan_fit(found, base, [parse_fit(f) for f in fits], samples, replicates)
+        plan = plan_fit(
+            found, base, [parse_fit(f) for f in fits], samples, replicates, holdout_months or 0
+        )
     except FitError as exc:
         fail(str(exc))
     workers = max(1, min(workers or os.cpu_count() or 1, samples * replicates))
@@ -82,6 +84,7 @@ def calibrate(
         f"{history_dir}: {len(found.deals):,} deals; fitting {len(plan.priors)} keys of "
         f"{scenario_file} on {runs:,} runs of {plan.base.time.horizon_months:g} months "
         f"({workers} workers)"
+        + (f"; the last {holdout_months} months held out" if holdout_months else "")
     )
 
     def progress(done: int, total: int) -> None:
@@ -93,7 +96,8 @@ def calibrate(
     )
     with claim_result_folder(base.name, out, root=Path("results") / "calibrate") as folder:
         result = run_fit(plan, workers, progress)
-        written = write_fit(result, folder, str(history_dir), command)
+        written = write_report(result, folder, str(history_dir))
+        written += write_fit(result, folder, str(history_dir), command)
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Fit: {folder} ({', '.join(p.name for p in written)})")

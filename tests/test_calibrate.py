@@ -81,8 +81,20 @@ def fitted(small, tmp_path_factory) -> tuple[Path, str]:
 def test_a_fit_writes_a_scenario_that_runs_and_its_checks(fitted) -> None:
     out, output = fitted
     names = {p.name for p in out.iterdir()}
-    assert {"calibrated.yaml", "posterior.csv", "estimates.csv", "predictive.csv", "coverage.csv",
-            "reference.csv", "fit.json"} <= names  # fmt: skip
+    assert {
+        "calibrated.yaml",
+        "posterior.csv",
+        "estimates.csv",
+        "predictive.csv",
+        "coverage.csv",
+        "reference.csv",
+        "fit.json",
+        "predictive_monthly.csv",
+        "report.html",
+    } <= names
+    assert {p.name for p in (out / "plots").iterdir()} == {"predictive_over_time.png",
+                                                            "posterior.png"}  # fmt: skip
+    assert "holdout.csv" not in names  # no held-out check was asked for
     doc = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert sorted(doc["variants"]) == [f"posterior-{i:02d}" for i in range(1, 11)]
     assert doc["time"]["horizon_months"] == 12  # the history's months, a direct estimate
@@ -151,7 +163,7 @@ def test_a_history_the_model_cannot_produce_gets_no_parameters(small, tmp_path) 
         (("--fit", "market.opportunities_per_month"), "must be KEY=LOW:HIGH"),
         (("--fit", "market.no_such_key=0:1"), "--fit market.no_such_key"),
         (("--fit", "market.sales_cycle_months=1:5"), "the history measures it directly"),
-        (("--holdout-months", "3"), "not built yet"),
+        (("--holdout-months", "9"), "hold out at most"),
         (
             ("--fit", "vendors.acme.product_strength=0.5:1.4"),
             "--fit vendors.acme.product_strength:",
@@ -225,6 +237,74 @@ def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> N
     (event,) = plan.events
     assert event.vendor == "acme" and event.set == {"program.margin": 0.12}
     assert event.at_month == pytest.approx(181 / (365.25 / 12), abs=1e-3)  # 181 days after 1 Jan
+
+
+def test_a_held_out_check_fits_on_the_history_as_it_stood_and_checks_the_rest(
+    small, fitted, tmp_path
+) -> None:
+    """--holdout-months 4: the statistics fitted are those of the history cut 4 months before its
+    end (fewer deals than the whole), the runs still cover the whole window, and the last months
+    are compared with the fitted runs in holdout.csv, predictive_monthly.csv and the report."""
+    scenario, history = small
+    out = tmp_path / "held"
+    result = _sim(
+        "calibrate", history, "--scenario", scenario, *FITS, "--samples", "16", "--out", out,
+        "--workers", "1", "--no-progress", "--holdout-months", "4",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Held-out check (fitted on the history up to" in result.output
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["holdout_months"] == 4 and fit["cut"]
+    from sim.calibration import read_history
+    from sim.calibration.over_time import cut_short
+    from sim.calibration.statistics import history_statistics
+
+    seen = cut_short(read_history(history), pd.Timestamp(fit["cut"]))
+    expected = history_statistics(seen.deals, seen.partners).scalars
+    whole = pd.read_csv(fitted[0] / "predictive.csv").set_index("statistic")["observed"]
+    cut = pd.read_csv(out / "predictive.csv").set_index("statistic")["observed"]
+    assert len(seen.deals) < len(read_history(history).deals)
+    assert cut.to_dict() == pytest.approx({k: expected[k] for k in cut.index})
+    assert (cut != whole.reindex(cut.index)).any()
+    monthly = pd.read_csv(out / "predictive_monthly.csv")
+    months = monthly["month"].nunique()
+    assert months == pd.read_csv(fitted[0] / "predictive_monthly.csv")["month"].nunique()
+    held = monthly[monthly["held_out"]]
+    assert held["month"].nunique() in (3, 4) and held["month"].min() >= months - 4
+    holdout = pd.read_csv(out / "holdout.csv")
+    assert len(holdout) == 4 and (holdout["months"] == held["month"].nunique()).all()
+    observed = held.groupby(["measure", "source"])["observed"].sum()
+    for row in holdout.itertuples(index=False):
+        assert row.observed == pytest.approx(observed[(row.measure, row.source)])
+        assert row.p5 <= row.p50 <= row.p95
+    assert "Held-out check" in (out / "report.html").read_text()
+
+
+def test_a_history_cut_short_is_the_history_as_it_stood_at_the_cut() -> None:
+    """Deals created after the cut are unseen; those closed after it are open; partners that left
+    after it are still enrolled; those that joined after it are unseen."""
+    from sim.calibration.history import History
+    from sim.calibration.over_time import cut_short
+
+    t = pd.Timestamp
+    deals = pd.DataFrame({
+        "deal_id": ["a", "b", "c"], "created": [t("2025-01-05"), t("2025-02-01"), t("2025-06-01")],
+        "closed": [t("2025-03-01"), t("2025-07-01"), pd.NaT], "amount": [1.0, 2.0, 3.0],
+        "outcome": ["won", "lost", "open"], "partner_id": ["P1", pd.NA, "P2"],
+        "source": ["partner", "vendor", "partner"],
+    })  # fmt: skip
+    partners = pd.DataFrame({
+        "partner_id": ["P1", "P2", "P3"], "joined": [t("2024-01-01"), t("2025-05-01"),
+                                                     t("2024-01-01")],
+        "left": [t("2025-08-01"), pd.NaT, t("2025-02-01")], "tier": [pd.NA] * 3,
+    })  # fmt: skip
+    seen = cut_short(History(deals, partners), t("2025-04-01"))
+    assert list(seen.deals["deal_id"]) == ["a", "b"]
+    assert list(seen.deals["outcome"]) == ["won", "open"]
+    assert seen.deals["closed"].isna().tolist() == [False, True]
+    assert list(seen.partners["partner_id"]) == ["P1", "P3"]
+    assert seen.partners["left"].isna().tolist() == [True, False]
+    assert len(deals) == 3 and deals["outcome"].iloc[1] == "lost"  # the input is unchanged
 
 
 def test_parse_fit() -> None:

@@ -9,6 +9,9 @@
 4. The posterior (:mod:`sim.calibration.abc`), its cross-fitted coverage, and the check that every
    observed statistic is one the model produces; when one is not, the fit says so and gives no
    parameters.
+5. The posterior predictive over time (:mod:`sim.calibration.over_time`): each monthly series of
+   the history against the band of the weighted runs; with ``holdout_months``, steps 1-4 use the
+   history as it stood that many months before its end and the last months are the held-out check.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from sim.calibration import abc
+from sim.calibration import abc, over_time, predictive
 from sim.calibration.estimates import Estimate, direct_estimates, history_window
 from sim.calibration.history import History
-from sim.calibration.reference import Prior, prior_samples, reference_table
+from sim.calibration.reference import Prior, RunSpec, prior_samples, reference_table
 from sim.calibration.statistics import history_statistics
 from sim.experiments.deal_files import DAYS_PER_MONTH
 from sim.experiments.manifest import resolved_scenario_yaml
@@ -33,6 +36,8 @@ from sim.scenario.schema import EventConfig, ScenarioConfig
 
 POSTERIOR_VARIANTS = 10
 """Posterior draws written as variants of ``calibrated.yaml``."""
+MIN_FIT_MONTHS = 6
+"""Fewest months a held-out check leaves to fit on."""
 
 
 class FitError(ValueError):
@@ -71,7 +76,11 @@ def default_priors(base: ScenarioConfig) -> list[Prior]:
 
 @dataclass
 class FitPlan:
-    """What a fit will run: the base scenario after direct estimates and program events, priors."""
+    """What a fit will run: the base scenario after direct estimates and program events, priors.
+
+    ``observed`` are the statistics fitted: of the whole history, or with ``holdout_months`` of
+    the history cut short at ``cut`` (:func:`sim.calibration.over_time.cut_short`). ``months`` is
+    the whole window's length in calendar months (the series compared over time)."""
 
     history: History
     base: ScenarioConfig
@@ -81,6 +90,18 @@ class FitPlan:
     observed: dict[str, float]
     samples: int = 512
     replicates: int = 1
+    holdout_months: int = 0
+    months: int = 0
+    cut: pd.Timestamp | None = None
+
+    @property
+    def held_out_from(self) -> int | None:
+        """The first month (0 = the window's first) wholly after the cut, or None."""
+        if self.cut is None:
+            return None
+        start = history_window(self.history).start.to_period("M")
+        month = int((self.cut.to_period("M") - start).n)
+        return month + int(self.cut != self.cut.to_period("M").start_time)
 
 
 def plan_fit(
@@ -89,14 +110,36 @@ def plan_fit(
     fits: Sequence[tuple[str, float, float]] = (),
     samples: int = 512,
     replicates: int = 1,
+    holdout_months: int = 0,
 ) -> FitPlan:
     """Direct estimates and program events applied to ``base``; priors from ``fits`` or defaults.
+    With ``holdout_months``, everything but the run's length is estimated from the history as it
+    stood that many months before its end.
 
     Raises:
-        FitError: a ``--fit`` key the scenario does not have, or one a direct estimate sets.
+        FitError: a ``--fit`` key the scenario does not have, or one a direct estimate sets; a
+            held-out check that leaves fewer than :data:`MIN_FIT_MONTHS` to fit on.
     """
     focus = base.focus or base.vendors[0].name
-    estimates = direct_estimates(history, len(base.vendors), base.partners.vendors_per_partner)
+    months = over_time.months_in(history)
+    fitted, cut = history, None
+    if holdout_months:
+        if months - holdout_months < MIN_FIT_MONTHS:
+            raise FitError(
+                f"--holdout-months {holdout_months}: the history covers {months} months; hold out "
+                f"at most {max(months - MIN_FIT_MONTHS, 0)} so that {MIN_FIT_MONTHS} are left to fit"
+            )
+        cut = over_time.cut_date(history, holdout_months)
+        fitted = over_time.cut_short(history, cut)
+    vendors, per_partner = len(base.vendors), base.partners.vendors_per_partner
+    estimates = [
+        e for e in direct_estimates(fitted, vendors, per_partner) if e.path != "time.horizon_months"
+    ]
+    estimates += [
+        e
+        for e in direct_estimates(history, vendors, per_partner)
+        if e.path == "time.horizon_months"
+    ]
     values: dict[str, object] = {
         e.path: int(e.value) if e.path in ("partners.count",) else e.value for e in estimates
     }
@@ -126,8 +169,11 @@ def plan_fit(
         for end in (prior.low, prior.high):
             value = int(round(end)) if prior.integer else end
             _check_value(config, prior.path, value, f"--fit {prior.path}")
-    observed = history_statistics(history.deals, history.partners).scalars
-    return FitPlan(history, config, priors, estimates, events, observed, samples, replicates)
+    observed = history_statistics(fitted.deals, fitted.partners).scalars
+    return FitPlan(
+        history, config, priors, estimates, events, observed, samples, replicates,
+        holdout_months, months, cut,
+    )  # fmt: skip
 
 
 def _check_value(config: ScenarioConfig, path: str, value: object, label: str) -> None:
@@ -167,6 +213,8 @@ class FitResult:
     unproducible: pd.DataFrame
     posterior: abc.Posterior | None
     predictive: pd.DataFrame = field(default_factory=pd.DataFrame)
+    over_time: pd.DataFrame = field(default_factory=pd.DataFrame)
+    holdout: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_fit(
@@ -174,33 +222,25 @@ def run_fit(
 ) -> FitResult:
     """Simulate the reference table, then the posterior, coverage and the producibility check."""
     samples = prior_samples(plan.priors, plan.samples, plan.base.seed)
-    with_partners = plan.history.partners is not None
-    table = reference_table(plan.base, samples, plan.replicates, workers, progress, with_partners)
+    spec = RunSpec(plan.history.partners is not None, plan.holdout_months, plan.months)
+    reference = reference_table(plan.base, samples, plan.replicates, workers, progress, spec)
+    table = reference.table
     stats = abc.usable_statistics(table, plan.observed)
     missing = abc.unproducible(table, plan.observed, stats)
     share, cover = abc.choose_forest(table, plan.priors, stats, seed=plan.base.seed)
     post = None if len(missing) else abc.posterior(table, plan.observed, plan.priors, stats, share)
-    predictive = _predictive(table, plan.observed, stats, post)
-    return FitResult(plan, table, stats, cover, missing, post, predictive)
-
-
-def _predictive(
-    table: pd.DataFrame,
-    observed: dict[str, float],
-    stats: Sequence[str],
-    post: abc.Posterior | None,
-) -> pd.DataFrame:
-    """Each statistic: observed, and the 5/50/95% of the reference runs weighted by the posterior
-    (all runs equally without one): the posterior predictive, as far as the table reaches."""
-    w = np.ones(len(table)) / len(table) if post is None else post.samples["weight"].to_numpy()
-    rows = []
-    for name in stats:
-        values = table[name].to_numpy(dtype=float)
-        q = [abc.weighted_quantile(values, w, p) for p in (0.05, 0.5, 0.95)]
-        inside = bool(q[0] <= observed[name] <= q[2])
-        rows.append({"statistic": name, "observed": observed[name], "p5": q[0], "p50": q[1],
-                     "p95": q[2], "inside_90": inside})  # fmt: skip
-    return pd.DataFrame(rows)
+    weights = predictive.run_weights(table, post)
+    scalars = predictive.statistics_predictive(table, plan.observed, stats, weights)
+    observed = over_time.series(plan.history, plan.months)
+    labels = over_time.month_labels(plan.history, plan.months)
+    held_out_from = plan.held_out_from
+    timeline = predictive.predictive_over_time(
+        reference.series, weights, observed, labels, held_out_from
+    )
+    holdout = pd.DataFrame()
+    if post is not None and held_out_from is not None and held_out_from < plan.months:
+        holdout = predictive.holdout_totals(reference.series, weights, observed, timeline)
+    return FitResult(plan, table, stats, cover, missing, post, scalars, timeline, holdout)
 
 
 def calibrated_yaml(result: FitResult, history_label: str) -> str:

@@ -6,6 +6,8 @@
 | ``posterior.csv`` | the reference runs with their posterior weights, one column per parameter |
 | ``estimates.csv`` | the direct estimates: key, value, observations, how |
 | ``predictive.csv`` | each statistic: observed, and 5/50/95% of the runs weighted by the posterior |
+| ``predictive_monthly.csv`` | each monthly series (won value, opportunities; by source) of the history against the 5/25/50/75/95% of the weighted runs that month, held-out months marked |
+| ``holdout.csv`` | with ``--holdout-months``: each series over the held-out months, observed against the weighted runs' totals, and the share of held-out months inside their band |
 | ``coverage.csv`` | cross-fitted coverage of the 50/80/95% intervals per parameter |
 | ``reference.csv`` | every reference run: sample, replicate, parameters, statistics |
 | ``fit.json`` | what ran (history, scenario, priors, samples, seed, statistics), its status, written last |
@@ -46,6 +48,9 @@ def write_fit(result: FitResult, folder: Path, history_label: str, command_line:
     )
     csv("estimates.csv", estimates)
     csv("predictive.csv", result.predictive)
+    csv("predictive_monthly.csv", result.over_time)
+    if len(result.holdout):
+        csv("holdout.csv", result.holdout)
     csv("coverage.csv", result.coverage)
     csv("reference.csv", result.table)
     status = "calibrated" if result.posterior is not None else "not-producible"
@@ -63,6 +68,9 @@ def write_fit(result: FitResult, folder: Path, history_label: str, command_line:
         "priors": [{"path": p.path, "low": p.low, "high": p.high} for p in plan.priors],
         "statistics": list(result.statistics),
         "events_from_program": len(plan.events),
+        "holdout_months": plan.holdout_months,
+        "cut": None if plan.cut is None else plan.cut.isoformat(),
+        "holdout": result.holdout.to_dict("records"),
         "unproducible": result.unproducible.to_dict("records"),
     }
     atomic_write_text(folder / FIT_FILE, json.dumps(doc, indent=2) + "\n")
@@ -106,6 +114,7 @@ def summary_lines(result: FitResult) -> list[str]:
         "90% band of the weighted runs"
         + (": not " + ", ".join(outside["statistic"]) if len(outside) else "")
     )
+    lines += _holdout_lines(result)
     cover = result.coverage.pivot(index="parameter", columns="level", values="coverage")
     worst = (cover - cover.columns.to_numpy()).abs().max().max()
     lines.append(
@@ -116,6 +125,26 @@ def summary_lines(result: FitResult) -> list[str]:
         )
         + f" (largest gap to nominal {worst * 100:.0f} points)"
     )
+    return lines
+
+
+def _holdout_lines(result: FitResult) -> list[str]:
+    """The held-out check: each series' total over the held-out months against the runs' band."""
+    if not len(result.holdout):
+        return []
+    plan = result.plan
+    lines = [
+        f"Held-out check (fitted on the history up to {plan.cut:%Y-%m-%d}; the last "
+        f"{plan.holdout_months} months against the fitted runs, 90% band):"
+    ]
+    for row in result.holdout.itertuples(index=False):
+        verdict = "inside" if row.inside_90 else "OUTSIDE"
+        series = f"{row.source} {row.measure}"
+        lines.append(
+            f"  {series:<22} observed {_num(row.observed):>12}, band "
+            f"{_num(row.p5)} .. {_num(row.p95)} ({verdict}); {row.months_inside_90:.0%} of the "
+            f"{row.months} held-out months inside their band"
+        )
     return lines
 
 

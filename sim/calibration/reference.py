@@ -5,7 +5,9 @@ Parameter sets are a scrambled Sobol sequence (``scipy.stats.qmc``) over the pri
 the scenario's seed; sample ``i``, replicate ``r`` runs from
 ``SeedSequence(entropy=seed, spawn_key=(REFERENCE_KEY, i, r))``, so the table is the same for any
 worker count or order of completion. The statistics are computed in the worker from the run's deal
-log (:func:`sim.experiments.deal_files.canonical_frames`), exactly as from a vendor's export.
+log (:func:`sim.experiments.deal_files.canonical_frames`), exactly as from a vendor's export: with a
+held-out check, on the log cut short as the history is (:mod:`sim.calibration.over_time`), and the
+run's monthly series over the whole window beside them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from sim.calibration.history import History
+from sim.calibration.over_time import cut_date, cut_short, series
 from sim.calibration.statistics import history_statistics
 from sim.experiments.deal_files import canonical_frames
 from sim.experiments.executors import process_pool
@@ -63,18 +67,39 @@ def prior_samples(priors: list[Prior], n: int, seed: int) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The reference runs: ``table`` (one row per run, see :func:`reference_table`) and ``series``,
+    ``(runs, len(SERIES), months)`` their monthly series in the same order (None when not asked)."""
+
+    table: pd.DataFrame
+    series: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What each reference run reports: statistics as for a history with or without
+    ``partners.csv``, fitted on all but the last ``holdout_months``, and ``months`` of series."""
+
+    with_partners: bool = True
+    holdout_months: float = 0.0
+    months: int = 0
+
+
 def run_statistics(
-    config: ScenarioConfig, spawn_key: tuple[int, ...], with_partners: bool = True
-) -> dict[str, float]:
-    """One run's history statistics (the worker's task); without ``with_partners`` they are
-    computed as for a history without ``partners.csv``, so they compare with such a history."""
+    config: ScenarioConfig, spawn_key: tuple[int, ...], spec: RunSpec = RunSpec()
+) -> tuple[dict[str, float], np.ndarray | None]:
+    """One run's history statistics and monthly series (the worker's task)."""
     seed = np.random.SeedSequence(entropy=config.seed, spawn_key=spawn_key)
     output = simulate(config, seed, record_deals=True)
     deals, partners = canonical_frames(output.deals)
-    return history_statistics(deals, partners if with_partners else None).scalars
+    run = History(deals, partners if spec.with_partners else None)
+    fitted = cut_short(run, cut_date(run, spec.holdout_months)) if spec.holdout_months else run
+    scalars = history_statistics(fitted.deals, fitted.partners).scalars
+    return scalars, series(run, spec.months) if spec.months else None
 
 
-def _task(args: tuple[ScenarioConfig, tuple[int, ...], bool]) -> dict[str, float]:
+def _task(args: tuple[ScenarioConfig, tuple[int, ...], RunSpec]):
     return run_statistics(*args)
 
 
@@ -84,19 +109,19 @@ def reference_table(
     replicates: int = 1,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
-    with_partners: bool = True,
-) -> pd.DataFrame:
+    spec: RunSpec = RunSpec(),
+) -> Reference:
     """Simulate every sample ``replicates`` times; one row per run: ``sample``, ``replicate``, the
-    parameter values, then every statistic (``with_partners``: see :func:`run_statistics`). Rows
-    are in plan order whatever the worker count. Ctrl-C or a failed run cancels the runs not yet
-    started instead of waiting for them."""
+    parameter values, then every statistic (as ``spec`` says). Rows are in plan order whatever the
+    worker count. Ctrl-C or a failed run cancels the runs not yet started instead of waiting for
+    them."""
     jobs = []
     whole = whole_number_keys(base, list(samples.columns))
     for i, row in enumerate(samples.to_dict("records")):
         values = {k: int(round(v)) if k in whole else float(v) for k, v in row.items()}
         config = with_overrides(base, values)
-        jobs += [((config, (REFERENCE_KEY, i, r), with_partners), i, r) for r in range(replicates)]
-    results: dict[tuple[int, int], dict[str, float]] = {}
+        jobs += [((config, (REFERENCE_KEY, i, r), spec), i, r) for r in range(replicates)]
+    results: dict[tuple[int, int], tuple[dict[str, float], np.ndarray | None]] = {}
     done = 0
     if workers <= 1:
         for args, i, r in jobs:
@@ -118,8 +143,19 @@ def reference_table(
                 raise
     rows = []
     for _, i, r in jobs:
-        rows.append({"sample": i, "replicate": r, **samples.iloc[i].to_dict(), **results[(i, r)]})
-    return pd.DataFrame(rows)
+        rows.append(
+            {"sample": i, "replicate": r, **samples.iloc[i].to_dict(), **results[(i, r)][0]}
+        )
+    runs = np.stack([results[(i, r)][1] for _, i, r in jobs]) if spec.months and jobs else None
+    return Reference(pd.DataFrame(rows), runs)
 
 
-__all__ = ["REFERENCE_KEY", "Prior", "prior_samples", "reference_table", "run_statistics"]
+__all__ = [
+    "REFERENCE_KEY",
+    "Prior",
+    "Reference",
+    "RunSpec",
+    "prior_samples",
+    "reference_table",
+    "run_statistics",
+]
