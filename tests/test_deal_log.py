@@ -20,7 +20,13 @@ from click.testing import CliRunner
 from cli import main
 from sim.calibration import history_statistics, read_history
 from sim.experiments import journal
-from sim.experiments.deal_files import SIMULATED_START, dates, history_folder
+from sim.experiments.deal_files import (
+    SIMULATED_START,
+    canonical_frames,
+    dates,
+    history_folder,
+    within_step,
+)
 from sim.experiments.manifest import RunRecord
 from sim.experiments.run_rows import prepare_run
 from sim.experiments.runner import run_scenario
@@ -109,6 +115,24 @@ def deals_folder(tmp_path_factory) -> Path:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     return out
+
+
+def test_a_deal_is_dated_within_its_step_so_cycles_spread_over_days(logged) -> None:
+    """Creation and close fall a fixed, uniform-looking fraction into their (monthly) step: every
+    deal stays in its step's calendar month, closes after it was created, and cycles take many
+    day counts instead of whole months."""
+    u, v = within_step(20_000, 0), within_step(20_000, 1)
+    assert (u >= 0).all() and (u < 1).all() and abs(u.mean() - 0.5) < 0.01
+    assert abs(np.corrcoef(u, v)[0, 1]) < 0.03 and abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.03
+    assert (within_step(50, 0) == u[:50]).all()  # a fixed function, no random draw
+    _, kept = logged
+    deals, _ = canonical_frames(kept.deals)
+    d = kept.deals.deals
+    month = (deals["created"].dt.to_period("M") - pd.Period("2025-01", "M")).map(lambda x: x.n)
+    assert (month.to_numpy() == np.floor(d["created"].to_numpy())).all()
+    closed = deals.dropna(subset=["closed"])
+    assert (closed["closed"] > closed["created"]).all()
+    assert (closed["closed"] - closed["created"]).dt.days.nunique() > 60
 
 
 def test_sim_run_deals_writes_a_history_per_run_that_sim_history_reads(deals_folder: Path) -> None:

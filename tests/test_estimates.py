@@ -22,6 +22,7 @@ KNOWN = {
     "market": {
         "opportunities_per_month": 500,
         "sales_cycle_months": 4.0,
+        "sales_cycle_shape": 2.5,
         "deal_size": {"median": 55_000, "spread": 0.7},
     },
     "vendors": [{"name": "acme"}, {"name": "rival"}, {"name": "nova"}],
@@ -47,6 +48,8 @@ def test_deal_size_and_cycle_are_recovered(estimates) -> None:
     assert found["market.deal_size.spread"].value == pytest.approx(0.7, abs=0.03)
     assert found["market.sales_cycle_months"].value == pytest.approx(4.0, abs=0.15)
     assert found["market.deal_size.median"].n > 1000
+    # the spread of the cycle (shape 2.5: coefficient of variation 0.63), net of the step's rounding
+    assert found["market.sales_cycle_shape"].value == pytest.approx(2.5, rel=0.15)
 
 
 def test_partner_count_scales_the_vendor_base_to_the_market(estimates) -> None:

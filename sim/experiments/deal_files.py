@@ -3,7 +3,10 @@ history is read, summarised and calibrated exactly like a vendor's export (docs/
 
 Month 0 of the run is :data:`SIMULATED_START`; model month ``m`` is calendar month ``floor(m)`` after
 it, ``m - floor(m)`` of the way through that month (whole days down), so each monthly step is one
-calendar month, dates keep the order of months and a deal never closes before it was created.
+calendar month, dates keep the order of months and a deal never closes before it was created. A
+deal's creation and close happen somewhere in their step: each is dated a fixed fraction of the
+step after its start, a hash of the deal's row (:func:`within_step`, no random draw), so cycle
+lengths and days of the month spread as in a CRM instead of falling on whole steps.
 A taken-direct partner deal is the vendor's (``source`` vendor, no partner) with ``contested`` and
 ``taken_direct`` true, as a CRM lists a deal a rep took over; ``campaign`` (an MDF campaign made
 it) and ``taken_direct`` are extra columns the reader ignores.
@@ -51,6 +54,28 @@ def stamps(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> 
     return out
 
 
+def within_step(n: int, salt: int) -> np.ndarray:
+    """``n`` fractions in [0, 1), a fixed function of the row and ``salt`` (splitmix64), which
+    look uniform and independent across rows and salts."""
+    with np.errstate(over="ignore"):
+        z = np.arange(n, dtype=np.uint64) * np.uint64(2) + np.uint64(salt)
+        z = z * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E019)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def deal_months(history: DealHistory) -> tuple[np.ndarray, np.ndarray]:
+    """The deals' creation and close months, each moved :func:`within_step` into its step (the
+    step's share at most 0.999, so an event stays in its step's calendar month)."""
+    d = history.deals
+    spread = 0.999 * history.step
+    created = d["created"].to_numpy(dtype=float) + spread * within_step(len(d), 0)
+    closed = d["closed"].to_numpy(dtype=float) + spread * within_step(len(d), 1)
+    return created, closed
+
+
 def dates(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> pd.Series:
     """ISO dates of model months (empty text where a month is NaN)."""
     return stamps(months, start).dt.strftime("%Y-%m-%d").fillna("").astype(object)
@@ -67,13 +92,14 @@ def partner_ids(rows: np.ndarray | pd.Series) -> pd.Series:
 def deals_table(history: DealHistory, start: dt.date = SIMULATED_START) -> pd.DataFrame:
     """``deals.csv`` of a run's log: one row per opportunity, columns :data:`DEAL_FILE_COLUMNS`."""
     d = history.deals
+    created, closed = deal_months(history)
     flag = {True: "true", False: "false"}
     stage = pd.Series([f"{s:.4f}" if s == s else "" for s in d["stage"]], dtype=object)
     return pd.DataFrame(
         {
             "deal_id": [f"D{i + 1:07d}" for i in range(len(d))],
-            "created": dates(d["created"], start),
-            "closed": dates(d["closed"], start),
+            "created": dates(created, start),
+            "closed": dates(closed, start),
             "amount": [f"{a:.2f}" for a in d["amount"]],
             "outcome": d["outcome"].to_numpy(),
             "partner_id": partner_ids(d["partner"]),
@@ -120,10 +146,11 @@ def canonical_frames(
     """The deals and partners of a run's log as the history reader returns them (dates as
     timestamps, NaT while open or active; no partner as NA), without a round trip through CSV."""
     d = history.deals
+    created, closed = deal_months(history)
     deals = pd.DataFrame(
         {
-            "created": stamps(d["created"], start),
-            "closed": stamps(d["closed"], start),
+            "created": stamps(created, start),
+            "closed": stamps(closed, start),
             "amount": np.round(d["amount"].to_numpy(dtype=float), 2),
             "outcome": d["outcome"].to_numpy(),
             "partner_id": partner_ids(d["partner"]).replace("", pd.NA),
@@ -175,6 +202,7 @@ __all__ = [
     "PARTNERS_FILE",
     "SIMULATED_START",
     "dates",
+    "deal_months",
     "deals_table",
     "firms",
     "canonical_frames",
@@ -182,5 +210,6 @@ __all__ = [
     "history_folder",
     "partners_table",
     "stamps",
+    "within_step",
     "write_history",
 ]

@@ -41,11 +41,13 @@ class DealHistory:
         lines: one row per line of the vendor active at month 0 or signed after (and one that
             ended before month 0 where a deal of its partner closes after it), columns
             :data:`LINE_COLUMNS`.
+        step: the run's step in months (events are logged at the start of their step).
     """
 
     vendor: str
     deals: pd.DataFrame
     lines: pd.DataFrame
+    step: float = 1.0
 
 
 class DealLog:
@@ -84,7 +86,7 @@ class DealLog:
         # lines that ended before month 0 only where a deal they had open closes after it
         keep = ~(lines["left"] < 0) | lines["partner"].isin(deals["partner"])
         return DealHistory(
-            model.vendor_names[self.vendor], deals, lines[keep].reset_index(drop=True)
+            model.vendor_names[self.vendor], deals, lines[keep].reset_index(drop=True), model.dt
         )
 
 

@@ -19,8 +19,6 @@ from sim.model.state import VendorGroups
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
 
-CLOSE_TIME_SHAPE = 4.0
-"""Gamma shape of the time from opportunity to close (coefficient of variation 0.5)."""
 ONBOARDING_MONTHS = 6.0
 """Months after signing during which a recruit that has not won yet is onboarded."""
 ONBOARDING_REACH = 4.0
@@ -196,8 +194,8 @@ def draw_deal_values(model: ChannelModel, n: int) -> np.ndarray:
 
 def draw_close_months(model: ChannelModel, n: int) -> np.ndarray:
     """Month each new deal closes: a gamma time to close, rounded to whole steps (at least one)."""
-    cycle = model.config.market.sales_cycle_months
-    months = model.rng.gamma(CLOSE_TIME_SHAPE, cycle / CLOSE_TIME_SHAPE, n)
+    cycle, shape = model.config.market.sales_cycle_months, model.config.market.sales_cycle_shape
+    months = model.rng.gamma(shape, cycle / shape, n)
     return model.month + np.maximum(1, np.round(months / model.dt)) * model.dt
 
 

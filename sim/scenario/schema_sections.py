@@ -84,6 +84,13 @@ class MarketConfig(StrictModel):
     sales_cycle_months: float = Field(
         3.0, gt=0, le=60, description="Mean months from opportunity to close."
     )
+    sales_cycle_shape: float = Field(
+        4.0,
+        ge=0.5,
+        le=100,
+        description="Gamma shape of the time from opportunity to close: its coefficient of "
+        "variation is 1 / sqrt(shape) (4: 0.5; 2: 0.71).",
+    )
     untrained_coverage: Fraction = Field(
         0.5,
         description="Prospecting reach of a partner with capability 0 relative to one with "
