@@ -311,6 +311,24 @@ def test_a_history_cut_short_is_the_history_as_it_stood_at_the_cut() -> None:
     assert len(deals) == 3 and deals["outcome"].iloc[1] == "lost"  # the input is unchanged
 
 
+def test_default_priors_fit_the_partner_base_only_when_partners_csv_says_something(small) -> None:
+    """Without --fit: demand, strength, lift, capacity tail, carrying cost; with partners.csv also
+    the re-signing cool-off and the focus vendor's recruiting (up to 3% of its lines a month)."""
+    from sim.calibration.fit import default_priors
+    from sim.scenario import load_scenario
+
+    base = load_scenario(small[0]).variants["base"]
+    alone = [p.path for p in default_priors(base)]
+    assert "partners.resign_cooloff_months" not in alone and len(alone) == 5
+    both = {p.path: p for p in default_priors(base, with_partners=True)}
+    assert set(alone) < set(both)
+    assert both["partners.resign_cooloff_months"].high == 24.0
+    lines = 60 * 2 / 3  # 60 partners x 2 slots over 3 vendors
+    assert both["vendors.acme.program.recruit_per_month"].high == pytest.approx(
+        max(0.03 * lines, 0.5)
+    )
+
+
 def test_parse_fit() -> None:
     assert parse_fit("partners.count=300:900") == ("partners.count", 300.0, 900.0)
     with pytest.raises(FitError, match="finite"):

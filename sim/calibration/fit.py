@@ -61,17 +61,28 @@ def parse_fit(text: str) -> tuple[str, float, float]:
     return key.strip(), *values
 
 
-def default_priors(base: ScenarioConfig) -> list[Prior]:
-    """Priors when ``--fit`` is not given: what the history measures only through the model."""
+def default_priors(base: ScenarioConfig, with_partners: bool = False) -> list[Prior]:
+    """Priors when ``--fit`` is not given: what the history measures only through the model. With
+    ``partners.csv`` (``with_partners``) the partner base's churn and growth too: the cool-off
+    before a firm that left is courted again (which makes its exit one for good) and the focus
+    vendor's recruiting beyond replacement, up to 3% of its lines a month."""
     focus = base.focus or base.vendors[0].name
     demand = base.market.opportunities_per_month
-    return [
+    priors = [
         Prior("market.opportunities_per_month", 0.4 * demand, 2.5 * demand),
         Prior(f"vendors.{focus}.product_strength", 0.2, 0.95),
         Prior("behaviours.deal_outcome.partner_lift", 0.4, 2.0),
         Prior("partners.capacity.shape", 1.1, 2.0),
         Prior("partners.carrying_cost_per_line_month", 300.0, 3000.0),
     ]
+    if with_partners:
+        p = base.partners
+        lines = p.count * p.vendors_per_partner / len(base.vendors)
+        priors += [
+            Prior("partners.resign_cooloff_months", 0.0, 24.0),
+            Prior(f"vendors.{focus}.program.recruit_per_month", 0.0, max(0.03 * lines, 0.5)),
+        ]
+    return priors
 
 
 @dataclass
@@ -162,7 +173,7 @@ def plan_fit(
         except Exception as exc:  # PathError: not a key of the scenario
             raise FitError(f"--fit {key}: {exc}") from None
     priors = [Prior(key, low, high, key in whole) for key, low, high in fits]
-    priors = priors or default_priors(config)
+    priors = priors or default_priors(config, history.partners is not None)
     for prior in priors:
         if prior.path in values:
             raise FitError(f"--fit {prior.path}: the history measures it directly; leave it out")
