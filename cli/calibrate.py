@@ -28,8 +28,8 @@ from cli.history import load_history
     multiple=True,
     metavar="KEY=LOW:HIGH",
     help="A key to fit with its uniform prior range (repeat) [default: demand, product strength, "
-    "partner lift, capacity tail, carrying cost; with partners.csv also the re-signing cool-off "
-    "and the vendor's recruiting].",
+    "direct reps, partner lift, capacity tail, carrying cost; with partners.csv also the "
+    "re-signing cool-off and the vendor's recruiting].",
 )
 @click.option("--columns", metavar="PRESET|FILE.yaml", help="Column names of the export.")
 @click.option("--drop-bad", is_flag=True, help="Drop bad rows (counted) instead of failing.")

@@ -312,14 +312,16 @@ def test_a_history_cut_short_is_the_history_as_it_stood_at_the_cut() -> None:
 
 
 def test_default_priors_fit_the_partner_base_only_when_partners_csv_says_something(small) -> None:
-    """Without --fit: demand, strength, lift, capacity tail, carrying cost; with partners.csv also
+    """Without --fit: demand, strength, direct reps, lift, capacity tail, carrying cost; with
+    partners.csv also
     the re-signing cool-off and the focus vendor's recruiting (up to 3% of its lines a month)."""
     from sim.calibration.fit import default_priors
     from sim.scenario import load_scenario
 
     base = load_scenario(small[0]).variants["base"]
     alone = [p.path for p in default_priors(base)]
-    assert "partners.resign_cooloff_months" not in alone and len(alone) == 5
+    assert "partners.resign_cooloff_months" not in alone and len(alone) == 6
+    assert "vendors.acme.direct_reps" in alone  # 4 reps: 1 to 8, in whole reps
     both = {p.path: p for p in default_priors(base, with_partners=True)}
     assert set(alone) < set(both)
     assert both["partners.resign_cooloff_months"].high == 24.0

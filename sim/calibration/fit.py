@@ -62,15 +62,18 @@ def parse_fit(text: str) -> tuple[str, float, float]:
 
 
 def default_priors(base: ScenarioConfig, with_partners: bool = False) -> list[Prior]:
-    """Priors when ``--fit`` is not given: what the history measures only through the model. With
+    """Priors when ``--fit`` is not given: what the history measures only through the model (the
+    focus vendor's direct team from a quarter to twice the scenario's: its vendor-sourced deals). With
     ``partners.csv`` (``with_partners``) the partner base's churn and growth too: the cool-off
     before a firm that left is courted again (which makes its exit one for good) and the focus
     vendor's recruiting beyond replacement, up to 3% of its lines a month."""
     focus = base.focus or base.vendors[0].name
     demand = base.market.opportunities_per_month
+    reps = next(v for v in base.vendors if v.name == focus).direct_reps
     priors = [
         Prior("market.opportunities_per_month", 0.4 * demand, 2.5 * demand),
         Prior(f"vendors.{focus}.product_strength", 0.2, 0.95),
+        Prior(f"vendors.{focus}.direct_reps", max(1, round(0.25 * reps)), max(2, 2 * reps), True),
         Prior("behaviours.deal_outcome.partner_lift", 0.4, 2.0),
         Prior("partners.capacity.shape", 1.1, 2.0),
         Prior("partners.carrying_cost_per_line_month", 300.0, 3000.0),
