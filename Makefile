@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean validate bench
+.PHONY: run test lint clean validate bench calibration-example
 
 $(STAMP): pyproject.toml examples/plugins/pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,19 @@ SIZES ?= M,L,XL
 BENCH_FLAGS ?= --ensemble --growth
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --sizes "$(SIZES)" $(BENCH_FLAGS)
+
+# The worked example of examples/calibration/README.md: export -> calibrated scenario -> what-if.
+EXAMPLE := results/calibration-example
+calibration-example: $(STAMP)
+	rm -rf $(EXAMPLE)
+	$(BIN)/sim history examples/calibration/export --columns salesforce --out $(EXAMPLE)/history
+	$(BIN)/sim calibrate examples/calibration/export --columns salesforce \
+	    --scenario scenarios/baseline.yaml --holdout-months 6 --out $(EXAMPLE)/fit
+	$(BIN)/sim run $(EXAMPLE)/fit/calibrated.yaml --replicates 5 --out $(EXAMPLE)/as-fitted
+	$(BIN)/sim run $(EXAMPLE)/fit/calibrated.yaml --replicates 5 \
+	    --set vendors.acme.program.margin=0.15 --out $(EXAMPLE)/margin-15
+	$(BIN)/sim compare $(EXAMPLE)/as-fitted $(EXAMPLE)/margin-15 --metric channel_revenue \
+	    --metric vendor_net_revenue --metric mean_trust
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

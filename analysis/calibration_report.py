@@ -30,6 +30,10 @@ from sim.experiments.folder_layout import atomic_write_text
 
 TITLES = {"won_value": "won value per month", "opportunities": "opportunities created per month"}
 SOURCES = {"partner": "partner-sourced", "vendor": "vendor-sourced"}
+WIDE_BAND = 2.0
+"""A held-out band whose high end is this many times its low end is called wide."""
+BIAS_SHARE = 0.8
+"""A series on one side of the runs' median in at least this share of the fitted months is named."""
 
 
 def over_time_figure(frame: pd.DataFrame, predictive: str) -> Figure:
@@ -142,12 +146,26 @@ def _context(result: FitResult) -> dict[str, object]:
         f"the 90% band of the {'fitted runs' if result.posterior is not None else 'runs'} (a "
         "model that fits holds about 90% of them)."
     ]
+    summary += _bias_lines(fitted)
     if len(held):
         summary.append(
             f"Held-out check: fitted on the history up to {plan.cut:%Y-%m-%d}; "
             f"{held['inside_90'].sum()} of the {len(held)} monthly values of the last "
             f"{plan.holdout_months} months lie inside the band the fit predicts."
         )
+    if len(result.holdout):
+        ratio = result.holdout["p95"] / result.holdout["p5"].where(result.holdout["p5"] > 0)
+        line = (
+            f"Each held-out total's 90% band spans a factor of {ratio.min():.1f} to "
+            f"{ratio.max():.1f} from its low end to its high end"
+        )
+        if ratio.max() >= WIDE_BAND:
+            line += (
+                ": wide, so inside means the history is consistent with the fitted model, not "
+                "that the fit predicts it closely; more reference runs (--samples) or fewer "
+                "fitted keys narrow it"
+            )
+        summary.append(line + ".")
     estimates = table_data(
         ["key", "value", "observations", "how"],
         [[e.path, _num(e.value), f"{e.n:,}", e.how] for e in plan.estimates], numeric=(1, 2),
@@ -189,6 +207,22 @@ def _context(result: FitResult) -> dict[str, object]:
     return {"summary": summary, "estimates": estimates, "posterior": posterior,
             "unproducible": unproducible, "statistics": statistics, "holdout": holdout,
             "coverage": coverage, "runs": len(result.table)}  # fmt: skip
+
+
+def _bias_lines(fitted: pd.DataFrame) -> list[str]:
+    """Series whose history sits on one side of the runs' median in most fitted months: a bias
+    that a wide band hides."""
+    lines = []
+    for (measure, source), rows in fitted.groupby(["measure", "source"], sort=False):
+        below = float((rows["observed"] < rows["p50"]).mean())
+        if below >= BIAS_SHARE or below <= 1 - BIAS_SHARE:
+            side = "below" if below >= BIAS_SHARE else "above"
+            share = below if side == "below" else 1 - below
+            lines.append(
+                f"The history's {SOURCES[source]} {TITLES[measure]} is {side} the runs' median in "
+                f"{share:.0%} of the months the fit saw: the fitted model leans the other way there."
+            )
+    return lines
 
 
 def _over_time_caption(result: FitResult, predictive: str) -> str:

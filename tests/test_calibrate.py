@@ -97,7 +97,8 @@ def test_a_fit_writes_a_scenario_that_runs_and_its_checks(fitted) -> None:
     assert "holdout.csv" not in names  # no held-out check was asked for
     doc = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert sorted(doc["variants"]) == [f"posterior-{i:02d}" for i in range(1, 11)]
-    assert doc["time"]["horizon_months"] == 12  # the history's months, a direct estimate
+    assert doc["time"]["horizon_months"] == 12  # the history's calendar months, a direct estimate
+    assert doc["description"].startswith("small calibrated to the deal history ")
     check = _sim("validate", out / "calibrated.yaml")
     assert check.exit_code == 0, check.output
     fit = json.loads((out / "fit.json").read_text())
@@ -281,7 +282,26 @@ def test_a_held_out_check_fits_on_the_history_as_it_stood_and_checks_the_rest(
     for row in holdout.itertuples(index=False):
         assert row.observed == pytest.approx(observed[(row.measure, row.source)])
         assert row.p5 <= row.p50 <= row.p95
-    assert "Held-out check" in (out / "report.html").read_text()
+    report = (out / "report.html").read_text()
+    assert (
+        "Held-out check" in report and "held-out total&#39;s 90% band spans a factor of" in report
+    )
+
+
+def test_the_report_names_a_series_the_history_keeps_on_one_side_of_the_runs() -> None:
+    """A wide band can hide a bias: a series below the runs' median in 80% of the fitted months
+    or more is named; one on both sides is not."""
+    from analysis.calibration_report import _bias_lines
+
+    months = np.arange(10)
+    low = pd.DataFrame({"measure": "won_value", "source": "vendor", "month": months,
+                        "observed": 1.0, "p50": np.where(months < 8, 2.0, 0.5)})  # fmt: skip
+    mixed = low.assign(source="partner", p50=np.where(months % 2, 2.0, 0.5))
+    lines = _bias_lines(pd.concat([low, mixed]))
+    assert lines == [
+        "The history's vendor-sourced won value per month is below the runs' median in 80% of "
+        "the months the fit saw: the fitted model leans the other way there."
+    ]
 
 
 def test_a_history_cut_short_is_the_history_as_it_stood_at_the_cut() -> None:

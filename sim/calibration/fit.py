@@ -267,12 +267,19 @@ def calibrated_yaml(result: FitResult, history_label: str) -> str:
     def typed(values: dict[str, float]) -> dict[str, object]:
         return {k: int(round(v)) if k in whole else float(v) for k, v in values.items()}
 
-    base = with_overrides(plan.base, typed(result.posterior.median()))
+    described = plan.base.model_copy(
+        update={
+            "description": f"{plan.base.name} calibrated to the deal history {history_label}: "
+            f"{plan.base.partners.count} partners, {plan.base.time.horizon_months:g} months, "
+            f"the fitted keys at their posterior medians (posterior-NN: posterior draws)."
+        }
+    )
+    base = with_overrides(described, typed(result.posterior.median()))
     variants = {"base": base}
     for i, row in enumerate(
         result.posterior.draws(POSTERIOR_VARIANTS, plan.base.seed).to_dict("records")
     ):
-        variants[f"posterior-{i + 1:02d}"] = with_overrides(plan.base, typed(row))
+        variants[f"posterior-{i + 1:02d}"] = with_overrides(described, typed(row))
     text = resolved_scenario_yaml(SimpleNamespace(name=base.name, variants=variants))
     body = text.split("\n", 2)[2]
     header = (
