@@ -216,6 +216,27 @@ def test_a_whole_number_key_is_fitted_in_whole_numbers(small, tmp_path) -> None:
     assert (values == values.round()).all() and values.between(2, 9).all()
 
 
+def test_the_cycle_shape_is_estimated_for_the_step_of_the_scenario_fitted(small) -> None:
+    """A weekly scenario rounds close times to weeks, so its shape estimate takes a week's
+    rounding off the history's spread, not a month's."""
+    from sim.calibration import read_history
+    from sim.calibration.fit import plan_fit
+    from sim.scenario import load_scenario
+
+    scenario, history = small
+    base = load_scenario(scenario).variants["base"]
+    weekly = base.model_copy(update={"time": base.time.model_copy(update={"step": "week"})})
+    found = read_history(history)
+    shapes = {}
+    for config in (base, weekly):
+        plan = plan_fit(found, config, [parse_fit(FITS[1])])
+        (shape,) = [e for e in plan.estimates if e.path == "market.sales_cycle_shape"]
+        shapes[config.time.step] = shape
+    assert "less a 1-month step" in shapes["month"].how
+    assert f"less a {12 / 52:g}-month step" in shapes["week"].how
+    assert shapes["week"].value < shapes["month"].value
+
+
 def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> None:
     """A change dated after the history's start is an event at its month; one dated before it is
     the vendor's starting value."""

@@ -52,6 +52,16 @@ def test_deal_size_and_cycle_are_recovered(estimates) -> None:
     assert found["market.sales_cycle_shape"].value == pytest.approx(2.5, rel=0.15)
 
 
+def test_the_cycle_shape_is_net_of_the_step_the_scenario_rounds_to(estimates) -> None:
+    """Read as if the scenario ran in continuous time (step 0), the same cycles look more spread:
+    shape = mean^2 / (variance - step^2 / 4), so 1/raw - 1/net = (1/4) / mean^2 for a monthly step."""
+    found, history = estimates
+    raw = {e.path: e for e in direct_estimates(history, 3, 2, step_months=0.0)}
+    mean = found["market.sales_cycle_months"].value
+    gap = 1 / raw["market.sales_cycle_shape"].value - 1 / found["market.sales_cycle_shape"].value
+    assert gap == pytest.approx(0.25 / mean**2, rel=1e-9)
+
+
 def test_partner_count_scales_the_vendor_base_to_the_market(estimates) -> None:
     """acme's partners enrolled at the start, x 3 vendors / 2 per partner, is the market's firms
     (300). partners.csv lists firms, and a firm between two of its lines at the start (it dropped

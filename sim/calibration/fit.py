@@ -63,10 +63,10 @@ def parse_fit(text: str) -> tuple[str, float, float]:
 
 def default_priors(base: ScenarioConfig, with_partners: bool = False) -> list[Prior]:
     """Priors when ``--fit`` is not given: what the history measures only through the model (the
-    focus vendor's direct team from a quarter to twice the scenario's: its vendor-sourced deals). With
-    ``partners.csv`` (``with_partners``) the partner base's churn and growth too: the cool-off
-    before a firm that left is courted again (which makes its exit one for good) and the focus
-    vendor's recruiting beyond replacement, up to 3% of its lines a month."""
+    focus vendor's direct team from a quarter to twice the scenario's: its vendor-sourced deals).
+    With ``partners.csv`` (``with_partners``) the partner base's churn and growth too: the
+    cool-off before a firm that left is courted again (which makes its exit one for good) and the
+    focus vendor's recruiting beyond replacement, up to 3% of its lines a month."""
     focus = base.focus or base.vendors[0].name
     demand = base.market.opportunities_per_month
     reps = next(v for v in base.vendors if v.name == focus).direct_reps
@@ -145,15 +145,11 @@ def plan_fit(
             )
         cut = over_time.cut_date(history, holdout_months)
         fitted = over_time.cut_short(history, cut)
-    vendors, per_partner = len(base.vendors), base.partners.vendors_per_partner
-    estimates = [
-        e for e in direct_estimates(fitted, vendors, per_partner) if e.path != "time.horizon_months"
-    ]
-    estimates += [
-        e
-        for e in direct_estimates(history, vendors, per_partner)
-        if e.path == "time.horizon_months"
-    ]
+    # the cycle's shape is estimated net of the step this scenario rounds close times to
+    shape = len(base.vendors), base.partners.vendors_per_partner, base.time.dt
+    horizon = "time.horizon_months"
+    estimates = [e for e in direct_estimates(fitted, *shape) if e.path != horizon]
+    estimates += [e for e in direct_estimates(history, *shape) if e.path == horizon]
     values: dict[str, object] = {
         e.path: int(e.value) if e.path in ("partners.count",) else e.value for e in estimates
     }
