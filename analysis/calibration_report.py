@@ -149,7 +149,7 @@ def _context(result: FitResult) -> dict[str, object]:
     summary += _bias_lines(fitted)
     if len(held):
         summary.append(
-            f"Held-out check: fitted on the history up to {plan.cut:%Y-%m-%d}; "
+            f"Held-out check: fitted on the history before {plan.cut:%Y-%m-%d}; "
             f"{held['inside_90'].sum()} of the {len(held)} monthly values of the last "
             f"{plan.holdout_months} months lie inside the band the fit predicts."
         )

@@ -134,7 +134,7 @@ def _holdout_lines(result: FitResult) -> list[str]:
         return []
     plan = result.plan
     lines = [
-        f"Held-out check (fitted on the history up to {plan.cut:%Y-%m-%d}; the last "
+        f"Held-out check (fitted on the history before {plan.cut:%Y-%m-%d}; the last "
         f"{plan.holdout_months} months against the fitted runs, 90% band):"
     ]
     for row in result.holdout.itertuples(index=False):

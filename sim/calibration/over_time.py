@@ -17,7 +17,6 @@ import pandas as pd
 from sim.calibration.estimates import history_window
 from sim.calibration.history import History
 from sim.calibration.statistics import history_statistics
-from sim.experiments.deal_files import DAYS_PER_MONTH
 
 SERIES: tuple[tuple[str, str], ...] = (
     ("won_value", "partner"),
@@ -28,10 +27,11 @@ SERIES: tuple[tuple[str, str], ...] = (
 """The monthly series compared over time: (measure, source) of ``HistoryStatistics.monthly``."""
 
 
-def cut_date(history: History, holdout_months: float) -> pd.Timestamp:
-    """The date ``holdout_months`` before the end of ``history``'s window."""
-    end = history_window(history).end
-    return end - pd.Timedelta(days=holdout_months * DAYS_PER_MONTH)
+def cut_date(history: History, holdout_months: int) -> pd.Timestamp:
+    """The first day of the last ``holdout_months`` calendar months of ``history``'s window (the
+    last of them as far as the history reaches)."""
+    end = history_window(history).end.to_period("M")
+    return (end - (holdout_months - 1)).start_time
 
 
 def cut_short(history: History, cut: pd.Timestamp) -> History:
