@@ -54,7 +54,9 @@ def over_time_figure(frame: pd.DataFrame, predictive: str) -> Figure:
             held = rows[rows["held_out"]]
             if len(held):
                 first = pd.Period(held["date"].iloc[0], freq="M").to_timestamp()
-                ax.axvspan(first, x.max(), color="#999999", alpha=0.12, lw=0, label="held out")
+                end = pd.Period(held["date"].iloc[-1], freq="M").to_timestamp()
+                ax.axvspan(first - pd.Timedelta(days=15), end + pd.Timedelta(days=15),
+                           color="#999999", alpha=0.12, lw=0, label="held out")  # fmt: skip
             ax.set_title(f"{SOURCES[source]} {TITLES[measure]}")
             if measure == "won_value":
                 ax.yaxis.set_major_formatter(FuncFormatter(format_currency))
@@ -148,13 +150,17 @@ def _context(result: FitResult) -> dict[str, object]:
     ]
     summary += _bias_lines(fitted)
     if len(held):
+        band = "the band the fit predicts" if result.posterior is not None else "the runs' band"
         summary.append(
             f"Held-out check: fitted on the history before {plan.cut:%Y-%m-%d}; "
             f"{held['inside_90'].sum()} of the {len(held)} monthly values of the last "
-            f"{plan.holdout_months} months lie inside the band the fit predicts."
+            f"{plan.holdout_months} months lie inside {band}."
         )
+    ratio = pd.Series(dtype=float)
     if len(result.holdout):
         ratio = result.holdout["p95"] / result.holdout["p5"].where(result.holdout["p5"] > 0)
+        ratio = ratio.dropna()
+    if len(ratio):
         line = (
             f"Each held-out total's 90% band spans a factor of {ratio.min():.1f} to "
             f"{ratio.max():.1f} from its low end to its high end"

@@ -238,8 +238,8 @@ def test_the_cycle_shape_is_estimated_for_the_step_of_the_scenario_fitted(small)
 
 
 def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> None:
-    """A change dated after the history's start is an event at its month; one dated before it is
-    the vendor's starting value."""
+    """A change dated after the history's first month is an event at its model month; one dated
+    before it is the vendor's starting value."""
     from sim.calibration import read_history
     from sim.calibration.fit import plan_fit
     from sim.scenario import load_scenario
@@ -258,11 +258,9 @@ def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> N
     assert acme.program.margin == pytest.approx(0.18)
     (event,) = plan.events
     assert event.vendor == "acme" and event.set == {"program.margin": 0.12}
-    from sim.calibration.estimates import history_window
-
-    start = history_window(read_history(folder)).start  # the first close, early January 2025
-    days = (pd.Timestamp("2025-07-01") - start).days
-    assert event.at_month == pytest.approx(days / (365.25 / 12), abs=1e-3)
+    # month 0 is the first close's month (January 2025), as a run's deal log dates it: 1 July is
+    # model month 6, the step in which a monthly run's July deals are dated
+    assert event.at_month == pytest.approx(6.0)
 
 
 def test_a_held_out_check_fits_on_the_history_as_it_stood_and_checks_the_rest(
@@ -370,6 +368,56 @@ def test_default_priors_fit_the_partner_base_only_when_partners_csv_says_somethi
     assert both["vendors.acme.program.recruit_per_month"].high == pytest.approx(
         max(0.03 * lines, 0.5)
     )
+
+
+def test_default_priors_leave_out_what_the_history_sets_and_a_direct_team_the_vendor_lacks(
+    small, tmp_path
+) -> None:
+    """A key program.csv replays is not also fitted by default (no error, as with --fit), and a
+    channel-only vendor (no reps) is not given a direct team."""
+    from sim.calibration import read_history
+    from sim.calibration.fit import default_priors, plan_fit
+    from sim.scenario import load_scenario
+
+    scenario, history = small
+    folder = tmp_path / "recruiting"
+    folder.mkdir()
+    for name in ("deals.csv", "partners.csv"):
+        (folder / name).write_bytes((history / name).read_bytes())
+    (folder / "program.csv").write_text(
+        "date,key,value\n2025-06-01,program.recruit_per_month,0.5\n"
+    )
+    base = load_scenario(scenario).variants["base"]
+    plan = plan_fit(read_history(folder), base)
+    paths = [p.path for p in plan.priors]
+    assert "partners.resign_cooloff_months" in paths
+    assert "vendors.acme.program.recruit_per_month" not in paths
+    assert plan.events and plan.events[0].set == {"program.recruit_per_month": 0.5}
+    channel_only = base.model_copy(
+        update={
+            "vendors": [base.vendors[0].model_copy(update={"direct_reps": 0}), *base.vendors[1:]]
+        }
+    )
+    assert "vendors.acme.direct_reps" not in [p.path for p in default_priors(channel_only)]
+
+
+def test_a_run_is_cut_by_the_history_s_months_from_its_own_first_month() -> None:
+    """A run's cut counts the history's calendar months from the run's first month, so a run whose
+    last step spills into one more month is cut where the history is; no deals gives zeros."""
+    from sim.calibration.history import History
+    from sim.calibration.over_time import cut_date, series
+
+    t = pd.Timestamp
+    deals = pd.DataFrame({
+        "deal_id": ["a", "b"], "created": [t("2024-12-10"), t("2025-02-01")],
+        "closed": [t("2025-01-20"), t("2025-06-02")], "amount": [1.0, 2.0],
+        "outcome": ["won", "won"], "partner_id": [pd.NA, pd.NA], "source": ["vendor", "vendor"],
+    })  # fmt: skip
+    run = History(deals)
+    assert cut_date(run, 2) == t("2025-05-01")  # its own window: January to June
+    assert cut_date(run, 2, months=5) == t("2025-04-01")  # the history's 5 months: to May
+    empty = History(deals.iloc[:0])
+    assert (series(empty, 3) == 0).all()
 
 
 def test_parse_fit() -> None:

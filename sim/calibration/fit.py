@@ -28,7 +28,6 @@ from sim.calibration.estimates import Estimate, direct_estimates, history_window
 from sim.calibration.history import History
 from sim.calibration.reference import Prior, RunSpec, prior_samples, reference_table
 from sim.calibration.statistics import history_statistics
-from sim.experiments.deal_files import DAYS_PER_MONTH
 from sim.experiments.manifest import resolved_scenario_yaml
 from sim.experiments.sweep_run import whole_number_keys
 from sim.scenario.resolution import with_overrides
@@ -73,7 +72,11 @@ def default_priors(base: ScenarioConfig, with_partners: bool = False) -> list[Pr
     priors = [
         Prior("market.opportunities_per_month", 0.4 * demand, 2.5 * demand),
         Prior(f"vendors.{focus}.product_strength", 0.2, 0.95),
-        Prior(f"vendors.{focus}.direct_reps", max(1, round(0.25 * reps)), max(2, 2 * reps), True),
+        *(
+            [Prior(f"vendors.{focus}.direct_reps", max(1, round(0.25 * reps)), 2 * reps, True)]
+            if reps > 0
+            else []
+        ),  # a channel-only vendor keeps no direct team
         Prior("behaviours.deal_outcome.partner_lift", 0.4, 2.0),
         Prior("partners.capacity.shape", 1.1, 2.0),
         Prior("partners.carrying_cost_per_line_month", 300.0, 3000.0),
@@ -172,7 +175,13 @@ def plan_fit(
         except Exception as exc:  # PathError: not a key of the scenario
             raise FitError(f"--fit {key}: {exc}") from None
     priors = [Prior(key, low, high, key in whole) for key, low, high in fits]
-    priors = priors or default_priors(config, history.partners is not None)
+    if not priors:  # the defaults, less what the history sets (estimates, program changes)
+        replayed = {f"vendors.{e.vendor}.{key}" for e in events for key in e.set}
+        priors = [
+            p
+            for p in default_priors(config, history.partners is not None)
+            if p.path not in values and p.path not in replayed
+        ]
     for prior in priors:
         if prior.path in values:
             raise FitError(f"--fit {prior.path}: the history measures it directly; leave it out")
@@ -202,7 +211,7 @@ def _program_events(
         return [], {}
     events, starting = [], {}
     for row in history.program.sort_values("date", kind="stable").itertuples(index=False):
-        month = (row.date - start).days / DAYS_PER_MONTH
+        month = _model_month(row.date, start)
         if month <= 0:
             starting[f"vendors.{focus}.{row.key}"] = row.value
         else:
@@ -210,6 +219,13 @@ def _program_events(
                 EventConfig(at_month=round(month, 3), vendor=focus, set={row.key: row.value})
             )
     return events, starting
+
+
+def _model_month(date: pd.Timestamp, start: pd.Timestamp) -> float:
+    """The model month of ``date`` when month 0 is ``start``'s calendar month, as a run's deal log
+    dates them (:func:`sim.experiments.deal_files.stamps`): whole months, then the day's share."""
+    whole = (date.to_period("M") - start.to_period("M")).n
+    return whole + (date.day - 1) / date.days_in_month
 
 
 @dataclass

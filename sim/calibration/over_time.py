@@ -3,9 +3,10 @@ cut short at a date (the bands of the runs are :mod:`sim.calibration.predictive`
 
 Month 0 of a history is the month of its window's start (the first close, :func:`history_window`),
 so a vendor's export and a simulated deal log line up month by month whatever their calendar dates.
-The held-out check (``sim calibrate --holdout-months N``) fits on the history as it stood N months
-before its end (:func:`cut_short`: later deals unseen, deals open at the cut still open, partners
-that left later still enrolled) and compares the last N months with what the fitted runs predict.
+The held-out check (``sim calibrate --holdout-months N``) fits on the history as it stood on the
+first day of its last N calendar months (:func:`cut_date`, :func:`cut_short`: later deals unseen,
+deals open at the cut still open, partners that left later still enrolled) and compares those N
+months with what the fitted runs predict.
 Every function applies to a history and to a run's deal log alike.
 """
 
@@ -27,11 +28,14 @@ SERIES: tuple[tuple[str, str], ...] = (
 """The monthly series compared over time: (measure, source) of ``HistoryStatistics.monthly``."""
 
 
-def cut_date(history: History, holdout_months: int) -> pd.Timestamp:
-    """The first day of the last ``holdout_months`` calendar months of ``history``'s window (the
-    last of them as far as the history reaches)."""
-    end = history_window(history).end.to_period("M")
-    return (end - (holdout_months - 1)).start_time
+def cut_date(history: History, holdout_months: int, months: int | None = None) -> pd.Timestamp:
+    """The first day of the last ``holdout_months`` of the ``months`` calendar months from the
+    window's first (default: the history's own, :func:`months_in`). A run is cut with the
+    history's ``months``, counted from its own first month like every series, so a run whose last
+    step spills into one more calendar month (a weekly step) is cut where the history is."""
+    months = months_in(history) if months is None else months
+    start = history_window(history).start.to_period("M")
+    return (start + (months - holdout_months)).start_time
 
 
 def cut_short(history: History, cut: pd.Timestamp) -> History:
@@ -57,11 +61,11 @@ def months_in(history: History) -> int:
 def series(history: History, months: int) -> np.ndarray:
     """``(len(SERIES), months)``: each series of :data:`SERIES` in month 0 .. ``months - 1`` of the
     history's window (0 where the history has nothing that month)."""
-    start = history_window(history).start.to_period("M")
     monthly = history_statistics(history.deals).monthly
     out = np.zeros((len(SERIES), months))
-    if monthly.empty:
+    if monthly.empty:  # no deals: no window either
         return out
+    start = history_window(history).start.to_period("M")
     offset = (pd.PeriodIndex(monthly["month"], freq="M") - start).map(lambda d: d.n).to_numpy()
     keep = (offset >= 0) & (offset < months)
     for i, (measure, source) in enumerate(SERIES):

@@ -82,7 +82,7 @@ class RunSpec:
     ``partners.csv``, fitted on all but the last ``holdout_months``, and ``months`` of series."""
 
     with_partners: bool = True
-    holdout_months: float = 0.0
+    holdout_months: int = 0
     months: int = 0
 
 
@@ -94,7 +94,9 @@ def run_statistics(
     output = simulate(config, seed, record_deals=True)
     deals, partners = canonical_frames(output.deals)
     run = History(deals, partners if spec.with_partners else None)
-    fitted = cut_short(run, cut_date(run, spec.holdout_months)) if spec.holdout_months else run
+    fitted = run
+    if spec.holdout_months and len(deals):
+        fitted = cut_short(run, cut_date(run, spec.holdout_months, spec.months or None))
     scalars = history_statistics(fitted.deals, fitted.partners).scalars
     return scalars, series(run, spec.months) if spec.months else None
 
