@@ -237,6 +237,15 @@ def test_the_cycle_shape_is_estimated_for_the_step_of_the_scenario_fitted(small)
     assert shapes["week"].value < shapes["month"].value
 
 
+def _with_program(history: Path, folder: Path, rows: str) -> Path:
+    """A copy of ``history`` (deals.csv, partners.csv) with a program.csv of ``rows``."""
+    folder.mkdir()
+    for name in ("deals.csv", "partners.csv"):
+        (folder / name).write_bytes((history / name).read_bytes())
+    (folder / "program.csv").write_text("date,key,value\n" + rows)
+    return folder
+
+
 def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> None:
     """A change dated after the history's first month is an event at its model month; one dated
     before it is the vendor's starting value."""
@@ -245,13 +254,8 @@ def test_program_changes_become_events_of_the_focus_vendor(small, tmp_path) -> N
     from sim.scenario import load_scenario
 
     scenario, history = small
-    folder = tmp_path / "with-program"
-    folder.mkdir()
-    for name in ("deals.csv", "partners.csv"):
-        (folder / name).write_bytes((history / name).read_bytes())
-    (folder / "program.csv").write_text(
-        "date,key,value\n2024-06-01,program.margin,0.18\n2025-07-01,program.margin,0.12\n"
-    )
+    rows = "2024-06-01,program.margin,0.18\n2025-07-01,program.margin,0.12\n"
+    folder = _with_program(history, tmp_path / "with-program", rows)
     base = load_scenario(scenario).variants["base"]
     plan = plan_fit(read_history(folder), base, [parse_fit(FITS[1])], samples=16)
     acme = next(v for v in plan.base.vendors if v.name == "acme")
@@ -380,12 +384,8 @@ def test_default_priors_leave_out_what_the_history_sets_and_a_direct_team_the_ve
     from sim.scenario import load_scenario
 
     scenario, history = small
-    folder = tmp_path / "recruiting"
-    folder.mkdir()
-    for name in ("deals.csv", "partners.csv"):
-        (folder / name).write_bytes((history / name).read_bytes())
-    (folder / "program.csv").write_text(
-        "date,key,value\n2025-06-01,program.recruit_per_month,0.5\n"
+    folder = _with_program(
+        history, tmp_path / "recruiting", "2025-06-01,program.recruit_per_month,0.5\n"
     )
     base = load_scenario(scenario).variants["base"]
     plan = plan_fit(read_history(folder), base)
