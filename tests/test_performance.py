@@ -151,10 +151,10 @@ def test_trust_update_equals_the_plain_formula(share: float, dt: float, version:
     rule = build("trust", f"asymmetric@{version}")
     trust = rng.random(shape)
     fast, plain = rule.update(trust, signals), plain_trust(rule.params, trust, signals, version)
-    if version == 1:  # the same operations in the same order: equal bit for bit
-        np.testing.assert_array_equal(fast, plain)
-    else:  # exposure multiplies in a different order: equal to rounding
-        np.testing.assert_allclose(fast, plain, rtol=1e-14, atol=1e-15)
+    # Equal to rounding: version 2 multiplies exposure in a different order, and even version 1's
+    # same operations differ in the last bit on an AVX-512 machine at the weekly step (numpy's SIMD
+    # loops and scalar tails round differently; 1.1e-16 at most, measured), so not bit for bit.
+    np.testing.assert_allclose(fast, plain, rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize("share", [0.0, 0.05, 0.8])
