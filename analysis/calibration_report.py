@@ -15,7 +15,6 @@ import base64
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
@@ -25,6 +24,7 @@ from analysis.report_html import CSS, ENVIRONMENT, table_data
 from analysis.style import BASE_COLOUR, PALETTE, STYLE, format_currency, save_figure
 from sim.calibration.abc import weighted_quantile
 from sim.calibration.fit import FitResult
+from sim.calibration.fit_output import number_text as _num
 from sim.calibration.over_time import SERIES
 from sim.experiments.folder_layout import atomic_write_text
 
@@ -250,15 +250,6 @@ def _posterior_caption(result: FitResult) -> str:
         "diagonal each key's marginal with a line at its median, below it each pair of keys (a "
         "dot per run, larger for more weight)."
     )
-
-
-def _num(value: float) -> str:
-    value = float(value)
-    if not np.isfinite(value):
-        return "-"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
 
 
 __all__ = ["over_time_figure", "posterior_figure", "write_report"]

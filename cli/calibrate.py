@@ -45,7 +45,7 @@ from cli.history import load_history
 @click.option(
     "--holdout-months",
     type=click.IntRange(min=1),
-    help="Fit on the history as it stood N months before its end, then check the last N months "
+    help="Fit on the history before its last N calendar months, then check those months "
     "against the fitted runs.",
 )
 @click.option("--out", type=click.Path(path_type=Path), help="Fit folder (new or empty).")

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -113,12 +113,9 @@ class FitPlan:
 
     @property
     def held_out_from(self) -> int | None:
-        """The first month (0 = the window's first) wholly after the cut, or None."""
-        if self.cut is None:
-            return None
-        start = history_window(self.history).start.to_period("M")
-        month = int((self.cut.to_period("M") - start).n)
-        return month + int(self.cut != self.cut.to_period("M").start_time)
+        """The first held-out month (0 = the window's first), or None: the cut is the first day
+        of the last ``holdout_months`` (:func:`sim.calibration.over_time.cut_date`)."""
+        return self.months - self.holdout_months if self.holdout_months else None
 
 
 def plan_fit(
@@ -148,11 +145,16 @@ def plan_fit(
             )
         cut = over_time.cut_date(history, holdout_months)
         fitted = over_time.cut_short(history, cut)
-    # the cycle's shape is estimated net of the step this scenario rounds close times to
-    shape = len(base.vendors), base.partners.vendors_per_partner, base.time.dt
-    horizon = "time.horizon_months"
-    estimates = [e for e in direct_estimates(fitted, *shape) if e.path != horizon]
-    estimates += [e for e in direct_estimates(history, *shape) if e.path == horizon]
+    # the cycle's shape is estimated net of the step this scenario rounds close times to; the
+    # runs cover the whole window (its calendar months), held-out months included
+    estimates = [
+        replace(e, value=float(months), n=len(history.deals))
+        if e.path == "time.horizon_months"
+        else e
+        for e in direct_estimates(
+            fitted, len(base.vendors), base.partners.vendors_per_partner, base.time.dt
+        )
+    ]
     values: dict[str, object] = {
         e.path: int(e.value) if e.path in ("partners.count",) else e.value for e in estimates
     }

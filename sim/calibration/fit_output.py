@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import sim
@@ -82,7 +83,7 @@ def summary_lines(result: FitResult) -> list[str]:
     """The console summary: direct estimates, posterior (or why there is none), coverage."""
     plan, lines = result.plan, ["Direct estimates:"]
     for e in plan.estimates:
-        lines.append(f"  {e.path:<34} {_num(e.value):>12}  ({e.n:,} observations)")
+        lines.append(f"  {e.path:<34} {number_text(e.value):>12}  ({e.n:,} observations)")
     if plan.events:
         lines.append(
             f"  {len(plan.events)} program changes replayed as events of {plan.base.focus}"
@@ -95,8 +96,8 @@ def summary_lines(result: FitResult) -> list[str]:
         )
         for row in result.unproducible.itertuples(index=False):
             lines.append(
-                f"  {row.statistic:<34} observed {_num(row.observed)}, runs {_num(row.low)} .. "
-                f"{_num(row.high)}"
+                f"  {row.statistic:<34} observed {number_text(row.observed)}, runs {number_text(row.low)} .. "
+                f"{number_text(row.high)}"
             )
         lines.append("Widen the --fit ranges, fit other keys, or change the scenario's structure.")
         return lines
@@ -104,8 +105,8 @@ def summary_lines(result: FitResult) -> list[str]:
     low, mid, high = (result.posterior.quantile(q) for q in (0.1, 0.5, 0.9))
     for p in plan.priors:
         lines.append(
-            f"  {p.path:<34} {_num(mid[p.path]):>12} [{_num(low[p.path])}, {_num(high[p.path])}]"
-            f"  prior {_num(p.low)} .. {_num(p.high)}"
+            f"  {p.path:<34} {number_text(mid[p.path]):>12} [{number_text(low[p.path])}, {number_text(high[p.path])}]"
+            f"  prior {number_text(p.low)} .. {number_text(p.high)}"
         )
     outside = result.predictive[~result.predictive["inside_90"]]
     share = 1 - len(outside) / max(len(result.predictive), 1)
@@ -141,18 +142,22 @@ def _holdout_lines(result: FitResult) -> list[str]:
         verdict = "inside" if row.inside_90 else "OUTSIDE"
         series = f"{row.source} {row.measure}"
         lines.append(
-            f"  {series:<22} observed {_num(row.observed):>12}, band "
-            f"{_num(row.p5)} .. {_num(row.p95)} ({verdict}); {row.months_inside_90:.0%} of the "
+            f"  {series:<22} observed {number_text(row.observed):>12}, band "
+            f"{number_text(row.p5)} .. {number_text(row.p95)} ({verdict}); {row.months_inside_90:.0%} of the "
             f"{row.months} held-out months inside their band"
         )
     return lines
 
 
-def _num(value: float) -> str:
+def number_text(value: float) -> str:
+    """A fit's number for people: ``12,345`` from 1,000 on, else 3 significant digits; ``-`` when
+    undefined."""
     value = float(value)
+    if not np.isfinite(value):
+        return "-"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"
 
 
-__all__ = ["FIT_FILE", "summary_lines", "write_fit"]
+__all__ = ["FIT_FILE", "number_text", "summary_lines", "write_fit"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.calibration.estimates import history_window
 from sim.calibration.history import History
-from sim.calibration.statistics import history_statistics
+from sim.calibration.statistics import monthly_table
 
 SERIES: tuple[tuple[str, str], ...] = (
     ("won_value", "partner"),
@@ -61,7 +61,7 @@ def months_in(history: History) -> int:
 def series(history: History, months: int) -> np.ndarray:
     """``(len(SERIES), months)``: each series of :data:`SERIES` in month 0 .. ``months - 1`` of the
     history's window (0 where the history has nothing that month)."""
-    monthly = history_statistics(history.deals).monthly
+    monthly = monthly_table(history.deals)
     out = np.zeros((len(SERIES), months))
     if monthly.empty:  # no deals: no window either
         return out

@@ -98,7 +98,7 @@ def history_statistics(
         deals = deals[deals["vendor"].isna() | (deals["vendor"] == vendor)]
     deals = deals.reset_index(drop=True)
     won = deals[deals["outcome"] == "won"]
-    monthly = _monthly(deals)
+    monthly = monthly_table(deals)
     by_source = _by_source(deals)
     distributions = _distributions(won)
     quarterly = _quarterly(deals, partners)
@@ -142,7 +142,8 @@ def _mean(values: pd.Series) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
-def _monthly(deals: pd.DataFrame) -> pd.DataFrame:
+def monthly_table(deals: pd.DataFrame) -> pd.DataFrame:
+    """:attr:`HistoryStatistics.monthly` of ``deals`` alone (the other statistics not computed)."""
     created = deals["created"].dt.to_period("M")
     won = deals["outcome"] == "won"
     closed = deals.loc[won, "closed"].dt.to_period("M")

@@ -44,11 +44,12 @@ def stamps(months: np.ndarray | pd.Series, start: dt.date = SIMULATED_START) -> 
     monthly run dated two steps in January and none in February."""
     m = np.asarray(months, dtype=float)
     known = np.isfinite(m)
-    whole = np.floor(np.where(known, m, 0.0))
+    m = np.where(known, m, 0.0)
+    whole = np.floor(m)
     first = np.datetime64(start, "M") + whole.astype(np.int64)
     begins = first.astype("datetime64[D]")
     length = ((first + np.timedelta64(1, "M")).astype("datetime64[D]") - begins).astype(np.int64)
-    days = np.floor((np.where(known, m, 0.0) - whole) * length).astype(np.int64)
+    days = np.floor((m - whole) * length).astype(np.int64)
     out = pd.Series(pd.to_datetime(begins + days))
     out[~known] = pd.NaT
     return out
