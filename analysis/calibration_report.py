@@ -91,7 +91,7 @@ def posterior_figure(result: FitResult) -> Figure:
                     ax.set_yticks([])
                 else:
                     w = samples["weight"].to_numpy()
-                    ax.scatter(samples[pj.path], samples[pi.path], s=4 + 400 * w / w.max() * 0.2,
+                    ax.scatter(samples[pj.path], samples[pi.path], s=4 + 80 * w / w.max(),
                                color=PALETTE[0], alpha=0.5, lw=0)  # fmt: skip
                     ax.set_ylim(pi.low, pi.high)
                 ax.set_xlim(pj.low, pj.high)
