@@ -9,6 +9,7 @@ draw when all its checks do.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -23,33 +24,27 @@ from scipy import stats  # noqa: E402
 
 from analysis.validation_patterns import patterns_section  # noqa: E402
 from sim.validation.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact, paired_values  # noqa: E402
+from sim.validation.verdicts import (  # noqa: E402
+    LEVEL,
+    combined,
+    holds,
+    interval,
+    look_level,
+    status,
+)
 
-LEVEL = 0.95
-"""Confidence level of every interval."""
 GOAL = 0.9
 """Share of parameter draws in which every fact should hold."""
+COLOURS = {"holds": "#009E73", "contradicted": "#D55E00", "inconclusive": "#E69F00"}
+"""Dot colour per status of a check (Okabe-Ito)."""
 
 
-def interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
-    """Mean and two-sided ``level`` Student-t interval of the mean (NaNs dropped)."""
-    x = values[~np.isnan(values)]
-    if x.size == 0:
-        return (math.nan, math.nan, math.nan)
-    mean = float(x.mean())
-    if x.size < 2:
-        return (mean, math.nan, math.nan)
-    half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    return (mean, mean - half, mean + half)
-
-
-def holds(check: Check, values: np.ndarray, low: float, high: float) -> bool:
-    """Whether ``check`` holds given its per-replicate values and interval."""
-    x = values[~np.isnan(values)]
-    if check.kind == "every":
-        return bool(x.size > 0 and np.all(check.sign * x > 0))
-    if math.isnan(low):
-        return False
-    return bool(low > 0) if check.sign > 0 else bool(high < 0)
+def draw_looks(measures_dir: Path) -> int:
+    """The number of looks the validation in ``measures_dir`` planned per draw (1 if unknown)."""
+    path = measures_dir / "plan.json"
+    if not path.exists():
+        return 1
+    return int(json.loads(path.read_text()).get("draw_looks", 1))
 
 
 def _block(table: pd.DataFrame, fact: Fact, draw: int) -> pd.DataFrame:
@@ -63,8 +58,12 @@ def _block(table: pd.DataFrame, fact: Fact, draw: int) -> pd.DataFrame:
     return rows[rows["fact"] == fact.number]
 
 
-def evaluate(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per fact, check and draw (-1 = shipped scenario): n, mean, interval, holds."""
+def evaluate(table: pd.DataFrame, draw_level: float = LEVEL) -> pd.DataFrame:
+    """One row per fact, check and draw (-1 = shipped scenario): n, mean, interval, status, holds.
+
+    The shipped scenarios' intervals are at :data:`LEVEL`; the draws' at ``draw_level`` (the
+    Pocock level of a sequential validation, :func:`sim.validation.verdicts.look_level`).
+    """
     out = []
     for fact in FACTS:
         for draw in sorted(table["draw"].unique()):
@@ -73,7 +72,8 @@ def evaluate(table: pd.DataFrame) -> pd.DataFrame:
                 continue
             for i, check in enumerate(fact.checks):
                 values = paired_values(block, check)
-                mean, low, high = interval(values)
+                mean, low, high = interval(values, LEVEL if draw < 0 else draw_level)
+                verdict = status(check, values, low, high)
                 reference = _reference_mean(block, check)
                 out.append(
                     {
@@ -87,7 +87,8 @@ def evaluate(table: pd.DataFrame) -> pd.DataFrame:
                         "high": high,
                         "reference_mean": reference,
                         "share_expected_sign": float(np.mean(check.sign * values > 0)),
-                        "holds": holds(check, values, low, high),
+                        "status": verdict,
+                        "holds": verdict == "holds",
                     }
                 )
     return pd.DataFrame(out)
@@ -103,6 +104,13 @@ def _reference_mean(block: pd.DataFrame, check: Check) -> float:
 def fact_holds(evals: pd.DataFrame) -> pd.DataFrame:
     """Per fact and draw: whether every check holds."""
     return evals.groupby(["fact", "draw"], as_index=False)["holds"].all()
+
+
+def fact_statuses(evals: pd.DataFrame) -> pd.DataFrame:
+    """Per fact and draw: holds, contradicted (a check is) or inconclusive."""
+    return evals.groupby(["fact", "draw"], as_index=False)["status"].agg(
+        lambda s: combined(list(s))
+    )
 
 
 def draw_fractions(evals: pd.DataFrame) -> dict[int, tuple[int, int]]:
@@ -133,7 +141,7 @@ def plot_fact(evals: pd.DataFrame, fact: Fact, path: Path) -> None:
     for ax, (i, check) in zip(axes, enumerate(fact.checks), strict=True):
         own = rows[rows["check"] == i].sort_values("draw")
         y = np.where(own["draw"] < 0, own["draw"].max() + 2, own["draw"])
-        colours = np.where(own["holds"], "#009E73", "#D55E00")
+        colours = own["status"].map(COLOURS).to_numpy()
         err = np.vstack([own["mean"] - own["low"], own["high"] - own["mean"]])
         ax.errorbar(own["mean"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="#999999", lw=1)
         ax.scatter(own["mean"], y, c=colours, s=18, zorder=3)
@@ -175,16 +183,19 @@ def _check_text(check: Check) -> str:
 def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFrame:
     """Write ``docs/validation.md`` and ``docs/validation/*.png``; return the evaluations."""
     table = pd.read_csv(measures_dir / "measures.csv")
-    evals = evaluate(table)
+    looks = draw_looks(measures_dir)
+    evals = evaluate(table, look_level(looks))
     evals.to_csv(measures_dir / "effects.csv", index=False)
     plots = docs / "validation"
     plots.mkdir(parents=True, exist_ok=True)
     fractions = draw_fractions(evals)
+    per_draw = fact_statuses(evals)
+    unsettled = per_draw[(per_draw["draw"] >= 0) & (per_draw["status"] == "inconclusive")]
     shipped = evals[evals["draw"] == -1]
     draws = int(table.loc[table["draw"] >= 0, "draw"].nunique())
     replicates = table[table["draw"] == -1].groupby(["fact", "variant"])["replicate"].nunique()
     draw_reps = table[table["draw"] >= 0].groupby(["fact", "variant", "draw"])["replicate"]
-    lines = [*_intro(replicates, draw_reps, draws, timing), ""]
+    lines = [*_intro(replicates, draw_reps, draws, looks, timing), ""]
     lines += [
         "| fact | scenario | check (vendor; measure; comparison) | shipped: effect [95% CI] "
         "(pairs with that sign) | holds in draws | fact holds in draws |",
@@ -194,6 +205,9 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
         plot_fact(evals, fact, plots / f"fact{fact.number}.png")
         held, total = fractions.get(fact.number, (0, 0))
         share = f"**{held}/{total}** ({held / total:.0%})" if total else "n/a"
+        open_draws = int((unsettled["fact"] == fact.number).sum())
+        if open_draws:
+            share += f"; {open_draws} inconclusive"
         for i, check in enumerate(fact.checks):
             row = shipped[(shipped["fact"] == fact.number) & (shipped["check"] == i)]
             own = evals[(evals["fact"] == fact.number) & (evals["check"] == i)]
@@ -229,9 +243,21 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
     return evals
 
 
-def _intro(replicates: pd.Series, draw_reps, draws: int, timing: str) -> list[str]:
+def _intro(replicates: pd.Series, draw_reps, draws: int, looks: int, timing: str) -> list[str]:
     reps = sorted(set(replicates.tolist())) or [0]
-    dreps = sorted(set(draw_reps.nunique().tolist())) or [0]
+    pairs = draw_reps.nunique()
+    stage = int(pairs.min()) if len(pairs) else 0
+    level = look_level(looks)
+    if looks > 1:
+        sequence = (
+            f"first with {stage} paired replicates; while a fact is inconclusive in a draw "
+            f"(neither holding nor contradicted) {stage} more pairs run, up to {looks} looks "
+            f"({stage * looks} pairs). Each look uses the {level:.1%} interval, Pocock's boundary "
+            f"for {looks} looks, so that looking again does not raise the chance of a false "
+            "'holds' above the 5% of a single 95% interval"
+        )
+    else:
+        sequence = f"with {stage} paired replicates each, one look at the {level:.0%} interval"
     text = [
         "# Validation: the stylized facts",
         "",
@@ -242,13 +268,15 @@ def _intro(replicates: pd.Series, draw_reps, draws: int, timing: str) -> list[st
         "paired replicates (common random numbers: replicate *r* of both arms starts from the "
         "same seed). The effect is the mean paired difference with a 95% Student-t interval.",
         f"2. **Parameter draws.** The same comparison repeats over {draws} parameter sets drawn "
-        "by a seeded Latin hypercube (`scipy.stats.qmc`) from the plausible ranges below, with "
-        f"{'/'.join(map(str, dreps))} paired replicates each. A check *holds* in a draw when its "
-        "95% interval excludes 0 on the side the field expects; a fact holds when all its checks "
-        f"hold. The goal is every fact holding in at least {GOAL:.0%} of draws.",
+        "by a seeded Latin hypercube (`scipy.stats.qmc`) from the plausible ranges below, "
+        f"{sequence}. A check *holds* in a draw when its interval excludes 0 on the side the "
+        "field expects, is *contradicted* when it excludes 0 on the other side, and is "
+        "*inconclusive* otherwise; a fact holds when all its checks hold. The goal is every fact "
+        f"holding in at least {GOAL:.0%} of draws.",
         "",
-        "Green dots in the plots are draws where a check holds, orange where it does not; bars are "
-        "95% intervals; the top row is the shipped scenario.",
+        "In the plots, green dots are draws where a check holds, vermilion where it is "
+        "contradicted, amber where it is inconclusive; bars are the intervals; the top row is the "
+        "shipped scenario.",
     ]
     if timing:
         text += ["", timing]
@@ -291,17 +319,23 @@ def _drivers_section(table: pd.DataFrame, evals: pd.DataFrame, measures_dir: Pat
         "",
         "For each check, the drawn parameter with the largest Spearman rank correlation (rho) "
         "with how clearly the check holds (effect in the expected direction / interval half "
-        "width), and the draws where it does not hold. `lever` is the fact's program level.",
+        "width), and the draws where it does not hold: contradicted (the interval on the wrong "
+        "side) or inconclusive (the interval across 0 after the last look). `lever` is the fact's "
+        "program level.",
         "",
-        "| fact | check | strongest driver | rho | draws where it fails |",
-        "|---|---|---|---|---|",
+        "| fact | check | strongest driver | rho | contradicted in draws | inconclusive in draws |",
+        "|---|---|---|---|---|---|",
     ]
     for _, row in found.iterrows():
         check = FACTS[row["fact"] - 1].checks[row["check"]]
         fails = failed[(failed["fact"] == row["fact"]) & (failed["check"] == row["check"])]
-        listed = ", ".join(str(d) for d in fails["draw"]) or "none"
+        cells = [
+            ", ".join(str(d) for d in fails.loc[fails["status"] == kind, "draw"]) or "none"
+            for kind in ("contradicted", "inconclusive")
+        ]
         out.append(
-            f"| {row['fact']} | {check.label} | `{row['driver']}` | {row['rho']:+.2f} | {listed} |"
+            f"| {row['fact']} | {check.label} | `{row['driver']}` | {row['rho']:+.2f} | "
+            f"{cells[0]} | {cells[1]} |"
         )
     return out
 
@@ -363,9 +397,12 @@ def _notes_section() -> list[str]:
 
 __all__ = [
     "draw_fractions",
+    "draw_looks",
     "drivers",
     "evaluate",
     "fact_holds",
+    "fact_statuses",
+    "holds",
     "interval",
     "plot_fact",
     "write_report",

@@ -13,6 +13,11 @@ import click
 @click.option("--draws", type=click.IntRange(min=0), help="Latin hypercube parameter draws.")
 @click.option("--draw-replicates", type=click.IntRange(min=2), help="Paired replicates per draw.")
 @click.option(
+    "--draw-looks",
+    type=click.IntRange(min=1, max=6),
+    help="Stages of --draw-replicates pairs an inconclusive draw may take (Pocock looks).",
+)
+@click.option(
     "--pattern-replicates",
     type=click.IntRange(min=0),
     help="Paired replicates per variant of each pattern study (0 = skip the patterns).",
@@ -35,6 +40,7 @@ def check_facts(
     replicates: int | None,
     draws: int | None,
     draw_replicates: int | None,
+    draw_looks: int | None,
     pattern_replicates: int | None,
     workers: int,
     out: Path,
@@ -53,6 +59,7 @@ def check_facts(
         "replicates": replicates,
         "draws": draws,
         "draw_replicates": draw_replicates,
+        "draw_looks": draw_looks,
         "pattern_replicates": pattern_replicates,
     }
     plan = dataclasses.replace(plan, **{k: v for k, v in sizes.items() if v is not None})

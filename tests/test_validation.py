@@ -21,10 +21,19 @@ from scipy import stats
 from analysis.validation import evaluate, fact_holds, holds, interval, write_report
 from cli import main
 from sim.validation import check_facts
-from sim.validation.check_facts import ValidationPlan, build_block, draw_parameters, run_validation
+from sim.validation.check_facts import (
+    ValidationPlan,
+    build_block,
+    draw_parameters,
+    run_task,
+    run_validation,
+)
 from sim.validation.facts import FACTS, RANGES, Check, plateau_month
+from sim.validation.verdicts import combined, fact_status, look_level, status
 
-REDUCED = ValidationPlan(replicates=6, draws=1, draw_replicates=4, pattern_replicates=0)
+REDUCED = ValidationPlan(
+    replicates=6, draws=1, draw_replicates=4, draw_looks=2, pattern_replicates=0
+)
 
 
 def test_plateau_month_of_a_flat_series_is_early_and_of_linear_growth_late() -> None:
@@ -78,6 +87,42 @@ def test_a_check_holds_only_when_its_interval_excludes_zero_on_the_expected_side
     assert holds(down, values, -0.5, -0.1) and not holds(up, values, -0.5, 0.1)
     assert holds(every, np.array([-0.5, -0.5]), -0.5, -0.5)
     assert not holds(every, np.array([-0.5, 0.5]), 0.0, 0.0)
+
+
+def test_a_check_is_contradicted_only_when_its_interval_excludes_zero_on_the_wrong_side() -> None:
+    up = Check("x", "paired", "a", "trust", 1, "b")
+    values = np.array([1.0])
+    assert status(up, values, 0.1, 0.5) == "holds"
+    assert status(up, values, -0.5, -0.1) == "contradicted"
+    assert status(up, values, -0.5, 0.1) == "inconclusive"
+    assert status(up, values, np.nan, np.nan) == "inconclusive"
+    assert combined(["holds", "inconclusive", "holds"]) == "inconclusive"
+    assert combined(["inconclusive", "contradicted"]) == "contradicted"
+    assert combined(["holds", "holds"]) == "holds"
+
+
+def test_more_looks_widen_every_look_s_interval_to_pocock_s_boundary() -> None:
+    """One look is the 95% interval; four looks at Pocock's 2.361 give 98.2% per look, and the
+    simulated chance that a null effect 'holds' at any of the four stays near 2.5% (one side)."""
+    assert look_level(1) == pytest.approx(0.95, abs=1e-4)
+    assert look_level(4) == pytest.approx(0.9818, abs=1e-4)
+    assert [look_level(k) for k in range(1, 7)] == sorted(look_level(k) for k in range(1, 7))
+    with pytest.raises(ValueError, match="looks must be"):
+        look_level(7)
+    rng = np.random.default_rng(0)
+    null = rng.standard_normal((4000, 48))
+    up = Check("x", "paired", "a", "trust", 1, "b")
+
+    def false_hold(row: np.ndarray, looks: int) -> bool:
+        for n in range(12, 12 * looks + 1, 12):
+            _, low, high = interval(row[:n], look_level(looks))
+            if status(up, row[:n], low, high) != "inconclusive":
+                return status(up, row[:n], low, high) == "holds"
+        return False
+
+    sequential = np.mean([false_hold(row, 4) for row in null])
+    naive = np.mean([any(interval(row[:n])[1] > 0 for n in range(12, 49, 12)) for row in null])
+    assert sequential < 0.035 < naive
 
 
 def test_a_draw_changes_every_drawn_parameter_and_the_fact_s_program_level() -> None:
@@ -156,11 +201,42 @@ def test_every_fact_holds_on_the_shipped_scenarios(reduced_dir: Path) -> None:
 def test_a_rerun_reuses_every_saved_block(reduced_dir: Path) -> None:
     messages: list[str] = []
     again = run_validation(REDUCED, reduced_dir, workers=1, progress=messages.append)
-    assert messages == [
-        f"{len(list((reduced_dir / 'blocks').glob('*.csv')))} blocks, "
-        f"{len(list((reduced_dir / 'blocks').glob('*.csv')))} saved, 0 to run"
-    ]
+    first_stage = [p for p in (reduced_dir / "blocks").glob("*.csv") if "-from" not in p.name]
+    assert messages[0] == f"{len(first_stage)} blocks, {len(first_stage)} saved, 0 to run"
+    assert not [m for m in messages if m.startswith("block ")], messages
     pd.testing.assert_frame_equal(again, reduced(reduced_dir))
+
+
+def test_only_inconclusive_draws_get_more_pairs_and_they_continue_the_replicate_numbers(
+    reduced_dir: Path,
+) -> None:
+    """After the first stage (4 pairs) a fact gets a second stage exactly when it is inconclusive
+    at the 2-look level, and the second stage's pairs are the runs a single block of 8 would have
+    made (same seeds), so a draw's numbers do not depend on its staging."""
+    table = reduced(reduced_dir)
+    level = look_level(REDUCED.draw_looks)
+    extended = []
+    for fact in [f for f in FACTS if not f.pooled]:
+        own = table[(table["fact"] == fact.number) & (table["draw"] == 0)]
+        first = own[own["replicate"] < REDUCED.draw_replicates]
+        more = own["replicate"].nunique() > REDUCED.draw_replicates
+        assert more == (fact_status(fact, first, level) == "inconclusive"), fact.number
+        assert own["replicate"].nunique() in (4, 8)
+        if more:
+            extended.append(fact)
+    assert extended, "no fact was inconclusive after 4 pairs: the test checks nothing"
+    fact = extended[0]
+    block = build_block(fact, draw_parameters(1)[0], replicates=8)
+    variant = fact.variants[0]
+    direct = pd.DataFrame(run_task(block.configs[variant], block.spawn_block, 5))
+    own = table[
+        (table["fact"] == fact.number)
+        & (table["draw"] == 0)
+        & (table["variant"] == variant)
+        & (table["replicate"] == 5)
+    ]
+    for column in ("channel_after_24", "trust", "attention"):
+        np.testing.assert_allclose(own[column].to_numpy(), direct[column].to_numpy())
 
 
 def test_the_report_has_a_row_per_check_and_a_plot_per_fact(
@@ -182,6 +258,7 @@ def test_sim_check_facts_runs_a_tiny_validation_and_writes_the_report(tmp_path: 
     where ``--docs`` says, and a second call reuses every block."""
     args = [
         "check-facts", "--replicates", "2", "--draws", "1", "--draw-replicates", "2",
+        "--draw-looks", "2",
         "--workers", "1", "--out", str(tmp_path / "out"), "--docs", str(tmp_path / "docs"),
     ]  # fmt: skip
     first = CliRunner().invoke(main, args)

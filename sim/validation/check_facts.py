@@ -5,7 +5,9 @@ A *block* is one fact's variants under one parameter set (``draw`` -1 is the shi
 it is). Replicate ``r`` of every variant in a block runs from
 ``SeedSequence(entropy=scenario seed, spawn_key=(block key, r))`` with block key 0 for the shipped
 scenario and ``1 + draw`` for a draw, so the arms of a block are paired (common random numbers) and
-blocks are independent. Each finished block is written to ``<out>/blocks/<fact>-<draw>-<hash>.csv``
+blocks are independent. A draw runs its pairs in stages (:mod:`sim.validation.verdicts`): a
+later stage of a block continues its replicate numbers, so a draw's numbers do not depend on how
+many stages it took. Each finished block is written to ``<out>/blocks/<fact>-<draw>-<hash>.csv``
 (the hash covers the resolved configs, seeds, replicates and the source of the code that computes
 a run's measures, :func:`code_fingerprint`), so an interrupted or repeated validation only runs what
 is missing or changed, and a block saved by older code is never read as the new code's result.
@@ -19,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import functools
 import hashlib
 import json
@@ -37,6 +40,7 @@ from sim.scenario import load_scenario
 from sim.scenario.schema import ScenarioConfig
 from sim.validation.facts import FACTS, RANGES, Draw, Fact, apply_draw, run_measures
 from sim.validation.patterns import STUDIES, Study
+from sim.validation.verdicts import fact_status, look_level
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = PACKAGE_DIR.parent / "scenarios"
@@ -64,7 +68,10 @@ class ValidationPlan:
     Attributes:
         replicates: paired replicates per variant of each fact's shipped scenario.
         draws: parameter sets drawn by Latin hypercube from :data:`sim.validation.facts.RANGES`.
-        draw_replicates: paired replicates per variant in each draw.
+        draw_replicates: paired replicates per variant in each stage of a draw.
+        draw_looks: stages a draw may take: while its fact is inconclusive (neither holding nor
+            contradicted) after a stage, another stage of ``draw_replicates`` pairs runs, up to
+            this many; every look uses the Pocock level for this many looks.
         horizon_months: shorten every run to this many months (None: the scenario's own).
         facts: fact numbers to run (None: all).
         pattern_replicates: paired replicates per variant of each pattern study
@@ -74,6 +81,7 @@ class ValidationPlan:
     replicates: int = 50
     draws: int = 20
     draw_replicates: int = 12
+    draw_looks: int = 4
     horizon_months: int | None = None
     facts: tuple[int, ...] | None = None
     pattern_replicates: int = 20
@@ -81,7 +89,7 @@ class ValidationPlan:
     @classmethod
     def quick(cls) -> ValidationPlan:
         """A few minutes' validation for development: fewer replicates and draws."""
-        return cls(replicates=12, draws=4, draw_replicates=8, pattern_replicates=8)
+        return cls(replicates=12, draws=4, draw_replicates=8, draw_looks=2, pattern_replicates=8)
 
 
 def draw_parameters(draws: int, seed: int = LHS_SEED) -> list[Draw]:
@@ -114,6 +122,12 @@ class Block:
     replicates: int
     configs: dict[str, ScenarioConfig]
     study: Study | None = None
+    first: int = 0
+    """Number of the block's first replicate (a later stage of a draw continues the earlier)."""
+
+    @property
+    def replicate_ids(self) -> range:
+        return range(self.first, self.first + self.replicates)
 
     @property
     def index(self) -> int:
@@ -133,6 +147,7 @@ class Block:
         payload = {
             "configs": {name: c.model_dump(mode="json") for name, c in self.configs.items()},
             "replicates": self.replicates,
+            "first": self.first,
             "block": self.spawn_block,
             "code": code_fingerprint(),
         }
@@ -140,7 +155,8 @@ class Block:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def filename(self) -> str:
-        return f"{self.label}-draw{self.index}-{self.digest()}.csv"
+        stage = f"-from{self.first}" if self.first else ""
+        return f"{self.label}-draw{self.index}{stage}-{self.digest()}.csv"
 
 
 def build_block(
@@ -217,24 +233,14 @@ def _block_frame(block: Block, rows: dict[tuple[str, int], list[dict[str, Any]]]
     return pd.DataFrame.from_records(records)
 
 
-def run_validation(
-    plan: ValidationPlan,
-    out: Path,
-    workers: int = 2,
-    progress: Callable[[str], None] | None = None,
-) -> pd.DataFrame:
-    """Run every block not already saved under ``out/blocks``; return all blocks' measures.
-
-    Also writes ``out/draws.csv`` (each draw's parameter values and program level) and
-    ``out/measures.csv`` (every run's measures, the input of :mod:`analysis.validation`).
-    """
-    say = progress or (lambda _message: None)
-    blocks_dir = out / "blocks"
-    blocks_dir.mkdir(parents=True, exist_ok=True)
-    blocks = plan_blocks(plan)
-    todo = [b for b in blocks if not (blocks_dir / b.filename()).exists()]
-    say(f"{len(blocks)} blocks, {len(blocks) - len(todo)} saved, {len(todo)} to run")
-    tasks = [(b, variant, r) for b in todo for variant in b.configs for r in range(b.replicates)]
+def _run_blocks(
+    todo: list[Block],
+    blocks_dir: Path,
+    pool: cf.Executor | None,
+    say: Callable[[str], None],
+) -> None:
+    """Run ``todo`` (in ``pool``, or here without one), writing each block when it is complete."""
+    tasks = [(b, variant, r) for b in todo for variant in b.configs for r in b.replicate_ids]
     pending: dict[int, dict[tuple[str, int], list[dict[str, Any]]]] = {id(b): {} for b in todo}
     left = {id(b): len(b.configs) * b.replicates for b in todo}
 
@@ -250,24 +256,80 @@ def run_validation(
                 if block.study
                 else f"fact {block.fact.number}, draw {block.index}"
             )
+            if block.first:
+                what += f", pairs {block.first + 1}-{block.first + block.replicates}"
             say(f"block {done}/{len(todo)}: {what}")
 
-    if workers <= 1:
+    if pool is None:
         for block, variant, r in tasks:
             accept(block, variant, r, run_task(block.configs[variant], block.spawn_block, r))
-    elif tasks:
-        pool = process_pool(workers)
-        try:
-            futures = {
-                pool.submit(run_task, b.configs[v], b.spawn_block, r): (b, v, r)
-                for b, v, r in tasks
-            }
-            for future in cf.as_completed(futures):
-                block, variant, r = futures[future]
-                accept(block, variant, r, future.result())
-        except BaseException:
+        return
+    futures = {
+        pool.submit(run_task, b.configs[v], b.spawn_block, r): (b, v, r) for b, v, r in tasks
+    }
+    for future in cf.as_completed(futures):
+        block, variant, r = futures[future]
+        accept(block, variant, r, future.result())
+
+
+def next_stage(plan: ValidationPlan, stages: list[Block], blocks_dir: Path) -> list[Block]:
+    """The next stage of every draw whose fact is still inconclusive after ``stages`` (the blocks
+    of its latest stage; earlier stages are read from ``blocks_dir`` too)."""
+    level = look_level(plan.draw_looks)
+    out = []
+    for block in stages:
+        if block.fact is None or block.draw is None:
+            continue
+        looked = block.first + block.replicates
+        if looked >= plan.draw_looks * plan.draw_replicates:
+            continue
+        earlier = [dataclasses.replace(block, first=f) for f in range(0, looked, block.replicates)]
+        table = pd.concat([pd.read_csv(blocks_dir / b.filename()) for b in earlier])
+        if fact_status(block.fact, table, level) == "inconclusive":
+            out.append(dataclasses.replace(block, first=looked))
+    return out
+
+
+def run_validation(
+    plan: ValidationPlan,
+    out: Path,
+    workers: int = 2,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Run every block not already saved under ``out/blocks``; return all blocks' measures.
+
+    Then, stage after stage, the further pairs of every draw still inconclusive
+    (:func:`next_stage`). Also writes ``out/draws.csv`` (each draw's parameter values and program
+    level) and ``out/measures.csv`` (every run's measures, the input of :mod:`analysis.validation`).
+    """
+    say = progress or (lambda _message: None)
+    blocks_dir = out / "blocks"
+    blocks_dir.mkdir(parents=True, exist_ok=True)
+    blocks = plan_blocks(plan)
+    todo = [b for b in blocks if not (blocks_dir / b.filename()).exists()]
+    say(f"{len(blocks)} blocks, {len(blocks) - len(todo)} saved, {len(todo)} to run")
+    pool = process_pool(workers) if workers > 1 and todo else None
+    try:
+        _run_blocks(todo, blocks_dir, pool, say)
+        stage = [b for b in blocks if b.draw is not None]
+        for look in range(2, plan.draw_looks + 1):
+            stage = next_stage(plan, stage, blocks_dir)
+            if not stage:
+                break
+            todo = [b for b in stage if not (blocks_dir / b.filename()).exists()]
+            say(
+                f"look {look} of {plan.draw_looks}: {len(stage)} inconclusive draws get "
+                f"{plan.draw_replicates} more pairs ({len(stage) - len(todo)} saved)"
+            )
+            if todo and pool is None and workers > 1:
+                pool = process_pool(workers)
+            _run_blocks(todo, blocks_dir, pool, say)
+            blocks += stage
+    except BaseException:
+        if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        raise
+    if pool is not None:
         pool.shutdown()
     facts = [pd.read_csv(blocks_dir / b.filename()) for b in blocks if b.study is None]
     table = pd.concat(facts, ignore_index=True) if facts else pd.DataFrame()
@@ -293,6 +355,7 @@ __all__ = [
     "ValidationPlan",
     "build_block",
     "draw_parameters",
+    "next_stage",
     "plan_blocks",
     "run_task",
     "run_validation",

@@ -80,6 +80,9 @@ RANGES: tuple[Range, ...] = (
     # Market and customer pull.
     Range("market.sales_cycle_months", 2.0, 5.0,
           "B2B mid-market sales cycles of one to two quarters"),
+    Range("market.sales_cycle_shape", 2.0, 8.0,
+          "gamma shape of the time to close: cycle lengths with a coefficient of variation of "
+          "0.35 (8) to 0.71 (2); default 4 (0.5)"),
     Range("market.deal_size.spread", 0.6, 1.2,
           "log-s.d. of deal size: mean 1.2x to 2x the median (right-skewed B2B deals)"),
     Range("market.competitor_share", 0.2, 0.4,
