@@ -127,6 +127,8 @@ def _fmt(value: float, measure: str) -> str:
         return f"{value / 1e6:+.2f}M"
     if measure in ("conflicts", "accounting_violations"):
         return f"{value:+.0f}"
+    if measure.endswith("_excess"):
+        return f"{value / 1e3:+.1f}k"
     if measure == "plateau_month":
         return f"{value:+.1f}"
     return f"{value:+.3f}"

@@ -233,3 +233,23 @@ def test_stall_statistic_separates_stalled_from_flat_and_growing() -> None:
     assert stall_statistic(np.ones(30)) is None
     ratio = stall_statistic(1.0 + months).late_growth_ratio
     assert ratio == pytest.approx(1.0)  # a straight line keeps its pace exactly
+
+
+def test_stall_conditions_in_linear_form_are_finite_and_test_the_mean_series() -> None:
+    """A launch with no revenue in months 1-6 has an infinite rise but a finite excess over 1.5x
+    its start; the excesses are linear, so their mean over runs is the excess of the mean series
+    (what the validation tests), while the mean of per-run ratios is not the mean series' ratio."""
+    months = np.arange(1, 49, dtype=float)
+    late_start = np.where(months <= 6, 0.0, np.minimum(months, 18.0))
+    stall = stall_statistic(late_start)
+    assert stall.rise == np.inf and np.isfinite(stall.rise_excess) and stall.rise_excess > 0
+    line = stall_statistic(1.0 + months)
+    assert line.pace_excess == pytest.approx(2 / 3)  # slope 1: late pace 1 less 1/3 of 1
+    runs = [np.minimum(months, 18.0), 1.0 + 3 * months, np.full(48, 5.0)]
+    mean_series = stall_statistic(np.mean(runs, axis=0))
+    each = [stall_statistic(r) for r in runs]
+    assert np.mean([s.rise_excess for s in each]) == pytest.approx(mean_series.rise_excess)
+    assert np.mean([s.pace_excess for s in each]) == pytest.approx(mean_series.pace_excess)
+    assert np.nanmean([s.late_growth_ratio for s in each]) != pytest.approx(
+        mean_series.late_growth_ratio
+    )

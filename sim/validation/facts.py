@@ -253,17 +253,15 @@ FACTS: tuple[Fact, ...] = (
                 "misaligned launch: partner-sourced revenue rises by half in 18 months",
                 "level",
                 "base",
-                "stall_rise",
+                "stall_rise_excess",
                 1,
-                threshold=0.5,
             ),
             Check(
                 "misaligned launch: then grows at under a third of that pace",
                 "level",
                 "base",
-                "late_growth_ratio",
+                "late_pace_excess",
                 -1,
-                threshold=1 / 3,
             ),
             Check(
                 "aligned launch keeps more of its pace",
@@ -275,6 +273,10 @@ FACTS: tuple[Fact, ...] = (
             ),
         ),
         ("misaligned margin", 0.06, 0.14, set_vendor_value("acme", "program", "margin", ("base",))),
+        note="The rise and the late pace are tested on the mean series, in linear form (months "
+        "13-24 minus 1.5 x months 1-6; late pace minus 1/3 of the early pace, per month), so that "
+        "a run with no revenue in months 1-6 or no early growth counts (a per-run ratio is "
+        "infinite or undefined there).",
     ),
     Fact(
         8,

@@ -39,6 +39,9 @@ MEASURE_LABELS: dict[str, str] = {
     "accounting_violations": "accounting identities broken",
     "stall_rise": "growth of partner-sourced revenue, months 1-6 to 13-24",
     "late_growth_ratio": "late growth of partner-sourced revenue / its early pace",
+    "stall_rise_excess": "partner-sourced revenue per month, months 13-24 minus 1.5 x months 1-6",
+    "late_pace_excess": "late growth of partner-sourced revenue per month minus 1/3 of its early "
+    "pace",
     "stalled": "partner-sourced revenue rose, then flattened (1) or not (0)",
     "channel_first_12": "channel revenue, months 1-12",
     "channel_last_12": "channel revenue, last 12 months",
@@ -151,11 +154,15 @@ def _stall_measures(partner_sourced: np.ndarray) -> dict[str, float]:
         return {
             "stall_rise": float("nan"),
             "late_growth_ratio": float("nan"),
+            "stall_rise_excess": float("nan"),
+            "late_pace_excess": float("nan"),
             "stalled": float("nan"),
         }
     return {
         "stall_rise": stall.rise,
         "late_growth_ratio": stall.late_growth_ratio,
+        "stall_rise_excess": stall.rise_excess,
+        "late_pace_excess": stall.pace_excess,
         "stalled": float(stall.stalled),
     }
 

@@ -13,6 +13,14 @@ is healthy. The statistic compares three windows of a monthly series ``x`` (mont
   of ``H`` months);
 - ``late_growth_ratio`` = ``late_rate / early_rate`` (NaN unless ``early_rate > 0``).
 
+Across many runs the ratios are poor estimates of the ecosystem's path: a run with no revenue in
+months 1-6 has an infinite rise and one that did not grow early has no ratio at all (dropping it
+selects the runs that grew). The validation therefore also keeps the two conditions in linear form,
+finite for every run, whose means test the ratio of the mean series (a Fieller-type test of a ratio
+of means against a threshold): ``rise_excess`` = ``early - (1 + RISE) start`` (mean >= 0: the mean
+series rose by half) and ``pace_excess`` = ``late_rate - FLAT early_rate`` (mean <= 0: its late pace
+is at most FLAT of its early pace).
+
 A run is **stalled** when it rose by half (``rise >= RISE``) and then its growth fell to at most ``FLAT``
 of its early pace (``late_growth_ratio <= FLAT``); **growing** when it rose and kept at least that
 pace, or took off late (``late >= (1 + RISE) * early``); **flat** otherwise. It needs at least
@@ -47,6 +55,8 @@ class Stall:
     rise: float
     late_growth_ratio: float
     kind: StallClass
+    rise_excess: float = 0.0
+    pace_excess: float = 0.0
 
     @property
     def stalled(self) -> bool:
@@ -73,7 +83,13 @@ def stall_statistic(x: np.ndarray) -> Stall | None:
         kind = "growing"
     else:
         kind = "flat"
-    return Stall(float(rise), float(ratio), kind)
+    return Stall(
+        float(rise),
+        float(ratio),
+        kind,
+        rise_excess=float(early - (1.0 + RISE) * start),
+        pace_excess=float(late_rate - FLAT * early_rate),
+    )
 
 
 __all__ = ["FLAT", "MIN_MONTHS", "RISE", "Stall", "stall_statistic"]
