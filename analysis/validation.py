@@ -134,6 +134,18 @@ def _fmt(value: float, measure: str) -> str:
     return f"{value:+.3f}"
 
 
+MAX_RELATIVE = 10.0
+"""Largest relative effect worth printing: beyond it the reference is near 0 (a growth ratio of a
+flat series, say) and the percentage says nothing."""
+
+
+def _relative(effect: float, reference: float) -> str:
+    """``, +7%``: the effect relative to the reference arm's mean, or nothing when meaningless."""
+    if not reference or math.isnan(reference) or abs(effect / reference) > MAX_RELATIVE:
+        return ""
+    return f", {effect / reference:+.0%}"
+
+
 def plot_fact(evals: pd.DataFrame, fact: Fact, path: Path) -> None:
     """Dot plot of each check's effect per draw with its 95% interval; shipped scenario on top."""
     rows = evals[evals["fact"] == fact.number]
@@ -218,11 +230,7 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
             if not row.empty:
                 r = row.iloc[0]
                 measure = "lag" if check.kind == "lag" else check.measure
-                rel = (
-                    f", {r['mean'] / r['reference_mean']:+.0%}"
-                    if r["reference_mean"] and not math.isnan(r["reference_mean"])
-                    else ""
-                )
+                rel = _relative(r["mean"], r["reference_mean"])
                 mark = "" if r["holds"] else " **fails**"
                 cell = (
                     f"{_fmt(r['mean'], measure)} [{_fmt(r['low'], measure)}, "
