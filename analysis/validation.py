@@ -39,12 +39,14 @@ COLOURS = {"holds": "#009E73", "contradicted": "#D55E00", "inconclusive": "#E69F
 """Dot colour per status of a check (Okabe-Ito)."""
 
 
+def _plan(measures_dir: Path) -> dict:
+    path = measures_dir / "plan.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def draw_looks(measures_dir: Path) -> int:
     """The number of looks the validation in ``measures_dir`` planned per draw (1 if unknown)."""
-    path = measures_dir / "plan.json"
-    if not path.exists():
-        return 1
-    return int(json.loads(path.read_text()).get("draw_looks", 1))
+    return int(_plan(measures_dir).get("draw_looks", 1))
 
 
 def _block(table: pd.DataFrame, fact: Fact, draw: int) -> pd.DataFrame:
@@ -209,7 +211,8 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
     draws = int(table.loc[table["draw"] >= 0, "draw"].nunique())
     replicates = table[table["draw"] == -1].groupby(["fact", "variant"])["replicate"].nunique()
     draw_reps = table[table["draw"] >= 0].groupby(["fact", "variant", "draw"])["replicate"]
-    lines = [*_intro(replicates, draw_reps, draws, looks, timing), ""]
+    stage = _plan(measures_dir).get("draw_replicates")
+    lines = [*_intro(replicates, draw_reps, draws, looks, stage, timing), ""]
     lines += [
         "| fact | scenario | check (vendor; measure; comparison) | shipped: effect [95% CI] "
         "(pairs with that sign) | holds in draws | fact holds in draws |",
@@ -253,10 +256,13 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
     return evals
 
 
-def _intro(replicates: pd.Series, draw_reps, draws: int, looks: int, timing: str) -> list[str]:
+def _intro(
+    replicates: pd.Series, draw_reps, draws: int, looks: int, stage: int | None, timing: str
+) -> list[str]:
     reps = sorted(set(replicates.tolist())) or [0]
     pairs = draw_reps.nunique()
-    stage = int(pairs.min()) if len(pairs) else 0
+    if stage is None:  # a folder written before plans recorded it: the fewest pairs a draw had
+        stage = int(pairs.min()) if len(pairs) else 0
     level = look_level(looks)
     if looks > 1:
         sequence = (
@@ -264,7 +270,7 @@ def _intro(replicates: pd.Series, draw_reps, draws: int, looks: int, timing: str
             f"(neither holding nor contradicted) {stage} more pairs run, up to {looks} looks "
             f"({stage * looks} pairs). Each look uses the {level:.1%} interval, Pocock's boundary "
             f"for {looks} looks, so that looking again does not raise the chance of a false "
-            "'holds' above the 5% of a single 95% interval"
+            "'holds' above the 2.5% (one side) of a single 95% interval"
         )
     else:
         sequence = f"with {stage} paired replicates each, one look at the {level:.0%} interval"

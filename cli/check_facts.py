@@ -74,7 +74,9 @@ def check_facts(
     start = time.perf_counter()
     run_validation(plan, folder, workers, progress=say)
     minutes = (time.perf_counter() - start) / 60
-    timing = f"Last run: {minutes:.1f} minutes with {workers} workers ({messages[0]})."
+    timing = (
+        f"Last run: {minutes:.1f} minutes with {workers} workers ({messages[0]}; {messages[-1]})."
+    )
     evals = write_report(folder, docs, timing)
     for fact, (held, total) in draw_fractions(evals).items():
         click.echo(f"fact {fact}: holds in {held}/{total} draws")

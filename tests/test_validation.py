@@ -9,6 +9,7 @@ loosen the test.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sim.validation.check_facts import (
     ValidationPlan,
     build_block,
     draw_parameters,
+    next_stage,
     run_task,
     run_validation,
 )
@@ -253,6 +255,46 @@ def test_the_report_has_a_row_per_check_and_a_plot_per_fact(
         assert f"`{spec.path}`" in text
 
 
+def test_next_stage_pools_every_earlier_stage_and_stops_at_the_last_look(tmp_path: Path) -> None:
+    """Synthetic stages of fact 5 (productive share below 1/2, top decile above 1/2), 3 pairs a
+    stage, 3 looks: a settled first stage (holding or contradicted) gets no more pairs; an
+    inconclusive one gets a second stage; a second stage that would hold alone but not pooled with
+    the first gets a third; the third look is the last."""
+    plan = ValidationPlan(
+        replicates=2, draws=1, draw_replicates=3, draw_looks=3, pattern_replicates=0
+    )
+    fact = next(f for f in FACTS if f.number == 5)
+    block = build_block(fact, draw_parameters(1)[0], plan.draw_replicates)
+    blocks = tmp_path / "blocks"
+    blocks.mkdir()
+
+    def write(first: int, productive: list[float]) -> check_facts.Block:
+        stage = dataclasses.replace(block, first=first)
+        rows = [
+            {"variant": "base", "replicate": first + i, "vendor": "acme",
+             "productive_share": x, "top_decile_share": 0.9}
+            for i, x in enumerate(productive)
+        ]  # fmt: skip
+        pd.DataFrame(rows).to_csv(blocks / stage.filename(), index=False)
+        return stage
+
+    for settled in ([0.2, 0.2, 0.2], [0.8, 0.8, 0.8]):  # holds; contradicted
+        assert next_stage(plan, [write(0, settled)], blocks) == []
+    first = write(0, [0.2, 0.7, 0.45])
+    assert [b.first for b in next_stage(plan, [first], blocks)] == [3]
+    second = write(3, [0.40, 0.41, 0.42])  # holds alone, not with the first stage
+    assert [b.first for b in next_stage(plan, [second], blocks)] == [6]
+    third = write(6, [0.5, 0.5, 0.5])
+    assert next_stage(plan, [third], blocks) == []
+
+
+def test_a_plan_with_no_pocock_boundary_or_a_single_pair_is_refused_at_once() -> None:
+    with pytest.raises(ValueError, match="looks must be"):
+        ValidationPlan(draw_looks=7)
+    with pytest.raises(ValueError, match="at least 2"):
+        ValidationPlan(draw_replicates=1)
+
+
 def test_sim_check_facts_runs_a_tiny_validation_and_writes_the_report(tmp_path: Path) -> None:
     """``sim check-facts`` with 2 replicates and one draw: one line per fact, the report written
     where ``--docs`` says, and a second call reuses every block."""
@@ -268,3 +310,4 @@ def test_sim_check_facts_runs_a_tiny_validation_and_writes_the_report(tmp_path: 
     assert (tmp_path / "docs" / "validation.md").stat().st_size > 1000
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 0 and "0 to run" in second.output
+    assert "\nblock " not in second.output, second.output  # no block ran again, at any look

@@ -86,6 +86,11 @@ class ValidationPlan:
     facts: tuple[int, ...] | None = None
     pattern_replicates: int = 20
 
+    def __post_init__(self) -> None:
+        look_level(self.draw_looks)  # raises for a number of looks with no Pocock boundary
+        if self.draw_replicates < 2 or self.replicates < 2:
+            raise ValueError("replicates and draw_replicates must be at least 2 (an interval)")
+
     @classmethod
     def quick(cls) -> ValidationPlan:
         """A few minutes' validation for development: fewer replicates and draws."""
@@ -325,6 +330,8 @@ def run_validation(
                 pool = process_pool(workers)
             _run_blocks(todo, blocks_dir, pool, say)
             blocks += stage
+        later = sum(1 for b in blocks if b.first)
+        say(f"{len(blocks)} blocks in all, {later} of them later looks at inconclusive draws")
     except BaseException:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -19,7 +19,8 @@ selects the runs that grew). The validation therefore also keeps the two conditi
 finite for every run, whose means test the ratio of the mean series (a Fieller-type test of a ratio
 of means against a threshold): ``rise_excess`` = ``early - (1 + RISE) start`` (mean >= 0: the mean
 series rose by half) and ``pace_excess`` = ``late_rate - FLAT early_rate`` (mean <= 0: its late pace
-is at most FLAT of its early pace).
+is at most FLAT of its early pace). The second reads as a bound on the ratio only when the mean
+early pace is positive, which the first implies; fact 7 needs both.
 
 A run is **stalled** when it rose by half (``rise >= RISE``) and then its growth fell to at most ``FLAT``
 of its early pace (``late_growth_ratio <= FLAT``); **growing** when it rose and kept at least that
@@ -55,8 +56,8 @@ class Stall:
     rise: float
     late_growth_ratio: float
     kind: StallClass
-    rise_excess: float = 0.0
-    pace_excess: float = 0.0
+    rise_excess: float
+    pace_excess: float
 
     @property
     def stalled(self) -> bool:
