@@ -257,8 +257,8 @@ def test_the_report_has_a_row_per_check_and_a_plot_per_fact(
 
 def test_next_stage_pools_every_earlier_stage_and_stops_at_the_last_look(tmp_path: Path) -> None:
     """Synthetic stages of fact 5 (productive share below 1/2, top decile above 1/2), 3 pairs a
-    stage, 3 looks: a settled first stage (holding or contradicted) gets no more pairs; an
-    inconclusive one gets a second stage; a second stage that would hold alone but not pooled with
+    stage, 3 looks: a settled first stage (holding or contradicted) gets no more pairs, nor one
+    with a check no run could measure; an inconclusive one gets a second stage; a second stage that would hold alone but not pooled with
     the first gets a third; the third look is the last."""
     plan = ValidationPlan(
         replicates=2, draws=1, draw_replicates=3, draw_looks=3, pattern_replicates=0
@@ -280,6 +280,7 @@ def test_next_stage_pools_every_earlier_stage_and_stops_at_the_last_look(tmp_pat
 
     for settled in ([0.2, 0.2, 0.2], [0.8, 0.8, 0.8]):  # holds; contradicted
         assert next_stage(plan, [write(0, settled)], blocks) == []
+    assert next_stage(plan, [write(0, [np.nan] * 3)], blocks) == []  # undefined: no more pairs
     first = write(0, [0.2, 0.7, 0.45])
     assert [b.first for b in next_stage(plan, [first], blocks)] == [3]
     second = write(3, [0.40, 0.41, 0.42])  # holds alone, not with the first stage

@@ -40,7 +40,7 @@ from sim.scenario import load_scenario
 from sim.scenario.schema import ScenarioConfig
 from sim.validation.facts import FACTS, RANGES, Draw, Fact, apply_draw, run_measures
 from sim.validation.patterns import STUDIES, Study
-from sim.validation.verdicts import fact_status, look_level
+from sim.validation.verdicts import fact_status, look_level, undefined
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = PACKAGE_DIR.parent / "scenarios"
@@ -279,7 +279,8 @@ def _run_blocks(
 
 def next_stage(plan: ValidationPlan, stages: list[Block], blocks_dir: Path) -> list[Block]:
     """The next stage of every draw whose fact is still inconclusive after ``stages`` (the blocks
-    of its latest stage; earlier stages are read from ``blocks_dir`` too)."""
+    of its latest stage; earlier stages are read from ``blocks_dir`` too), unless one of its checks
+    has no value in any run so far."""
     level = look_level(plan.draw_looks)
     out = []
     for block in stages:
@@ -290,7 +291,9 @@ def next_stage(plan: ValidationPlan, stages: list[Block], blocks_dir: Path) -> l
             continue
         earlier = [dataclasses.replace(block, first=f) for f in range(0, looked, block.replicates)]
         table = pd.concat([pd.read_csv(blocks_dir / b.filename()) for b in earlier])
-        if fact_status(block.fact, table, level) == "inconclusive":
+        if fact_status(block.fact, table, level) == "inconclusive" and not undefined(
+            block.fact, table
+        ):
             out.append(dataclasses.replace(block, first=looked))
     return out
 

@@ -79,6 +79,12 @@ def combined(statuses: list[Status]) -> Status:
     return "contradicted" if "contradicted" in statuses else "inconclusive"
 
 
+def undefined(fact: Fact, block: pd.DataFrame) -> bool:
+    """Whether some check of ``fact`` has no value in any run of ``block`` (a measure a run this
+    long cannot have, say): more pairs would not settle it."""
+    return any(np.isnan(paired_values(block, check)).all() for check in fact.checks)
+
+
 def fact_status(fact: Fact, block: pd.DataFrame, level: float) -> Status:
     """The status of ``fact`` on one draw's run measures (every stage of it so far)."""
     statuses = []
@@ -99,4 +105,5 @@ __all__ = [
     "interval",
     "look_level",
     "status",
+    "undefined",
 ]
