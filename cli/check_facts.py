@@ -11,7 +11,9 @@ import click
 @click.option("--quick", is_flag=True, help="Fewer replicates and draws (a few minutes).")
 @click.option("--replicates", type=click.IntRange(min=2), help="Paired replicates, shipped.")
 @click.option("--draws", type=click.IntRange(min=0), help="Latin hypercube parameter draws.")
-@click.option("--draw-replicates", type=click.IntRange(min=2), help="Paired replicates per draw.")
+@click.option(
+    "--draw-replicates", type=click.IntRange(min=2), help="Paired replicates per draw and stage."
+)
 @click.option(
     "--draw-looks",
     type=click.IntRange(min=1, max=6),
