@@ -2,9 +2,10 @@
 
 Reads ``measures.csv`` and ``draws.csv`` (written by
 :func:`sim.validation.check_facts.run_validation`); never runs a model. For each fact, check and
-parameter set it computes the mean paired effect with a 95% t interval over replicate pairs and
-whether the check *holds* (the interval excludes 0 on the side the field expects); a fact holds in a
-draw when all its checks do.
+parameter set it computes the mean paired effect with a t interval over replicate pairs (95% for the
+shipped scenarios, the Pocock level of the plan's looks for the draws) and whether the check holds,
+is contradicted or is inconclusive (:mod:`sim.validation.verdicts`); a fact holds in a draw when all
+its checks do. The dot plots are :mod:`analysis.validation_plots`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,14 @@ import json
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from scipy import stats
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from analysis.validation_patterns import patterns_section  # noqa: E402
-from sim.validation.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact, paired_values  # noqa: E402
-from sim.validation.verdicts import (  # noqa: E402
+from analysis.validation_patterns import patterns_section
+from analysis.validation_plots import plot_fact
+from sim.validation.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact, paired_values
+from sim.validation.verdicts import (
     LEVEL,
     combined,
     holds,
@@ -35,8 +32,6 @@ from sim.validation.verdicts import (  # noqa: E402
 
 GOAL = 0.9
 """Share of parameter draws in which every fact should hold."""
-COLOURS = {"holds": "#009E73", "contradicted": "#D55E00", "inconclusive": "#E69F00"}
-"""Dot colour per status of a check (Okabe-Ito)."""
 
 
 def _plan(measures_dir: Path) -> dict:
@@ -146,43 +141,6 @@ def _relative(effect: float, reference: float) -> str:
     if not reference or math.isnan(reference) or abs(effect / reference) > MAX_RELATIVE:
         return ""
     return f", {effect / reference:+.0%}"
-
-
-def plot_fact(evals: pd.DataFrame, fact: Fact, path: Path) -> None:
-    """Dot plot of each check's effect per draw with its 95% interval; shipped scenario on top."""
-    rows = evals[evals["fact"] == fact.number]
-    n = len(fact.checks)
-    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 0.22 * rows["draw"].nunique() + 1.6))
-    axes = np.atleast_1d(axes)
-    for ax, (i, check) in zip(axes, enumerate(fact.checks), strict=True):
-        own = rows[rows["check"] == i].sort_values("draw")
-        y = np.where(own["draw"] < 0, own["draw"].max() + 2, own["draw"])
-        colours = own["status"].map(COLOURS).to_numpy()
-        err = np.vstack([own["mean"] - own["low"], own["high"] - own["mean"]])
-        ax.errorbar(own["mean"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="#999999", lw=1)
-        ax.scatter(own["mean"], y, c=colours, s=18, zorder=3)
-        ax.axvline(0, color="#3b3b3b", lw=0.8)
-        ax.set_title(_wrap(check.label), fontsize=8)
-        ax.set_yticks(y, ["shipped" if d < 0 else str(d) for d in own["draw"]], fontsize=6)
-        ax.tick_params(axis="x", labelsize=7)
-        unit = "value - threshold" if check.kind in ("level", "every") else "paired difference"
-        ax.set_xlabel(f"{unit} ({'+' if check.sign > 0 else '-'} expected)", fontsize=7)
-    axes[0].set_ylabel("parameter draw", fontsize=7)
-    fig.suptitle(f"Fact {fact.number}: {fact.title}", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def _wrap(text: str, width: int = 34) -> str:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if len(line) + len(word) + 1 > width and line:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return "\n".join([*lines, line])
 
 
 def _check_text(check: Check) -> str:
