@@ -20,28 +20,18 @@ from scipy import stats
 
 from analysis.validation_patterns import patterns_section
 from analysis.validation_plots import plot_fact
-from sim.validation.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact, paired_values
-from sim.validation.verdicts import (
-    LEVEL,
-    combined,
-    holds,
-    interval,
-    look_level,
-    status,
-)
+from sim.validation.facts import FACTS, MEASURE_LABELS, RANGES, Check, Fact
+from sim.validation.verdicts import LEVEL, combined, holds, interval, look_level, verdict
 
 GOAL = 0.9
 """Share of parameter draws in which every fact should hold."""
 
 
 def _plan(measures_dir: Path) -> dict:
+    """The plan the validation in ``measures_dir`` ran (empty for a folder written before plans
+    were recorded: one look)."""
     path = measures_dir / "plan.json"
     return json.loads(path.read_text()) if path.exists() else {}
-
-
-def draw_looks(measures_dir: Path) -> int:
-    """The number of looks the validation in ``measures_dir`` planned per draw (1 if unknown)."""
-    return int(_plan(measures_dir).get("draw_looks", 1))
 
 
 def _block(table: pd.DataFrame, fact: Fact, draw: int) -> pd.DataFrame:
@@ -68,9 +58,8 @@ def evaluate(table: pd.DataFrame, draw_level: float = LEVEL) -> pd.DataFrame:
             if block.empty:
                 continue
             for i, check in enumerate(fact.checks):
-                values = paired_values(block, check)
-                mean, low, high = interval(values, LEVEL if draw < 0 else draw_level)
-                verdict = status(check, values, low, high)
+                found = verdict(check, block, LEVEL if draw < 0 else draw_level)
+                values = found.values
                 reference = _reference_mean(block, check)
                 out.append(
                     {
@@ -79,13 +68,13 @@ def evaluate(table: pd.DataFrame, draw_level: float = LEVEL) -> pd.DataFrame:
                         "label": check.label,
                         "draw": int(draw),
                         "n": int(np.sum(~np.isnan(values))),
-                        "mean": mean,
-                        "low": low,
-                        "high": high,
+                        "mean": found.mean,
+                        "low": found.low,
+                        "high": found.high,
                         "reference_mean": reference,
                         "share_expected_sign": float(np.mean(check.sign * values > 0)),
-                        "status": verdict,
-                        "holds": verdict == "holds",
+                        "status": found.status,
+                        "holds": found.status == "holds",
                     }
                 )
     return pd.DataFrame(out)
@@ -157,7 +146,8 @@ def _check_text(check: Check) -> str:
 def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFrame:
     """Write ``docs/validation.md`` and ``docs/validation/*.png``; return the evaluations."""
     table = pd.read_csv(measures_dir / "measures.csv")
-    looks = draw_looks(measures_dir)
+    plan = _plan(measures_dir)
+    looks = int(plan.get("draw_looks", 1))
     evals = evaluate(table, look_level(looks))
     evals.to_csv(measures_dir / "effects.csv", index=False)
     plots = docs / "validation"
@@ -169,8 +159,7 @@ def write_report(measures_dir: Path, docs: Path, timing: str = "") -> pd.DataFra
     draws = int(table.loc[table["draw"] >= 0, "draw"].nunique())
     replicates = table[table["draw"] == -1].groupby(["fact", "variant"])["replicate"].nunique()
     draw_reps = table[table["draw"] >= 0].groupby(["fact", "variant", "draw"])["replicate"]
-    stage = _plan(measures_dir).get("draw_replicates")
-    lines = [*_intro(replicates, draw_reps, draws, looks, stage, timing), ""]
+    lines = [*_intro(replicates, draw_reps, draws, looks, plan.get("draw_replicates"), timing), ""]
     lines += [
         "| fact | scenario | check (vendor; measure; comparison) | shipped: effect [95% CI] "
         "(pairs with that sign) | holds in draws | fact holds in draws |",
@@ -371,7 +360,6 @@ def _notes_section() -> list[str]:
 
 __all__ = [
     "draw_fractions",
-    "draw_looks",
     "drivers",
     "evaluate",
     "fact_holds",

@@ -15,6 +15,7 @@ two-sided 5% error of the whole sequence is kept, at the price of a wider interv
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -85,20 +86,34 @@ def undefined(fact: Fact, block: pd.DataFrame) -> bool:
     return any(np.isnan(paired_values(block, check)).all() for check in fact.checks)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """One check on one block of run measures: its per-pair values, mean, interval and status."""
+
+    values: np.ndarray
+    mean: float
+    low: float
+    high: float
+    status: Status
+
+
+def verdict(check: Check, block: pd.DataFrame, level: float) -> Verdict:
+    """What ``check`` says on ``block`` at confidence ``level``."""
+    values = paired_values(block, check)
+    mean, low, high = interval(values, level)
+    return Verdict(values, mean, low, high, status(check, values, low, high))
+
+
 def fact_status(fact: Fact, block: pd.DataFrame, level: float) -> Status:
     """The status of ``fact`` on one draw's run measures (every stage of it so far)."""
-    statuses = []
-    for check in fact.checks:
-        values = paired_values(block, check)
-        _, low, high = interval(values, level)
-        statuses.append(status(check, values, low, high))
-    return combined(statuses)
+    return combined([verdict(check, block, level).status for check in fact.checks])
 
 
 __all__ = [
     "LEVEL",
     "POCOCK",
     "Status",
+    "Verdict",
     "combined",
     "fact_status",
     "holds",
@@ -106,4 +121,5 @@ __all__ = [
     "look_level",
     "status",
     "undefined",
+    "verdict",
 ]
