@@ -316,9 +316,16 @@ def run_validation(
     blocks = plan_blocks(plan)
     todo = [b for b in blocks if not (blocks_dir / b.filename()).exists()]
     say(f"{len(blocks)} blocks, {len(blocks) - len(todo)} saved, {len(todo)} to run")
-    pool = process_pool(workers) if workers > 1 and todo else None
-    try:
+    pool: cf.Executor | None = None
+
+    def run(todo: list[Block]) -> None:
+        nonlocal pool
+        if todo and pool is None and workers > 1:  # started only when there is work for it
+            pool = process_pool(workers)
         _run_blocks(todo, blocks_dir, pool, say)
+
+    try:
+        run(todo)
         stage = [b for b in blocks if b.draw is not None]
         for look in range(2, plan.draw_looks + 1):
             stage = next_stage(plan, stage, blocks_dir)
@@ -329,9 +336,7 @@ def run_validation(
                 f"look {look} of {plan.draw_looks}: {len(stage)} inconclusive draws get "
                 f"{plan.draw_replicates} more pairs ({len(stage) - len(todo)} saved)"
             )
-            if todo and pool is None and workers > 1:
-                pool = process_pool(workers)
-            _run_blocks(todo, blocks_dir, pool, say)
+            run(todo)
             blocks += stage
         later = sum(1 for b in blocks if b.first)
         say(f"{len(blocks)} blocks in all, {later} of them later looks at inconclusive draws")
