@@ -37,7 +37,6 @@ MEASURE_LABELS: dict[str, str] = {
     "top_decile_share": "share of channel revenue from the top 10% of partners",
     "plateau_month": "month channel revenue reaches its plateau",
     "accounting_violations": "accounting identities broken",
-    "stall_rise": "growth of partner-sourced revenue, months 1-6 to 13-24",
     "late_growth_ratio": "late growth of partner-sourced revenue / its early pace",
     "stall_rise_excess": "partner-sourced revenue per month, months 13-24 minus 1.5 x months 1-6",
     "late_pace_excess": "late growth of partner-sourced revenue per month minus 1/3 of its early "
@@ -152,14 +151,12 @@ def _stall_measures(partner_sourced: np.ndarray) -> dict[str, float]:
     stall = stall_statistic(partner_sourced)
     if stall is None:
         return {
-            "stall_rise": float("nan"),
             "late_growth_ratio": float("nan"),
             "stall_rise_excess": float("nan"),
             "late_pace_excess": float("nan"),
             "stalled": float("nan"),
         }
     return {
-        "stall_rise": stall.rise,
         "late_growth_ratio": stall.late_growth_ratio,
         "stall_rise_excess": stall.rise_excess,
         "late_pace_excess": stall.pace_excess,
