@@ -96,8 +96,8 @@ def summary_lines(result: FitResult) -> list[str]:
         )
         for row in result.unproducible.itertuples(index=False):
             lines.append(
-                f"  {row.statistic:<34} observed {number_text(row.observed)}, runs {number_text(row.low)} .. "
-                f"{number_text(row.high)}"
+                f"  {row.statistic:<34} observed {number_text(row.observed)}, "
+                f"runs {number_text(row.low)} .. {number_text(row.high)}"
             )
         lines.append("Widen the --fit ranges, fit other keys, or change the scenario's structure.")
         return lines
@@ -105,7 +105,8 @@ def summary_lines(result: FitResult) -> list[str]:
     low, mid, high = (result.posterior.quantile(q) for q in (0.1, 0.5, 0.9))
     for p in plan.priors:
         lines.append(
-            f"  {p.path:<34} {number_text(mid[p.path]):>12} [{number_text(low[p.path])}, {number_text(high[p.path])}]"
+            f"  {p.path:<34} {number_text(mid[p.path]):>12} "
+            f"[{number_text(low[p.path])}, {number_text(high[p.path])}]"
             f"  prior {number_text(p.low)} .. {number_text(p.high)}"
         )
     outside = result.predictive[~result.predictive["inside_90"]]
@@ -143,8 +144,8 @@ def _holdout_lines(result: FitResult) -> list[str]:
         series = f"{row.source} {row.measure}"
         lines.append(
             f"  {series:<22} observed {number_text(row.observed):>12}, band "
-            f"{number_text(row.p5)} .. {number_text(row.p95)} ({verdict}); {row.months_inside_90:.0%} of the "
-            f"{row.months} held-out months inside their band"
+            f"{number_text(row.p5)} .. {number_text(row.p95)} ({verdict}); "
+            f"{row.months_inside_90:.0%} of the {row.months} held-out months inside their band"
         )
     return lines
 
