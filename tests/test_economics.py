@@ -145,7 +145,7 @@ def test_a_signed_line_gets_a_fresh_start_in_a_free_slot() -> None:
     row = int(np.flatnonzero(free[:, 1])[0])
     ps.revenue[row, 1] = 5.0
     old_vendor = int(ps.vendor[row, 1])
-    partnerships.sign_line(model, np.array([row]), np.array([1]), old_vendor)
+    partnerships.sign_lines(model, np.array([row]), np.array([1]), np.array([old_vendor]))
     assert ps.active[row, 1] and ps.vendor[row, 1] == old_vendor
     assert ps.revenue[row, 1] == 0.0 and ps.joined[row, 1] == model.month
     assert model.retired_revenue[old_vendor] == [5.0]  # the old line's revenue is kept

@@ -13,8 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
-from sim.model import registration
-from sim.model.state import VendorGroups
+from sim.model import registration, sampling
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -149,40 +148,30 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
 
 def covering_reps(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
     """A rep of each deal's vendor, uniformly at random (-1 if the vendor has none)."""
-    out = np.full(len(vendor), -1, dtype=np.int64)
-    if len(vendor) == 0:
-        return out
-    deals = VendorGroups(vendor, model.n_vendors)
-    reps = model.reps.groups(model.n_vendors)
-    for v in np.flatnonzero(deals.counts):
-        mine = reps.members(v)
-        if len(mine):
-            out[deals.members(v)] = mine[model.rng.integers(len(mine), size=int(deals.counts[v]))]
-    return out
+    return sampling.uniform_members(model.rng, model.reps.groups(model.n_vendors), vendor)
 
 
 def _assign_direct(
     model: ChannelModel, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Give rep-found deals to free rep slots, without replacement; a deal beyond them is passed on
-    by a rep of the vendor (``works`` False) for a partner to take (phase 4), or lost."""
-    free = free_rep_slots(model).astype(np.int64)
+    by a rep of the vendor (``works`` False) for a partner to take (phase 4), or lost. A vendor
+    with no reps finds no deals of its own."""
     groups = model.reps.groups(model.n_vendors)
-    vendors, reps, works = [], [], []
-    for v in np.flatnonzero(counts):
-        mine = groups.members(v)
-        if len(mine) == 0:
-            continue
-        slots = np.repeat(mine, free[mine])
-        n = min(int(counts[v]), len(slots))
-        extra = int(counts[v]) - n
-        vendors.append(np.full(n + extra, v))
-        reps.append(model.rng.choice(slots, size=n, replace=False))
-        reps.append(mine[model.rng.integers(len(mine), size=extra)])
-        works.append(np.r_[np.ones(n, bool), np.zeros(extra, bool)])
-    vendor = np.concatenate(vendors) if vendors else np.empty(0, dtype=np.int64)
-    rep = np.concatenate(reps) if reps else np.empty(0, dtype=np.int64)
-    work = np.concatenate(works) if works else np.empty(0, dtype=bool)
+    counts = np.where(groups.counts > 0, counts, 0).astype(np.int64)
+    free = free_rep_slots(model).astype(np.int64)[groups.order]
+    slot_rep = np.repeat(groups.order, free)  # one entry per free slot, grouped by vendor
+    slot_vendor = np.repeat(np.repeat(np.arange(model.n_vendors), groups.counts), free)
+    shuffled, bounds = sampling.shuffled_within(model.rng, slot_rep, slot_vendor, model.n_vendors)
+    worked = np.minimum(counts, np.diff(bounds))
+    rank = np.arange(len(shuffled)) - bounds[:-1][slot_vendor]
+    take = rank < worked[slot_vendor]
+    extra_vendor = np.repeat(np.arange(model.n_vendors), counts - worked)
+    vendor = np.concatenate([slot_vendor[take], extra_vendor])
+    rep = np.concatenate(
+        [shuffled[take], sampling.uniform_members(model.rng, groups, extra_vendor)]
+    )
+    work = np.r_[np.ones(int(take.sum()), bool), np.zeros(len(extra_vendor), bool)]
     np.add.at(model.reps.open_deals, rep[work], 1)
     return vendor.astype(np.int64), rep.astype(np.int64), work
 
@@ -248,24 +237,12 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
 
 def _pick_links(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
     """For each deal, a link (flat index) of its vendor in proportion to coverage; -1 if none."""
-    out = np.full(len(vendor), -1, dtype=np.int64)
     if len(vendor) == 0:
-        return out
+        return np.full(0, -1, dtype=np.int64)
     sourcing = getattr(model.ledger, "sourcing", None)
     weights = (sourcing[0] if sourcing is not None else link_weights(model)).reshape(-1)
     groups = model.partners.groups(model.n_vendors)
-    deals = VendorGroups(vendor, model.n_vendors)
-    for v in np.flatnonzero(deals.counts):
-        members = groups.members(v)
-        links = members[weights[members] > 0]
-        if len(links) == 0:
-            continue
-        cumulative = np.cumsum(weights[links])
-        draws = model.rng.random(int(deals.counts[v])) * cumulative[-1]
-        out[deals.members(v)] = links[
-            np.minimum(np.searchsorted(cumulative, draws, side="right"), len(links) - 1)
-        ]
-    return out
+    return sampling.weighted_members(model.rng, groups, weights, vendor)
 
 
 def close_due_deals(model: ChannelModel) -> dict[str, np.ndarray]:

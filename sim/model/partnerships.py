@@ -16,6 +16,7 @@ from sim.model import campaigns, rebates
 from sim.model.agents import Partner
 from sim.model.events import period_ends
 from sim.model.population import new_partners
+from sim.model.sampling import weighted_sample
 from sim.model.state import LINK_FIELDS
 
 if TYPE_CHECKING:
@@ -146,20 +147,31 @@ def recruit(model: ChannelModel) -> None:
     cooloff = model.config.partners.resign_cooloff_months
     cooled = model.month - ps.dropped >= cooloff - 1e-9
     new_firms: list[int] = []
+    picked: list[tuple[np.ndarray, np.ndarray, int]] = []
     signed = np.zeros(model.n_vendors, dtype=np.int64)
+    open_to = cooled & free.any(axis=1)[:, None]  # (firm, vendor): may sign with the vendor
+    rows, slots = np.nonzero(ps.active)
+    open_to[rows, ps.vendor[rows, slots]] = False  # not one it carries
     for v in np.flatnonzero(replacements + growth):
         n = int(replacements[v] + growth[v])
-        carries = (ps.active & (ps.vendor == v)).any(axis=1)
-        eligible = np.flatnonzero(~carries & free.any(axis=1) & cooled[:, v])
+        eligible = np.flatnonzero(open_to[:, v])
         take = min(n, len(eligible))
         if take:
-            weight = ps.capacity[eligible] / ps.capacity[eligible].sum()
-            rows = model.rng.choice(eligible, size=take, replace=False, p=weight)
-            sign_line(model, rows, np.argmax(free[rows], axis=1), v)
+            rows = eligible[weighted_sample(model.rng, ps.capacity[eligible], take)]
+            picked.append((rows, np.argmax(free[rows], axis=1), v))
             free[rows] = False  # one new line per firm per step
+            open_to[rows] = False
         extra = n - take if cooloff > 0 else min(n - take, int(growth[v]))
         new_firms += [int(v)] * extra
         signed[v] = take + extra
+    if picked:  # all vendors' lines signed at once: one draw and one plan per step, not per vendor
+        rows, slots, vendors = (
+            np.concatenate(part)
+            for part in zip(
+                *[(r, s, np.full(len(r), v, dtype=np.int64)) for r, s, v in picked], strict=True
+            )
+        )
+        sign_lines(model, rows, slots, vendors)
     model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), signed))
     if new_firms:
         add_firms(model, np.array(new_firms, dtype=np.int64))
@@ -189,15 +201,17 @@ def free_slots(model: ChannelModel) -> np.ndarray:
     return ~ps.active & ~busy.reshape(ps.vendor.shape)
 
 
-def sign_line(model: ChannelModel, rows: np.ndarray, slots: np.ndarray, v: int) -> None:
-    """Existing firms ``rows`` sign a line with vendor ``v`` in their free slot ``slots``."""
+def sign_lines(
+    model: ChannelModel, rows: np.ndarray, slots: np.ndarray, vendors: np.ndarray
+) -> None:
+    """Existing firms ``rows`` (distinct) sign a line with ``vendors`` in their free ``slots``."""
     ps = model.partners
     used = np.isfinite(ps.joined[rows, slots])
     for vendor, revenue in zip(
         ps.vendor[rows, slots][used], ps.revenue[rows, slots][used], strict=True
     ):
         model.retired_revenue[int(vendor)].append(float(revenue))
-    fresh = _fresh_lines(model, np.full((len(rows), 1), v))
+    fresh = _fresh_lines(model, np.asarray(vendors, dtype=np.int64)[:, None])
     for name in LINK_FIELDS:
         getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
     ps.invalidate_groups()
@@ -259,5 +273,5 @@ __all__ = [
     "mdf_claims",
     "rebase_quota",
     "recruit",
-    "sign_line",
+    "sign_lines",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -46,6 +47,14 @@ def _capped_unit_mean(cfg: CapacityConfig, c: float) -> float:
 
 def capped_scale(cfg: CapacityConfig) -> float:
     """Scale ``s`` with ``E[min(s Y, C)] = mean`` for ``C = max_multiple * mean`` (bisection)."""
+    return _capped_scale(cfg.distribution, cfg.shape, cfg.mean, cfg.max_multiple)
+
+
+@lru_cache(maxsize=64)  # recruits are drawn every step: solve once per capacity law
+def _capped_scale(distribution: str, shape: float, mean: float, max_multiple: float) -> float:
+    cfg = CapacityConfig(
+        distribution=distribution, shape=shape, mean=mean, max_multiple=max_multiple
+    )
     cap = cfg.max_multiple * cfg.mean
     low, high = cfg.mean, cap
     for _ in range(100):
