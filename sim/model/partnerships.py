@@ -145,22 +145,25 @@ def recruit(model: ChannelModel) -> None:
         return
     free = free_slots(model)
     cooloff = model.config.partners.resign_cooloff_months
-    cooled = model.month - ps.dropped >= cooloff - 1e-9
+    # Only firms with a free slot can sign: usually few, so the (vendor, firm) mask of who may
+    # court whom is built on them alone (vendors x all firms would grow as vendors x partners).
+    candidates = np.flatnonzero(free.any(axis=1))
+    open_to = (model.month - ps.dropped[candidates] >= cooloff - 1e-9).T.copy()
+    rows, slots = np.nonzero(ps.active[candidates])
+    open_to[ps.vendor[candidates[rows], slots], rows] = False  # not a vendor it carries
+    weight = ps.capacity[candidates]
     new_firms: list[int] = []
     picked: list[tuple[np.ndarray, np.ndarray, int]] = []
     signed = np.zeros(model.n_vendors, dtype=np.int64)
-    open_to = cooled & free.any(axis=1)[:, None]  # (firm, vendor): may sign with the vendor
-    rows, slots = np.nonzero(ps.active)
-    open_to[rows, ps.vendor[rows, slots]] = False  # not one it carries
     for v in np.flatnonzero(replacements + growth):
         n = int(replacements[v] + growth[v])
-        eligible = np.flatnonzero(open_to[:, v])
+        eligible = np.flatnonzero(open_to[v])
         take = min(n, len(eligible))
         if take:
-            rows = eligible[weighted_sample(model.rng, ps.capacity[eligible], take)]
+            chosen = eligible[weighted_sample(model.rng, weight[eligible], take)]
+            rows = candidates[chosen]
             picked.append((rows, np.argmax(free[rows], axis=1), v))
-            free[rows] = False  # one new line per firm per step
-            open_to[rows] = False
+            open_to[:, chosen] = False  # one new line per firm per step
         extra = n - take if cooloff > 0 else min(n - take, int(growth[v]))
         new_firms += [int(v)] * extra
         signed[v] = take + extra
