@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -90,13 +91,15 @@ def saved_parts(folder: Path) -> dict[int, Path]:
     if directory.is_symlink() or not directory.is_dir():
         return {}
     found: dict[int, Path] = {}
-    for path in sorted(directory.iterdir()):
-        if path.name.endswith(".tmp"):
-            path.unlink(missing_ok=True)
+    with os.scandir(directory) as scan:  # one listing; no stat per part where d_type says
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.name.endswith(".tmp"):
+            (directory / entry.name).unlink(missing_ok=True)
             continue
-        match = _PART_NAME.fullmatch(path.name)
-        if match and path.is_file() and not path.is_symlink():
-            found.setdefault(int(match.group(1)), path)
+        match = _PART_NAME.fullmatch(entry.name)
+        if match and entry.is_file(follow_symlinks=False):  # a file, not a link to one
+            found.setdefault(int(match.group(1)), directory / entry.name)
     return found
 
 
