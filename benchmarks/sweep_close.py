@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -111,13 +112,18 @@ def child_close(work: Path) -> dict[str, Any]:
     ResultWriter.close = close  # type: ignore[method-assign]
     start = time.perf_counter()
     code = _sim("sweep", "--resume", str(work), "--workers", "1", "--no-progress")
-    return {"exit_code": code, "in_process": time.perf_counter() - start, **seconds}
+    return {"exit_code": code, "in_process": time.perf_counter() - start, **seconds, **_peak()}
 
 
 def child_sensitivity(folder: Path) -> dict[str, Any]:
     start = time.perf_counter()
     code = _sim("sensitivity", str(folder))
-    return {"exit_code": code, "in_process": time.perf_counter() - start}
+    return {"exit_code": code, "in_process": time.perf_counter() - start, **_peak()}
+
+
+def _peak() -> dict[str, int]:
+    """Peak resident memory of this process (interpreter and imports included)."""
+    return {"peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
 def snapshot(source: Path, target: Path) -> None:
@@ -278,8 +284,8 @@ def table(result: dict[str, Any]) -> str:
         f"{result['load_before'][0]:.2f} before, {result['load_after'][0]:.2f} after, "
         f"{result['cpus']} CPUs)",
         "",
-        "| line | median | runs | target | status |",
-        "|---|---|---|---|---|",
+        "| line | median | runs | target | status | peak memory |",
+        "|---|---|---|---|---|---|",
     ]
     for name, runs, key in (
         ("close: `sim sweep --resume DIR` (whole command)", close, "wall"),
@@ -289,7 +295,10 @@ def table(result: dict[str, Any]) -> str:
         median = _median(runs, key)
         values = ", ".join(f"{r[key]:.2f}" for r in runs)
         ok = "pass" if median <= TARGET_SECONDS else "FAIL"
-        lines.append(f"| {name} | {median:.2f} s | {values} | <= {TARGET_SECONDS:g} s | {ok} |")
+        peak = "" if key == "close" else f"{max(r['peak_bytes'] for r in runs) / 2**20:.0f} MiB"
+        lines.append(
+            f"| {name} | {median:.2f} s | {values} | <= {TARGET_SECONDS:g} s | {ok} | {peak} |"
+        )
     built = result["build"]
     lines += [
         "",
