@@ -18,6 +18,7 @@ from the scenario seed, so the numbers are reproducible.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import math
 from collections.abc import Sequence
 
@@ -111,12 +112,15 @@ def sensitivity_table(
     sweep: Sweep,
     outcomes: Sequence[str] = ("channel_revenue",),
     vendors: Sequence[str] = (),
+    pool: cf.Executor | None = None,
 ) -> pd.DataFrame:
     """Indices per outcome, vendor and parameter (columns :data:`COLUMNS`).
 
     ``conf`` is the half-width of the 90% bootstrap interval (NaN for Morris ``sigma``, which
     SALib gives no interval for); ``low``/``high`` are ``value -+ conf``. An outcome that does not
-    vary over the samples gets zero indices.
+    vary over the samples gets zero indices. With a ``pool``
+    (:func:`analysis.salib_runs.analysis_pool`) the outcomes and vendors are analysed in parallel
+    (the same numbers).
 
     Raises:
         SweepError: an unknown vendor or outcome, or a Sobol/Morris design with missing samples.
@@ -145,7 +149,7 @@ def sensitivity_table(
             break
         if not _flat(Y):
             jobs.append(_job(sweep, method, X, Y, seed))
-    results = iter(analyse_all(jobs))
+    results = iter(analyse_all(jobs, pool))
     rows = []
     for outcome, vendor, Y in panels:
         if np.isnan(Y).any():

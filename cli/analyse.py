@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from cli.common import fail
+from cli.execution import MAX_WORKERS
 
 SMOOTH_OPTION = click.option(
     "--smooth",
@@ -114,8 +116,17 @@ def _note_status(result) -> None:
 @click.option(
     "--colour-by", "colour_by", metavar="PARAM", help="Colour the trade-off plot by this parameter."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    help="Processes for the indices, one outcome and vendor each (default: CPUs).",
+)
 def sensitivity(
-    folder: Path, outcomes: tuple[str, ...], vendors: tuple[str, ...], colour_by: str | None
+    folder: Path,
+    outcomes: tuple[str, ...],
+    vendors: tuple[str, ...],
+    colour_by: str | None,
+    workers: int | None,
 ) -> None:
     """Sensitivity indices of a sweep folder: Sobol (sobol sweeps), Morris (morris sweeps) or
     Borgonovo delta (lhs, random, grid), with 90% intervals.
@@ -131,7 +142,11 @@ def sensitivity(
     try:
         sweep = load_sweep(folder)
         table, files = write_sensitivity(
-            sweep, outcomes or ("channel_revenue",), vendors, colour_by
+            sweep,
+            outcomes or ("channel_revenue",),
+            vendors,
+            colour_by,
+            workers or os.cpu_count() or 1,
         )
     except ResultsError as exc:
         fail(str(exc))
