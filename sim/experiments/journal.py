@@ -294,7 +294,7 @@ _PLAIN_TYPES = {"float64": {float}, "int64": {int}, "bool": {bool}, "object": {s
 
 
 def _plain(values: Any, dtype: str) -> bool:
-    """``values`` is a list of the one Python type JSON gives ``dtype`` (whole numbers in 64 bits)."""
+    """``values`` is a list of the one Python type JSON gives ``dtype`` (whole numbers: 64 bits)."""
     if type(values) is not list or not {*map(type, values)} <= _PLAIN_TYPES[dtype]:
         return False
     return dtype != "int64" or not values or -(2**63) <= min(values) and max(values) < 2**63
