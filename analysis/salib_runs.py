@@ -3,9 +3,8 @@
 An analysis seeds its own bootstrap (SALib's ``seed=``: numpy's global generator for delta, a
 generator of its own for Sobol and Morris), so its indices do not depend on which process computes
 it or on what that process computed before: :func:`analyse_all` gives the same numbers with or
-without a pool of workers. SALib's delta indices of a few thousand samples take seconds each, so a sweep
-with several vendors or outcomes is analysed in parallel. A worker imports this module, numpy and
-SALib only.
+without a pool of workers. SALib's delta indices of a few thousand samples take seconds each, so
+a sweep with several vendors or outcomes is analysed in parallel (``sim sensitivity --workers``).
 
 SALib's bootstraps make many thousands of tiny BLAS calls (kernel density estimates of one
 variable). OpenBLAS would run each on all its threads, which wait for each other by spinning: on
@@ -20,6 +19,7 @@ import concurrent.futures as cf
 import contextlib
 import warnings
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,12 +56,22 @@ def analyse(job: Job) -> dict[str, Any]:
     return result
 
 
-@contextlib.contextmanager
-def analysis_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor | None]:
-    """``workers - 1`` processes for :func:`analyse_all` (None when ``workers`` <= 1).
+@dataclass(frozen=True)
+class AnalysisPool:
+    """Worker processes for :func:`analyse_all`: ``executor`` with up to ``workers`` of them."""
 
-    They start at once and import SALib while this process does other work (a worker takes
-    about a second to start); on leaving, they are shut down, or stopped at once after an error.
+    executor: cf.Executor
+    workers: int
+
+
+@contextlib.contextmanager
+def analysis_pool(workers: int) -> Iterator[AnalysisPool | None]:
+    """A pool of up to ``workers - 1`` processes for :func:`analyse_all` (None when ``workers``
+    <= 1).
+
+    One worker starts at once and imports SALib (about a second) while this process goes on;
+    more start only when there are analyses for them (a process pool of ``forkserver`` workers
+    starts them on demand). On leaving, the pool is shut down, or stopped at once after an error.
     Like any process pool (:func:`sim.experiments.executors.process_pool`), a script that uses
     one needs the ``if __name__ == "__main__":`` guard.
     """
@@ -70,28 +80,39 @@ def analysis_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor | None]:
         return
     from sim.experiments.executors import process_pool, stop_pool
 
-    pool = process_pool(workers - 1)
+    executor = process_pool(workers - 1)
     try:
-        for _ in range(workers - 1):
-            pool.submit(_import_salib)
-        yield pool
+        executor.submit(_import_salib)
+        yield AnalysisPool(executor, workers - 1)
     except BaseException:
-        stop_pool(pool)
+        stop_pool(executor)
         raise
-    pool.shutdown()
+    executor.shutdown()
 
 
 def _import_salib() -> None:
     from SALib.analyze import delta, morris, sobol  # noqa: F401
 
 
-def analyse_all(jobs: list[Job], pool: cf.Executor | None = None) -> list[dict[str, Any]]:
-    """The indices of every job, in order; with a ``pool`` (:func:`analysis_pool`) this process
-    analyses the first job while the pool analyses the others."""
+def analyse_all(jobs: list[Job], pool: AnalysisPool | None = None) -> list[dict[str, Any]]:
+    """The indices of every job, in order.
+
+    With a ``pool`` the jobs are shared between this process (the first ones, its even share)
+    and the pool's workers (the rest); should a worker die, its jobs are done here.
+    """
     if pool is None or len(jobs) <= 1:
         return [analyse(job) for job in jobs]
-    others = [pool.submit(analyse, job) for job in jobs[1:]]
-    return [analyse(jobs[0]), *(future.result() for future in others)]
+    mine = -(-len(jobs) // min(pool.workers + 1, len(jobs)))  # ceil: this process's share
+    others = [(pool.executor.submit(analyse, job), job) for job in jobs[mine:]]
+    return [*(analyse(job) for job in jobs[:mine]), *(_result(*other) for other in others)]
 
 
-__all__ = ["Job", "analyse", "analyse_all", "analysis_pool"]
+def _result(future: cf.Future[dict[str, Any]], job: Job) -> dict[str, Any]:
+    """A worker's result; a job whose worker died (killed, out of memory) is analysed here."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return analyse(job)
+
+
+__all__ = ["AnalysisPool", "Job", "analyse", "analyse_all", "analysis_pool"]

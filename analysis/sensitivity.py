@@ -18,7 +18,6 @@ from the scenario seed, so the numbers are reproducible.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import math
 from collections.abc import Sequence
 
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.intervals import LEVEL
-from analysis.salib_runs import Job, analyse_all
+from analysis.salib_runs import AnalysisPool, Job, analyse_all
 from analysis.sweeps import Sweep, SweepError, sample_means
 
 METHOD_OF = {
@@ -112,7 +111,7 @@ def sensitivity_table(
     sweep: Sweep,
     outcomes: Sequence[str] = ("channel_revenue",),
     vendors: Sequence[str] = (),
-    pool: cf.Executor | None = None,
+    pool: AnalysisPool | None = None,
 ) -> pd.DataFrame:
     """Indices per outcome, vendor and parameter (columns :data:`COLUMNS`).
 

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.intervals import LEVEL
-from analysis.salib_runs import analysis_pool
+from analysis.salib_runs import AnalysisPool
 from analysis.sensitivity import DESCRIPTION, INDICES, RANK_BY, sensitivity_table
 from analysis.style import PALETTE, STYLE, save_figure
 from analysis.sweeps import OUTCOMES, Sweep, sample_means, short_name
@@ -82,29 +82,28 @@ def write_sensitivity(
     outcomes: Sequence[str] = ("channel_revenue",),
     vendors: Sequence[str] = (),
     colour_by: str | None = None,
-    workers: int = 1,
+    pool: AnalysisPool | None = None,
 ) -> tuple[pd.DataFrame, list[Path]]:
     """Write ``sensitivity.csv``, ``sensitivity.png``, ``outcomes.csv`` (per-sample means with
     90% intervals) and ``tradeoff.png`` into ``DIR/sensitivity/`` (replacing earlier ones).
 
-    With ``workers`` > 1, up to ``workers - 1`` processes share the indices with this one
-    (:func:`analysis.salib_runs.analysis_pool`); this process draws the trade-off while they
-    start. The files, and the error raised for a folder that cannot be analysed, are the same.
+    With a ``pool`` (:func:`analysis.salib_runs.analysis_pool`) its workers share the indices
+    with this process, which draws the trade-off before the indices so that its own share
+    starts once the workers are ready. The files, and the error raised for a folder that cannot
+    be analysed, are the same.
 
     Returns:
         The indices table and the files written.
     """
     inner_folder(sweep.results.path, "sensitivity", create=False)  # a link: refused at once
     colour_by = resolve_parameter(sweep, colour_by)
-    panels = len(outcomes) * len(vendors or sweep.results.vendors)
-    with analysis_pool(min(workers, panels)) as pool:
-        tradeoff = _drawn(sweep, colour_by) if pool is not None else None
-        try:
-            table = sensitivity_table(sweep, outcomes, vendors, pool)
-        except BaseException:
-            if isinstance(tradeoff, Figure):
-                plt.close(tradeoff)
-            raise
+    tradeoff = _drawn(sweep, colour_by) if pool is not None else None
+    try:
+        table = sensitivity_table(sweep, outcomes, vendors, pool)
+    except BaseException:
+        if isinstance(tradeoff, Figure):
+            plt.close(tradeoff)
+        raise
     folder = inner_folder(sweep.results.path, "sensitivity")
     written = []
     for name, frame in (

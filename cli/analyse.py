@@ -133,23 +133,23 @@ def sensitivity(
 
     Writes DIR/sensitivity/: sensitivity.csv, sensitivity.png, outcomes.csv, tradeoff.png.
     """
-    from analysis.console import print_indices
-    from analysis.sensitivity import DESCRIPTION, METHOD_OF
-    from analysis.sensitivity_plots import write_sensitivity
-    from analysis.sweeps import load_sweep
-    from sim.experiments.folder_layout import ResultsError
+    from analysis.salib_runs import analysis_pool
 
-    try:
-        sweep = load_sweep(folder)
-        table, files = write_sensitivity(
-            sweep,
-            outcomes or ("channel_revenue",),
-            vendors,
-            colour_by,
-            workers or os.cpu_count() or 1,
-        )
-    except ResultsError as exc:
-        fail(str(exc))
+    # A worker starts now and imports SALib while this process imports the rest and loads DIR.
+    with analysis_pool(workers or os.cpu_count() or 1) as pool:
+        from analysis.console import print_indices
+        from analysis.sensitivity import DESCRIPTION, METHOD_OF
+        from analysis.sensitivity_plots import write_sensitivity
+        from analysis.sweeps import load_sweep
+        from sim.experiments.folder_layout import ResultsError
+
+        try:
+            sweep = load_sweep(folder)
+            table, files = write_sensitivity(
+                sweep, outcomes or ("channel_revenue",), vendors, colour_by, pool
+            )
+        except ResultsError as exc:
+            fail(str(exc))
     method = METHOD_OF[sweep.method]
     click.echo(f"{sweep.method} sweep, {len(sweep.samples)} samples: {DESCRIPTION[method]}")
     _note_status(sweep.results)

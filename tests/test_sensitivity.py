@@ -154,6 +154,24 @@ def test_indices_are_the_same_computed_in_parallel(
     pd.testing.assert_frame_equal(parallel, alone, check_exact=True)
 
 
+def test_the_analyses_of_a_worker_that_died_are_done_here(ishigami: Path) -> None:
+    """A pool whose worker is gone (killed, out of memory) still gives every index."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    from analysis.salib_runs import AnalysisPool
+
+    class Dead(cf.Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            future = cf.Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+    sweep = load_sweep(ishigami)
+    broken = sensitivity_table(sweep, ["channel_revenue"], pool=AnalysisPool(Dead(), 1))
+    pd.testing.assert_frame_equal(broken, sensitivity_table(sweep, ["channel_revenue"]))
+
+
 def test_a_sobol_sweep_with_missing_samples_is_refused(ishigami: Path, tmp_path: Path) -> None:
     import shutil
 
