@@ -19,13 +19,13 @@ from the scenario seed, so the numbers are reproducible.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from analysis.intervals import LEVEL
+from analysis.salib_runs import AnalysisPool, Job, analyse_all
 from analysis.sweeps import Sweep, SweepError, sample_means
 
 METHOD_OF = {
@@ -75,30 +75,28 @@ def _complete(sweep: Sweep, means: pd.DataFrame) -> pd.Series:
     return have
 
 
-def _analyse(sweep: Sweep, method: str, X: np.ndarray, Y: np.ndarray, seed: int) -> dict:
-    from SALib.analyze import delta, morris, sobol
-
+def _job(sweep: Sweep, method: str, X: np.ndarray, Y: np.ndarray, seed: int) -> Job:
+    """The SALib call of one outcome of one vendor."""
     problem = {k: sweep.problem[k] for k in ("num_vars", "names", "bounds")}
-    with warnings.catch_warnings(record=True):  # SALib resets filters; record keeps it quiet
-        warnings.simplefilter("ignore")
-        if method == "sobol":
-            d = problem["num_vars"]
-            if Y.size % (d + 2):
-                raise SweepError(
-                    f"{sweep.results.path}: {Y.size} samples is not a Saltelli design for {d} "
-                    f"parameters (needs a multiple of {d + 2})"
-                )
-            return sobol.analyze(problem, Y, calc_second_order=False, num_resamples=NUM_RESAMPLES,
-                                 conf_level=LEVEL, seed=seed)  # fmt: skip
-        if method == "morris":
-            levels = int(sweep.options.get("num_levels", 4))
-            return morris.analyze(problem, X, Y, num_resamples=NUM_RESAMPLES, conf_level=LEVEL,
-                                  num_levels=levels, seed=seed)  # fmt: skip
-        result = dict(delta.analyze(problem, X, Y, num_resamples=DELTA_RESAMPLES,
-                                    conf_level=LEVEL, seed=seed))  # fmt: skip
-        if "delta" not in result:  # SALib >= 1.6 names the classic estimate delta_raw
-            result["delta"], result["delta_conf"] = result["delta_raw"], result["delta_raw_conf"]
-        return result
+    if method == "sobol":
+        d = problem["num_vars"]
+        if Y.size % (d + 2):
+            raise SweepError(
+                f"{sweep.results.path}: {Y.size} samples is not a Saltelli design for {d} "
+                f"parameters (needs a multiple of {d + 2})"
+            )
+        options = {"calc_second_order": False, "num_resamples": NUM_RESAMPLES, "conf_level": LEVEL}
+    elif method == "morris":
+        levels = int(sweep.options.get("num_levels", 4))
+        options = {"num_resamples": NUM_RESAMPLES, "conf_level": LEVEL, "num_levels": levels}
+    else:
+        options = {"num_resamples": DELTA_RESAMPLES, "conf_level": LEVEL}
+    return Job(method, problem, X, Y, seed, options)
+
+
+def _flat(Y: np.ndarray) -> bool:
+    """The outcome does not vary over the samples."""
+    return bool(np.ptp(Y) <= 1e-12 * max(1.0, float(np.abs(Y).max())))
 
 
 def _constant(sweep: Sweep, method: str) -> dict:
@@ -110,13 +108,18 @@ def _constant(sweep: Sweep, method: str) -> dict:
 
 
 def sensitivity_table(
-    sweep: Sweep, outcomes: Sequence[str] = ("channel_revenue",), vendors: Sequence[str] = ()
+    sweep: Sweep,
+    outcomes: Sequence[str] = ("channel_revenue",),
+    vendors: Sequence[str] = (),
+    pool: AnalysisPool | None = None,
 ) -> pd.DataFrame:
     """Indices per outcome, vendor and parameter (columns :data:`COLUMNS`).
 
     ``conf`` is the half-width of the 90% bootstrap interval (NaN for Morris ``sigma``, which
     SALib gives no interval for); ``low``/``high`` are ``value -+ conf``. An outcome that does not
-    vary over the samples gets zero indices.
+    vary over the samples gets zero indices. With a ``pool``
+    (:func:`analysis.salib_runs.analysis_pool`) the outcomes and vendors are analysed in parallel
+    (the same numbers).
 
     Raises:
         SweepError: an unknown vendor or outcome, or a Sobol/Morris design with missing samples.
@@ -133,37 +136,46 @@ def sensitivity_table(
     X = sweep.X[have.to_numpy()]
     order = sweep.samples.loc[have, "sample"]
     seed = _seed(sweep)
-    rows = []
+    panels = []
     for outcome in outcomes:
         for vendor in vendors:
             part = means[(means["outcome"] == outcome) & (means["vendor"] == vendor)]
             Y = part.set_index("sample")["mean"].reindex(order).to_numpy(float)
-            if np.isnan(Y).any():
-                raise SweepError(f"{sweep.results.path}: {outcome} is undefined for some samples")
-            flat = np.ptp(Y) <= 1e-12 * max(1.0, float(np.abs(Y).max()))
-            result = _constant(sweep, method) if flat else _analyse(sweep, method, X, Y, seed)
-            if np.isnan(np.asarray(result[INDICES[method][0]], float)).all():
-                raise SweepError(
-                    f"{sweep.results.path}: {len(Y)} samples are too few for {method} indices of "
-                    f"{outcome}; sweep at least {MIN_SAMPLES} samples"
+            panels.append((outcome, vendor, Y))
+    jobs = []  # the analyses of the panels before the first with an undefined outcome
+    for _, _, Y in panels:
+        if np.isnan(Y).any():
+            break
+        if not _flat(Y):
+            jobs.append(_job(sweep, method, X, Y, seed))
+    results = iter(analyse_all(jobs, pool))
+    rows = []
+    for outcome, vendor, Y in panels:
+        if np.isnan(Y).any():
+            raise SweepError(f"{sweep.results.path}: {outcome} is undefined for some samples")
+        result = _constant(sweep, method) if _flat(Y) else next(results)
+        if np.isnan(np.asarray(result[INDICES[method][0]], float)).all():
+            raise SweepError(
+                f"{sweep.results.path}: {len(Y)} samples are too few for {method} indices of "
+                f"{outcome}; sweep at least {MIN_SAMPLES} samples"
+            )
+        for index in INDICES[method]:
+            values = np.asarray(result[index], float)
+            confs = np.asarray(result.get(f"{index}_conf", np.full(values.shape, math.nan)))
+            for parameter, value, conf in zip(sweep.parameters, values, confs, strict=True):
+                rows.append(
+                    {
+                        "outcome": outcome,
+                        "vendor": vendor,
+                        "method": method,
+                        "parameter": parameter,
+                        "index": index,
+                        "value": float(value),
+                        "conf": float(conf),
+                        "low": float(value - conf),
+                        "high": float(value + conf),
+                    }  # fmt: skip
                 )
-            for index in INDICES[method]:
-                values = np.asarray(result[index], float)
-                confs = np.asarray(result.get(f"{index}_conf", np.full(values.shape, math.nan)))
-                for parameter, value, conf in zip(sweep.parameters, values, confs, strict=True):
-                    rows.append(
-                        {
-                            "outcome": outcome,
-                            "vendor": vendor,
-                            "method": method,
-                            "parameter": parameter,
-                            "index": index,
-                            "value": float(value),
-                            "conf": float(conf),
-                            "low": float(value - conf),
-                            "high": float(value + conf),
-                        }  # fmt: skip
-                    )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

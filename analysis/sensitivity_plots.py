@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.intervals import LEVEL
+from analysis.salib_runs import AnalysisPool
 from analysis.sensitivity import DESCRIPTION, INDICES, RANK_BY, sensitivity_table
 from analysis.style import PALETTE, STYLE, save_figure
 from analysis.sweeps import OUTCOMES, Sweep, sample_means, short_name
@@ -81,16 +82,28 @@ def write_sensitivity(
     outcomes: Sequence[str] = ("channel_revenue",),
     vendors: Sequence[str] = (),
     colour_by: str | None = None,
+    pool: AnalysisPool | None = None,
 ) -> tuple[pd.DataFrame, list[Path]]:
     """Write ``sensitivity.csv``, ``sensitivity.png``, ``outcomes.csv`` (per-sample means with
     90% intervals) and ``tradeoff.png`` into ``DIR/sensitivity/`` (replacing earlier ones).
+
+    With a ``pool`` (:func:`analysis.salib_runs.analysis_pool`) its workers share the indices
+    with this process, which draws the trade-off before the indices so that its own share
+    starts once the workers are ready. The files, and the error raised for a folder that cannot
+    be analysed, are the same.
 
     Returns:
         The indices table and the files written.
     """
     inner_folder(sweep.results.path, "sensitivity", create=False)  # a link: refused at once
     colour_by = resolve_parameter(sweep, colour_by)
-    table = sensitivity_table(sweep, outcomes, vendors)
+    tradeoff = _drawn(sweep, colour_by) if pool is not None else None
+    try:
+        table = sensitivity_table(sweep, outcomes, vendors, pool)
+    except BaseException:
+        if isinstance(tradeoff, Figure):
+            plt.close(tradeoff)
+        raise
     folder = inner_folder(sweep.results.path, "sensitivity")
     written = []
     for name, frame in (
@@ -102,10 +115,20 @@ def write_sensitivity(
         written.append(folder / name)
     title = f"{sweep.results.name}: sensitivity over {len(sweep.samples)} samples ({sweep.method})"
     written.append(save_figure(sensitivity_figure(table, title), folder / "sensitivity.png"))
-    written.append(
-        save_figure(tradeoff_figure(sweep, colour_by=colour_by), folder / "tradeoff.png")
-    )
+    if tradeoff is None:
+        tradeoff = tradeoff_figure(sweep, colour_by=colour_by)
+    elif isinstance(tradeoff, Exception):
+        raise tradeoff  # where drawing it raised it before: after the other files
+    written.append(save_figure(tradeoff, folder / "tradeoff.png"))
     return table, written
+
+
+def _drawn(sweep: Sweep, colour_by: str) -> Figure | Exception:
+    """The trade-off figure, or the error drawing it raised (raised once the indices are done)."""
+    try:
+        return tradeoff_figure(sweep, colour_by=colour_by)
+    except Exception as exc:  # noqa: BLE001 - raised later, in the order of a serial run
+        return exc
 
 
 __all__ = ["sensitivity_figure", "short_name", "write_sensitivity"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from cli.common import fail
+from cli.execution import MAX_WORKERS
 
 SMOOTH_OPTION = click.option(
     "--smooth",
@@ -114,27 +116,40 @@ def _note_status(result) -> None:
 @click.option(
     "--colour-by", "colour_by", metavar="PARAM", help="Colour the trade-off plot by this parameter."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=MAX_WORKERS),
+    help="Processes for the indices, one outcome and vendor each (default: CPUs).",
+)
 def sensitivity(
-    folder: Path, outcomes: tuple[str, ...], vendors: tuple[str, ...], colour_by: str | None
+    folder: Path,
+    outcomes: tuple[str, ...],
+    vendors: tuple[str, ...],
+    colour_by: str | None,
+    workers: int | None,
 ) -> None:
     """Sensitivity indices of a sweep folder: Sobol (sobol sweeps), Morris (morris sweeps) or
     Borgonovo delta (lhs, random, grid), with 90% intervals.
 
     Writes DIR/sensitivity/: sensitivity.csv, sensitivity.png, outcomes.csv, tradeoff.png.
     """
-    from analysis.console import print_indices
-    from analysis.sensitivity import DESCRIPTION, METHOD_OF
-    from analysis.sensitivity_plots import write_sensitivity
-    from analysis.sweeps import load_sweep
-    from sim.experiments.folder_layout import ResultsError
+    from analysis.salib_runs import analysis_pool
 
-    try:
-        sweep = load_sweep(folder)
-        table, files = write_sensitivity(
-            sweep, outcomes or ("channel_revenue",), vendors, colour_by
-        )
-    except ResultsError as exc:
-        fail(str(exc))
+    # A worker starts now and imports SALib while this process imports the rest and loads DIR.
+    with analysis_pool(workers or os.cpu_count() or 1) as pool:
+        from analysis.console import print_indices
+        from analysis.sensitivity import DESCRIPTION, METHOD_OF
+        from analysis.sensitivity_plots import write_sensitivity
+        from analysis.sweeps import load_sweep
+        from sim.experiments.folder_layout import ResultsError
+
+        try:
+            sweep = load_sweep(folder)
+            table, files = write_sensitivity(
+                sweep, outcomes or ("channel_revenue",), vendors, colour_by, pool
+            )
+        except ResultsError as exc:
+            fail(str(exc))
     method = METHOD_OF[sweep.method]
     click.echo(f"{sweep.method} sweep, {len(sweep.samples)} samples: {DESCRIPTION[method]}")
     _note_status(sweep.results)

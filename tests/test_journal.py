@@ -146,3 +146,19 @@ def test_no_module_of_the_project_unpickles() -> None:
         if any(word in path.read_text() for word in ("pickle.load", "import pickle", "np.load("))
     ]
     assert offenders == []
+
+
+def test_saved_parts_lists_part_files_only(fake_output, tmp_path: Path) -> None:
+    """Plan index -> part: a link named like a part, a folder named like one and other names are
+    not parts; temporary files left by a killed process are removed; the first name wins."""
+    first = journal.write_part(tmp_path, 3, RunRecord("base", 0, 7, (0,), "ok"), None)
+    second = journal.part_path(tmp_path, 3, "f" * 64)
+    second.write_text("{}")
+    journal.part_path(tmp_path, 4).symlink_to(first)
+    journal.part_path(tmp_path, 5).mkdir()
+    (journal.parts_dir(tmp_path) / "notes.json").write_text("{}")
+    leftover = journal.parts_dir(tmp_path) / ".0000006-x.json.123.tmp"
+    leftover.write_text("half")
+    expected = min(first, second, key=lambda p: p.name)
+    assert journal.saved_parts(tmp_path) == {3: expected}
+    assert not leftover.exists()

@@ -17,6 +17,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
 
+from analysis.salib_runs import analysis_pool
 from analysis.sensitivity import sensitivity_table
 from analysis.sweeps import SweepError, load_sweep, sample_means
 from analysis.tradeoff import tradeoff_table
@@ -125,6 +126,52 @@ def test_lhs_sweeps_use_delta_and_find_the_only_active_parameter(
     assert delta["p"] > 3 * delta["q"]
 
 
+@pytest.mark.parametrize("method", ["sobol", "morris", "lhs"])
+def test_indices_are_the_same_computed_in_parallel(
+    method: str, ishigami: Path, tmp_path: Path, fast_delta: None
+) -> None:
+    """Each SALib call seeds its own bootstrap: analysing the outcomes and vendors in a pool of
+    processes (``analysis_pool(3)``: this process and two workers) gives the indices bit for
+    bit."""
+    if method == "sobol":
+        folder = ishigami
+    else:
+        problem = {"num_vars": 2, "names": ["p", "q"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+        X = (morris_sample.sample(problem, 20, num_levels=4, seed=3) if method == "morris"
+             else latin.sample(problem, 200, seed=2))  # fmt: skip
+        folder = write_sweep(
+            tmp_path / method, method, problem, X,
+            lambda X, r: {"acme:channel_revenue": np.sin(3 * X[:, 0]) + X[:, 1] + 0.1 * r,
+                          "rival:channel_revenue": X[:, 1] ** 2 - r,
+                          "vendor_net_revenue": X[:, 0] * X[:, 1]},
+            options={"num_levels": 4, "base_samples": 20} if method == "morris" else {},
+        )  # fmt: skip
+    sweep = load_sweep(folder)
+    outcomes = ["channel_revenue", "vendor_net_revenue"]
+    alone = sensitivity_table(sweep, outcomes)
+    with analysis_pool(3) as pool:
+        parallel = sensitivity_table(sweep, outcomes, pool=pool)
+    pd.testing.assert_frame_equal(parallel, alone, check_exact=True)
+
+
+def test_the_analyses_of_a_worker_that_died_are_done_here(ishigami: Path) -> None:
+    """A pool whose worker is gone (killed, out of memory) still gives every index."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    from analysis.salib_runs import AnalysisPool
+
+    class Dead(cf.Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            future = cf.Future()
+            future.set_exception(BrokenProcessPool("a worker died"))
+            return future
+
+    sweep = load_sweep(ishigami)
+    broken = sensitivity_table(sweep, ["channel_revenue"], pool=AnalysisPool(Dead(), 1))
+    pd.testing.assert_frame_equal(broken, sensitivity_table(sweep, ["channel_revenue"]))
+
+
 def test_a_sobol_sweep_with_missing_samples_is_refused(ishigami: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -204,6 +251,29 @@ def test_sensitivity_command_writes_csv_and_charts(tmp_path: Path, fast_delta: N
     for png in ("sensitivity.png", "tradeoff.png"):
         with Image.open(out / png) as image:
             assert image.format == "PNG" and image.size[0] > 800
+
+
+def test_sensitivity_command_writes_the_same_files_with_workers(
+    tmp_path: Path, fast_delta: None
+) -> None:
+    """--workers 2 (indices shared with a worker, the trade-off drawn while it starts) writes
+    the files of --workers 1 byte for byte."""
+    problem = {"num_vars": 2, "names": ["vendors.acme.program.margin", "b"],
+               "bounds": [[0.0, 1.0], [0.0, 1.0]]}  # fmt: skip
+    X = latin.sample(problem, 80, seed=5)
+    folder = write_sweep(
+        tmp_path / "s", "lhs", problem, X,
+        lambda X, r: {"acme:channel_revenue": X[:, 0] + 0.1 * X[:, 1] + r,
+                      "rival:channel_revenue": X[:, 1] - X[:, 0] ** 2, "mean_trust": X[:, 1]},
+    )  # fmt: skip
+    files = {}
+    for workers in ("1", "2"):
+        result = CliRunner().invoke(main, ["sensitivity", str(folder), "--workers", workers])
+        assert result.exit_code == 0, result.output
+        files[workers] = {p.name: p.read_bytes() for p in (folder / "sensitivity").iterdir()}
+    assert sorted(files["2"]) == ["outcomes.csv", "sensitivity.csv", "sensitivity.png",
+                                  "tradeoff.png"]  # fmt: skip
+    assert files["2"] == files["1"]
 
 
 @pytest.mark.parametrize(

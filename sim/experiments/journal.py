@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +38,33 @@ from sim.experiments.run_rows import PreparedRun
 PARTS_DIR = ".parts"
 PART_FORMAT = "channel-sim-part/1"
 _PART_NAME = re.compile(r"(\d{7})-([0-9a-f]{64})\.json")
-_TEXT = frozenset({"object", "str"})
-_DTYPES = frozenset({"float64", "int64", "bool"}) | _TEXT
+TEXT_DTYPES = frozenset({"object", "str"})
+_DTYPES = frozenset({"float64", "int64", "bool"}) | TEXT_DTYPES
 """Column types a saved table may have; text columns (``str``, or ``object`` before pandas 3)
 hold text only."""
 
 Payload = tuple[RunRecord, PreparedRun | None]
+
+
+@dataclass(frozen=True)
+class SavedRows:
+    """A saved run's rows as the writer reads them: as :class:`PreparedRun`, with its tables as
+    checked :class:`Table` columns (:meth:`prepared` makes the DataFrames)."""
+
+    timeseries_csv: str
+    runs_csv: str
+    values: Table
+    timeseries: Table | None = None
+    history: dict[str, str] | None = None
+
+    def prepared(self) -> PreparedRun:
+        timeseries = None if self.timeseries is None else self.timeseries.frame()
+        return PreparedRun(
+            self.timeseries_csv, self.runs_csv, self.values.frame(), timeseries, self.history
+        )
+
+
+SavedPayload = tuple[RunRecord, SavedRows | None]
 
 
 def parts_dir(folder: Path) -> Path:
@@ -68,13 +91,15 @@ def saved_parts(folder: Path) -> dict[int, Path]:
     if directory.is_symlink() or not directory.is_dir():
         return {}
     found: dict[int, Path] = {}
-    for path in sorted(directory.iterdir()):
-        if path.name.endswith(".tmp"):
-            path.unlink(missing_ok=True)
+    with os.scandir(directory) as scan:  # one listing; no stat per part where d_type says
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        if entry.name.endswith(".tmp"):
+            (directory / entry.name).unlink(missing_ok=True)
             continue
-        match = _PART_NAME.fullmatch(path.name)
-        if match and path.is_file() and not path.is_symlink():
-            found.setdefault(int(match.group(1)), path)
+        match = _PART_NAME.fullmatch(entry.name)
+        if match and entry.is_file(follow_symlinks=False):  # a file, not a link to one
+            found.setdefault(int(match.group(1)), directory / entry.name)
     return found
 
 
@@ -88,6 +113,17 @@ def read_part(path: Path, index: int, planned: RunRecord) -> Payload | None:
     """The saved run at ``path``, or None (and the part removed) when it cannot be trusted: its
     bytes do not match the hash in its name, it does not parse, or it is not run ``index`` of the
     plan (``planned``: same variant, replicate and seed)."""
+    saved = read_part_rows(path, index, planned)
+    if saved is None:
+        return None
+    record, rows = saved
+    return record, None if rows is None else rows.prepared()
+
+
+def read_part_rows(path: Path, index: int, planned: RunRecord) -> SavedPayload | None:
+    """As :func:`read_part`, with the run's tables as checked :class:`Table` columns rather than
+    DataFrames (what the writer reads every part of a folder with: a DataFrame per run cost more
+    than everything else of closing a folder). The same parts are trusted and removed."""
     try:
         data = path.read_bytes()
         match = _PART_NAME.fullmatch(path.name)
@@ -140,7 +176,7 @@ def _encode(index: int, record: RunRecord, prepared: PreparedRun | None) -> dict
     }
 
 
-def _decode(doc: dict[str, Any], index: int, planned: RunRecord) -> Payload:
+def _decode(doc: dict[str, Any], index: int, planned: RunRecord) -> SavedPayload:
     if doc["format"] != PART_FORMAT or doc["index"] != index:
         raise ValueError("not this run's part")
     r = doc["record"]
@@ -170,14 +206,14 @@ def _decode(doc: dict[str, Any], index: int, planned: RunRecord) -> Payload:
         if any(not line.startswith(prefix) for line in text.splitlines()):
             raise ValueError("rows of another run")
     timeseries = rows["timeseries"]
-    prepared = PreparedRun(
+    saved = SavedRows(
         timeseries_csv=texts[0],
         runs_csv=texts[1],
-        values=_frame(rows["values"]),
-        timeseries=None if timeseries is None else _frame(timeseries),
+        values=Table.from_doc(rows["values"]),
+        timeseries=None if timeseries is None else Table.from_doc(timeseries),
         history=_history(rows.get("history")),
     )
-    return record, prepared
+    return record, saved
 
 
 def _history(doc: Any) -> dict[str, str] | None:
@@ -198,21 +234,70 @@ def _frame_doc(frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def _frame(doc: dict[str, Any]) -> pd.DataFrame:
-    columns, dtypes, data = doc["columns"], doc["dtypes"], doc["data"]
-    if not (len(columns) == len(dtypes) == len(data)) or not set(dtypes) <= _DTYPES:
-        raise ValueError("not a table")
-    lengths = {len(values) for values in data}
-    if len(lengths) > 1:
-        raise ValueError("columns of different lengths")
-    series = {}
-    for name, dtype, values in zip(columns, dtypes, data, strict=True):
-        if dtype in _TEXT and any(not isinstance(v, str) for v in values):
-            raise ValueError("a text column with other values")
-        if dtype not in _TEXT and any(isinstance(v, str) for v in values):
-            raise ValueError("a number column with text")
-        series[_typed(name, str)] = pd.Series(values, dtype=dtype)
-    return pd.DataFrame(series)
+@dataclass(frozen=True)
+class Table:
+    """A saved table, checked: ``name -> (dtype, values)``.
+
+    A ``plain`` table is what :func:`_frame_doc` makes of a table of ``prepare_run``: every
+    column a JSON list whose values all have the type of its dtype (``str`` for text, ``float``
+    for ``float64``, ``int`` of 64 bits for ``int64``, ``bool``); its values stay that list, which
+    ``pandas.Series(values, dtype=dtype)`` reads exactly, in one go for many runs
+    (:class:`sim.experiments.writer.ResultWriter`). Any other table is read column by column with
+    ``pandas.Series``, as every table was before, so the same tables are refused and
+    :meth:`frame` is the same DataFrame.
+    """
+
+    columns: dict[str, tuple[str, Any]]
+    plain: bool = True
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Table:
+        """Check a table saved by :func:`_frame_doc`.
+
+        Raises:
+            ValueError, TypeError, KeyError: it is not such a table (the part is not trusted).
+        """
+        columns, dtypes, data = doc["columns"], doc["dtypes"], doc["data"]
+        if not (len(columns) == len(dtypes) == len(data)) or not set(dtypes) <= _DTYPES:
+            raise ValueError("not a table")
+        lengths = {len(values) for values in data}
+        if len(lengths) > 1:
+            raise ValueError("columns of different lengths")
+        table, plain = {}, True
+        for name, dtype, values in zip(columns, dtypes, data, strict=True):
+            if not _plain(values, dtype):
+                if dtype in TEXT_DTYPES and any(not isinstance(v, str) for v in values):
+                    raise ValueError("a text column with other values")
+                if dtype not in TEXT_DTYPES and any(isinstance(v, str) for v in values):
+                    raise ValueError("a number column with text")
+                plain, values = False, pd.Series(values, dtype=dtype)
+            table[_typed(name, str)] = (dtype, values)
+        return cls(table, plain) if plain else cls(table, plain)._checked()
+
+    def _checked(self) -> Table:
+        self.frame()  # refused where pandas refuses it
+        return self
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame."""
+        return pd.DataFrame(
+            {name: pd.Series(values, dtype=dtype) for name, (dtype, values) in self.columns.items()}
+        )
+
+    @property
+    def signature(self) -> tuple[tuple[str, str], ...]:
+        """Column names and dtypes: plain tables of one signature concatenate column by column."""
+        return tuple((name, dtype) for name, (dtype, _) in self.columns.items())
+
+
+_PLAIN_TYPES = {"float64": {float}, "int64": {int}, "bool": {bool}, "object": {str}, "str": {str}}
+
+
+def _plain(values: Any, dtype: str) -> bool:
+    """``values`` is a list of the one Python type JSON gives ``dtype`` (whole numbers: 64 bits)."""
+    if type(values) is not list or not {*map(type, values)} <= _PLAIN_TYPES[dtype]:
+        return False
+    return dtype != "int64" or not values or -(2**63) <= min(values) and max(values) < 2**63
 
 
 def _typed(value: Any, kind: type) -> Any:

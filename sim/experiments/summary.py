@@ -6,6 +6,7 @@ stocks take the last step, rates average the steps where they are defined.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -43,13 +44,28 @@ def _kind(metric: str) -> str:
     return METRIC_BY_NAME[metric].kind if metric in METRIC_BY_NAME else "run"
 
 
-def _stats(x: np.ndarray) -> dict[str, float | int]:
-    x = x[~np.isnan(x)]
-    if not x.size:
-        return {"mean": np.nan, "p5": np.nan, "p50": np.nan, "p95": np.nan, "std": np.nan, "n": 0}
-    p5, p50, p95 = np.percentile(x, [5, 50, 95])
-    std = float(x.std(ddof=1)) if x.size > 1 else np.nan
-    return {"mean": float(x.mean()), "p5": p5, "p50": p50, "p95": p95, "std": std, "n": x.size}
+STATS = ("mean", "p5", "p50", "p95", "std")
+
+
+def _group_stats(x: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``mean, p5, p50, p95, std`` of each group (rows of the result) and its size.
+
+    ``x`` holds the groups' values one group after another, ``counts`` their sizes. Groups of one
+    size are one ``(groups, size)`` block, so each statistic is one numpy call along the rows; a
+    row of a C-contiguous block reduces exactly as the group's own 1-D array would, so every
+    value is bit for bit what ``np.mean``, ``np.percentile`` and ``np.std(ddof=1)`` give the
+    group alone. An empty group gives NaN, the std of a group of one NaN.
+    """
+    out = np.full((len(STATS), len(counts)), np.nan)
+    starts = np.cumsum(counts) - counts
+    for size in np.unique(counts[counts > 0]):
+        rows = np.flatnonzero(counts == size)
+        block = x[starts[rows, None] + np.arange(size)]
+        out[0, rows] = block.mean(axis=1)
+        out[1:4, rows] = np.percentile(block, [5, 50, 95], axis=1)
+        if size > 1:
+            out[4, rows] = block.std(axis=1, ddof=1)
+    return out, counts
 
 
 def summarise(
@@ -65,25 +81,40 @@ def summarise(
 
     Returns:
         Columns ``SUMMARY_COLUMNS``; ``p5/p50/p95`` are linear-interpolated percentiles, ``std`` the
-        sample standard deviation and ``n`` the number of replicates with a defined value.
+        sample standard deviation and ``n`` the number of replicates with a defined value (NaN
+        values are left out of every statistic).
     """
-    rows = []
-    if not values.empty:
-        groups: dict[tuple[str, str], list[int]] = {}  # (variant, vendor) -> row positions
-        for i, key in enumerate(zip(values["variant"], values["vendor"], strict=True)):
-            groups.setdefault(key, []).append(i)
-        columns = {metric: values[metric].to_numpy(dtype=float) for metric in SUMMARY_METRICS}
-        seen = list(dict.fromkeys([*vendors, *values["vendor"]]))
-        for variant in dict.fromkeys([*variants, *values["variant"]]):
-            for vendor in seen:
-                positions = groups.get((variant, vendor))
-                if positions is None:
-                    continue
-                where = np.asarray(positions)
-                for metric in SUMMARY_METRICS:
-                    stats = _stats(columns[metric][where])
-                    rows.append(
-                        {"variant": variant, "vendor": vendor, "metric": metric, **stats}
-                        | {"kind": _kind(metric)}
-                    )
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    if values.empty:
+        return pd.DataFrame([], columns=list(SUMMARY_COLUMNS))
+    groups: dict[tuple[str, str], list[int]] = {}  # (variant, vendor) -> row positions
+    for i, key in enumerate(zip(values["variant"], values["vendor"], strict=True)):
+        groups.setdefault(key, []).append(i)
+    seen = list(dict.fromkeys([*vendors, *values["vendor"]]))
+    keys = [
+        (variant, vendor)
+        for variant in dict.fromkeys([*variants, *values["variant"]])
+        for vendor in seen
+        if (variant, vendor) in groups
+    ]
+    sizes = [len(groups[key]) for key in keys]
+    order = np.fromiter(
+        itertools.chain.from_iterable(groups[key] for key in keys), np.int64, sum(sizes)
+    )
+    group = np.repeat(np.arange(len(keys)), sizes)
+    stats = np.empty((len(STATS), len(keys), len(SUMMARY_METRICS)))
+    n = np.empty((len(keys), len(SUMMARY_METRICS)), dtype=np.int64)
+    for j, metric in enumerate(SUMMARY_METRICS):
+        x = values[metric].to_numpy(dtype=float)[order]
+        defined = ~np.isnan(x)
+        counts = np.bincount(group[defined], minlength=len(keys))
+        stats[:, :, j], n[:, j] = _group_stats(x[defined], counts)
+    metrics = len(SUMMARY_METRICS)
+    columns = {
+        "variant": [variant for variant, _ in keys for _ in range(metrics)],
+        "vendor": [vendor for _, vendor in keys for _ in range(metrics)],
+        "metric": list(SUMMARY_METRICS) * len(keys),
+        **{name: stats[k].ravel() for k, name in enumerate(STATS)},
+        "n": n.ravel(),
+        "kind": [_kind(metric) for metric in SUMMARY_METRICS] * len(keys),
+    }
+    return pd.DataFrame(columns, columns=list(SUMMARY_COLUMNS))

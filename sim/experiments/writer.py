@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import sim
@@ -75,25 +76,65 @@ def _failed_file(exc: OSError, default: Path) -> Path:
 
 
 # ----------------------------------------------------------------------------- writer
-class _Frames:
-    """Many small tables appended one by one, kept as a few large ones (a DataFrame per run costs
-    more memory than its numbers)."""
+class _Values:
+    """The run-level values of many runs (:class:`sim.experiments.journal.Table`), appended one by
+    one and kept column by column: a DataFrame per run, and their ``pd.concat``, cost far more
+    time and memory than the numbers, and so do the runs' own lists, which the garbage collector
+    would scan again and again. :meth:`frame` is the table that ``pd.concat`` of the runs'
+    DataFrames gives: every column is read by ``pandas.Series`` with its dtype, as each run's
+    was, once for the lot (numbers become an array every 512 runs). A run whose columns or dtypes
+    differ from the first run's (a part of another version), or that is not
+    :attr:`~sim.experiments.journal.Table.plain`, turns the rest into that very concatenation.
+    """
 
     CHUNK = 512
 
     def __init__(self) -> None:
-        self.chunks: list[pd.DataFrame] = []
-        self.pending: list[pd.DataFrame] = []
+        self.signature: tuple[tuple[str, str], ...] | None = None
+        self.pending: dict[str, list[Any]] = {}  # values of the runs since the last chunk
+        self.runs = 0
+        self.chunks: dict[str, list[Any]] = {}  # per column: lists of text or number arrays
+        self.frames: list[pd.DataFrame] | None = None  # once the runs differ
 
-    def append(self, frame: pd.DataFrame) -> None:
-        self.pending.append(frame)
-        if len(self.pending) >= self.CHUNK:
-            self.chunks.append(pd.concat(self.pending, ignore_index=True))
-            self.pending = []
+    def append(self, table: journal.Table) -> None:
+        if self.frames is None and table.plain and self.signature in (None, table.signature):
+            if self.signature is None:
+                self.signature = table.signature
+                self.pending = {name: [] for name, _ in self.signature}
+            for name, (_, values) in table.columns.items():
+                self.pending[name] += values
+            self.runs += 1
+            if self.runs % self.CHUNK == 0:
+                self._join()
+            return
+        if self.frames is None:
+            self.frames = [] if self.signature is None else [self._frame()]
+        self.frames.append(table.frame())
+
+    def _join(self) -> None:
+        for name, dtype in self.signature or ():
+            values = self.pending[name]
+            text = dtype in journal.TEXT_DTYPES
+            self.chunks.setdefault(name, []).append(values if text else np.array(values, dtype))
+            self.pending[name] = []
+
+    def _frame(self) -> pd.DataFrame:
+        self._join()
+        columns = {}
+        for name, dtype in self.signature or ():
+            chunks = self.chunks[name]
+            joined = (
+                [v for chunk in chunks for v in chunk]
+                if dtype in journal.TEXT_DTYPES
+                else np.concatenate(chunks)
+            )
+            columns[name] = pd.Series(joined, dtype=dtype)
+        return pd.DataFrame(columns)
 
     def frame(self) -> pd.DataFrame:
-        parts = [*self.chunks, *self.pending]
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if self.frames is not None:
+            return pd.concat(self.frames, ignore_index=True) if self.frames else pd.DataFrame()
+        return self._frame() if self.signature is not None else pd.DataFrame()
 
 
 @dataclass
@@ -155,7 +196,9 @@ class ResultWriter:
             self.resumes[-1]["command_line"] = self.command_line
             self.command_line = previous.get("command_line", self.command_line)
             for i, path in journal.saved_parts(self.folder).items():
-                payload = journal.read_part(path, i, self.plan[i]) if i < len(self.plan) else None
+                payload = (
+                    journal.read_part_rows(path, i, self.plan[i]) if i < len(self.plan) else None
+                )
                 if payload is not None:
                     self.plan[i] = payload[0]
         else:
@@ -199,14 +242,14 @@ class ResultWriter:
         finished but some failed, ``incomplete`` otherwise (the journal is then kept for
         ``--resume``).
         """
-        values = _Frames()
+        values = _Values()
         parquet = ParquetStream(self.folder / PARQUET_FILE)
         try:
             return self._close(values, parquet)
         finally:
             parquet.discard()  # a temporary file left by an error or Ctrl-C
 
-    def _close(self, values: _Frames, parquet: ParquetStream) -> FolderStatus:
+    def _close(self, values: _Values, parquet: ParquetStream) -> FolderStatus:
         saved = journal.saved_parts(self.folder)
         with (
             self._writing(self.folder / TIMESERIES_FILE),
@@ -216,23 +259,21 @@ class ResultWriter:
             ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
             runs_handle.write(",".join(RUNS_COLUMNS) + "\n")
             for i in range(len(self.plan)):
-                payload = journal.read_part(saved[i], i, self.plan[i]) if i in saved else None
+                payload = journal.read_part_rows(saved[i], i, self.plan[i]) if i in saved else None
                 if payload is None:
                     continue
-                record, prepared = payload
+                record, rows = payload
                 self.plan[i] = record
-                if prepared is None or record.status != "ok":
+                if rows is None or record.status != "ok":
                     continue
-                ts_handle.write(prepared.timeseries_csv)
-                runs_handle.write(prepared.runs_csv)
-                if prepared.history is not None:
+                ts_handle.write(rows.timeseries_csv)
+                runs_handle.write(rows.runs_csv)
+                if rows.history is not None:
                     with self._writing(self.folder / DEALS_FOLDER):
-                        write_history(
-                            self.folder, record.variant, record.replicate, prepared.history
-                        )
-                if prepared.timeseries is not None:
-                    parquet.write(prepared.timeseries)
-                values.append(prepared.values)
+                        write_history(self.folder, record.variant, record.replicate, rows.history)
+                if rows.timeseries is not None:
+                    parquet.write(rows.timeseries.frame())
+                values.append(rows.values)
         with self._writing(parquet.path):
             parquet.close()
         self.summary = summarise(values.frame(), self.variants, self.vendors)
