@@ -18,12 +18,12 @@ Writes ``calibration.md`` and ``calibration.json`` to ``--out`` (default ``bench
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
 
 import numpy as np
+from outputs import write_outputs  # benchmarks/outputs.py: this script's folder is on sys.path
 
 from sim.calibration import abc, history_statistics
 from sim.calibration.reference import Prior, prior_samples, reference_table
@@ -105,10 +105,7 @@ def main() -> None:
         "|---|---|",
         *[f"| {r['line']} | {r['value']} |" for r in rows],
     ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "calibration.md").write_text("\n".join(lines) + "\n")
-    (args.out / "calibration.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print("\n".join(lines))
+    write_outputs(args.out, "calibration", lines, rows)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from outputs import write_outputs  # noqa: E402  (benchmarks/outputs.py, on the path above)
+
 
 def stacked_document(stack: int) -> dict[str, Any]:
     """M's scenario with ``stack`` times the vendors, partners, reps and demand."""
@@ -102,10 +104,7 @@ def main() -> None:
             f"{row['cpu_seconds_per_replicate']:.3f} | "
             f"{base / row['cpu_seconds_per_replicate']:.1f}x | {row['peak_mib']:.0f} |"
         )
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "ensemble_floor.md").write_text("\n".join(lines) + "\n")
-    (args.out / "ensemble_floor.json").write_text(json.dumps(rows, indent=1) + "\n")
-    print("\n".join(lines))
+    write_outputs(args.out, "ensemble_floor", lines, rows)
 
 
 if __name__ == "__main__":

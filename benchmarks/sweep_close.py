@@ -50,6 +50,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,39 +78,36 @@ def _sim(*args: str) -> int:
 def child_build(folder: Path, workers: int) -> dict[str, Any]:
     """Run the 10,000-run sweep into ``folder/closed``; copy it to ``folder/preclose`` just before
     the sweep closes it."""
-    from sim.experiments.writer import ResultWriter
-
-    original = ResultWriter.close
-    seconds: dict[str, float] = {}
-
-    def close(self: ResultWriter) -> Any:
-        snapshot(self.folder, folder / "preclose")
-        start = time.perf_counter()
-        status = original(self)
-        seconds["close"] = time.perf_counter() - start
-        return status
-
-    ResultWriter.close = close  # type: ignore[method-assign]
+    seconds = _time_close(before=lambda writer: snapshot(writer.folder, folder / "preclose"))
     start = time.perf_counter()
     code = _sim("sweep", str(SCENARIO), "--out", str(folder / "closed"), "--workers",
                 str(workers), "--no-progress")  # fmt: skip
     return {"exit_code": code, "seconds": time.perf_counter() - start, **seconds}
 
 
-def child_close(work: Path) -> dict[str, Any]:
-    """``sim sweep --resume WORK`` with ``ResultWriter.close`` timed."""
+def _time_close(before: Callable[[Any], None] | None = None) -> dict[str, float]:
+    """Wrap ``ResultWriter.close`` in this process: ``before(writer)`` runs first, and the dict
+    returned gets the seconds the close took under ``"close"``."""
     from sim.experiments.writer import ResultWriter
 
     original = ResultWriter.close
     seconds: dict[str, float] = {}
 
     def close(self: ResultWriter) -> Any:
+        if before is not None:
+            before(self)
         start = time.perf_counter()
         status = original(self)
         seconds["close"] = time.perf_counter() - start
         return status
 
     ResultWriter.close = close  # type: ignore[method-assign]
+    return seconds
+
+
+def child_close(work: Path) -> dict[str, Any]:
+    """``sim sweep --resume WORK`` with ``ResultWriter.close`` timed."""
+    seconds = _time_close()
     start = time.perf_counter()
     code = _sim("sweep", "--resume", str(work), "--workers", "1", "--no-progress")
     return {"exit_code": code, "in_process": time.perf_counter() - start, **seconds, **_peak()}
