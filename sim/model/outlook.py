@@ -101,12 +101,14 @@ def learn_deal_flow(model: ChannelModel, follow: float) -> None:
     total_coverage, total_demand = coverage.sum(), demand.sum()
     if total_coverage <= 0 or total_demand <= 0:
         return
-    # (demand_v / coverage_v) / (demand / coverage), from shares so that nothing under- or overflows
+    # (demand_v / coverage_v) / (demand / coverage), from shares so that nothing under- or overflows;
+    # a coverage share that underflows to 0 (a vendor covered 1e-300 of the total) counts as none
+    coverage_share = coverage / total_coverage
     relative = np.divide(
         demand / total_demand,
-        coverage / total_coverage,
+        coverage_share,
         out=model.deal_flow.copy(),
-        where=coverage > 0,
+        where=coverage_share > 0,
     )
     target = np.minimum(relative, MAX_DEAL_FLOW)
     model.deal_flow = model.deal_flow + follow * (target - model.deal_flow)
