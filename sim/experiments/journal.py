@@ -272,11 +272,10 @@ class Table:
                     raise ValueError("a number column with text")
                 plain, values = False, pd.Series(values, dtype=dtype)
             table[_typed(name, str)] = (dtype, values)
-        return cls(table, plain) if plain else cls(table, plain)._checked()
-
-    def _checked(self) -> Table:
-        self.frame()  # refused where pandas refuses it
-        return self
+        checked = cls(table, plain)
+        if not plain:
+            checked.frame()  # refused where pandas refuses it
+        return checked
 
     def frame(self) -> pd.DataFrame:
         """The table as a DataFrame."""

@@ -47,8 +47,8 @@ def _kind(metric: str) -> str:
 STATS = ("mean", "p5", "p50", "p95", "std")
 
 
-def _group_stats(x: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``mean, p5, p50, p95, std`` of each group (rows of the result) and its size.
+def _group_stats(x: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``mean, p5, p50, p95, std`` (rows) of each group (columns).
 
     ``x`` holds the groups' values one group after another, ``counts`` their sizes. Groups of one
     size are one ``(groups, size)`` block, so each statistic is one numpy call along the rows; a
@@ -65,7 +65,7 @@ def _group_stats(x: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndar
         out[1:4, rows] = np.percentile(block, [5, 50, 95], axis=1)
         if size > 1:
             out[4, rows] = block.std(axis=1, ddof=1)
-    return out, counts
+    return out
 
 
 def summarise(
@@ -107,7 +107,7 @@ def summarise(
         x = values[metric].to_numpy(dtype=float)[order]
         defined = ~np.isnan(x)
         counts = np.bincount(group[defined], minlength=len(keys))
-        stats[:, :, j], n[:, j] = _group_stats(x[defined], counts)
+        stats[:, :, j], n[:, j] = _group_stats(x[defined], counts), counts
     metrics = len(SUMMARY_METRICS)
     columns = {
         "variant": [variant for variant, _ in keys for _ in range(metrics)],

@@ -161,7 +161,7 @@ def _assign_direct(
     counts = np.where(groups.counts > 0, counts, 0).astype(np.int64)
     free = free_rep_slots(model).astype(np.int64)[groups.order]
     slot_rep = np.repeat(groups.order, free)  # one entry per free slot, grouped by vendor
-    slot_vendor = np.repeat(np.repeat(np.arange(model.n_vendors), groups.counts), free)
+    slot_vendor = np.repeat(groups.owner, free)
     shuffled, bounds = sampling.shuffled_within(model.rng, slot_rep, slot_vendor, model.n_vendors)
     worked = np.minimum(counts, np.diff(bounds))
     rank = np.arange(len(shuffled)) - bounds[:-1][slot_vendor]

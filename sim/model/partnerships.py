@@ -153,7 +153,9 @@ def recruit(model: ChannelModel) -> None:
     open_to[ps.vendor[candidates[rows], slots], rows] = False  # not a vendor it carries
     weight = ps.capacity[candidates]
     new_firms: list[int] = []
-    picked: list[tuple[np.ndarray, np.ndarray, int]] = []
+    picked_rows: list[np.ndarray] = []
+    picked_slots: list[np.ndarray] = []
+    picked_vendors: list[np.ndarray] = []
     signed = np.zeros(model.n_vendors, dtype=np.int64)
     for v in np.flatnonzero(replacements + growth):
         n = int(replacements[v] + growth[v])
@@ -162,19 +164,20 @@ def recruit(model: ChannelModel) -> None:
         if take:
             chosen = eligible[weighted_sample(model.rng, weight[eligible], take)]
             rows = candidates[chosen]
-            picked.append((rows, np.argmax(free[rows], axis=1), v))
+            picked_rows.append(rows)
+            picked_slots.append(np.argmax(free[rows], axis=1))
+            picked_vendors.append(np.full(take, v, dtype=np.int64))
             open_to[:, chosen] = False  # one new line per firm per step
         extra = n - take if cooloff > 0 else min(n - take, int(growth[v]))
         new_firms += [int(v)] * extra
         signed[v] = take + extra
-    if picked:  # all vendors' lines signed at once: one draw and one plan per step, not per vendor
-        rows, slots, vendors = (
-            np.concatenate(part)
-            for part in zip(
-                *[(r, s, np.full(len(r), v, dtype=np.int64)) for r, s, v in picked], strict=True
-            )
+    if picked_rows:  # all vendors' lines signed at once: one draw and one plan per step
+        sign_lines(
+            model,
+            np.concatenate(picked_rows),
+            np.concatenate(picked_slots),
+            np.concatenate(picked_vendors),
         )
-        sign_lines(model, rows, slots, vendors)
     model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), signed))
     if new_firms:
         add_firms(model, np.array(new_firms, dtype=np.int64))

@@ -41,8 +41,8 @@ def weighted_members(
     out = np.full(len(wanted), -1, dtype=np.int64)
     if len(wanted) == 0:
         return out
-    order = groups.order[weights[groups.order] > 0]
-    owner = np.repeat(np.arange(groups.vendors), groups.counts)[weights[groups.order] > 0]
+    positive = weights[groups.order] > 0
+    order, owner = groups.order[positive], groups.owner[positive]
     counts = np.bincount(owner, minlength=groups.vendors)
     bounds = np.concatenate([[0], np.cumsum(counts)])
     total = np.bincount(owner, weights[order], minlength=groups.vendors)

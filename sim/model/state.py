@@ -139,6 +139,11 @@ class VendorGroups:
     def size(self) -> int:
         return len(self.order)
 
+    @property
+    def owner(self) -> np.ndarray:
+        """The vendor of each position of ``order``."""
+        return np.repeat(np.arange(self.vendors), self.counts)
+
     def members(self, v: int) -> np.ndarray:
         """Indices of vendor ``v``'s items, ascending."""
         return self.order[self.bounds[v] : self.bounds[v + 1]]
