@@ -21,9 +21,17 @@ from pydantic import ValidationError
 
 from sim.behaviours import build
 from sim.model.channel_model import ChannelModel
-from sim.model.events import ANNOUNCED_DIRECTION, BOOLEAN_CHANGE_SIZE, DIRECTION, Change, Schedule
+from sim.model.events import (
+    ANNOUNCED_DIRECTION,
+    BOOLEAN_CHANGE_SIZE,
+    DIRECTION,
+    TIER_DIRECTION,
+    Change,
+    Schedule,
+)
 from sim.scenario.schema import (
     EVENT_SECTIONS,
+    TIER_FIELDS,
     CompPlanConfig,
     EngagementConfig,
     ProgramConfig,
@@ -226,7 +234,9 @@ def test_every_event_key_has_a_direction() -> None:
     sections = {"program": ProgramConfig, "comp_plan": CompPlanConfig}
     sections["engagement"] = EngagementConfig
     keys = {f"{s}.{k}" for s in EVENT_SECTIONS for k in sections[s].model_fields}
-    assert set(DIRECTION) == keys
+    # the tier list is not one key: an event sets one key of one tier, with TIER_DIRECTION
+    assert set(DIRECTION) == keys - {"program.tiers"}
+    assert set(TIER_DIRECTION) == set(TIER_FIELDS)
     assert DIRECTION["program.margin"] == 1 and DIRECTION["program.deal_registration"] == 1
     # Comp plans and engagement are internal: partners meet them through what reps do.
     assert all(DIRECTION[k] == 0 for k in keys if k.split(".")[0] in ("comp_plan", "engagement"))

@@ -272,6 +272,11 @@ def test_low_trust_case_really_churns_and_recruiting_case_really_recruits() -> N
 
 # ---------------------------------------------------------------------------- property test
 FRACTION = st.floats(0.0, 1.0)
+TIERS = [
+    {"name": "gold", "min_revenue": 20_000.0, "margin_uplift": 0.05, "co_sell_priority": 3.0},
+    {"name": "top", "min_revenue": 80_000.0, "min_capability": 0.4, "mdf_accrual": 0.02},
+]
+"""Two tiers a small market's lines reach and leave (docs/model.md §7.15)."""
 
 
 def event_value(key: str) -> st.SearchStrategy[float | bool]:
@@ -300,7 +305,7 @@ def event_value(key: str) -> st.SearchStrategy[float | bool]:
         return st.floats(1000.0, 500_000.0)
     if key == "program.rebate_target":
         return st.floats(0.0, 500_000.0)
-    if key == "program.rebate_period_months":
+    if key in ("program.rebate_period_months", "program.tier_review_months"):
         return st.sampled_from([3.0, 6.0, 12.0])
     if key == "program.rebate_delay_months":
         return st.floats(0.0, 12.0)
@@ -327,6 +332,8 @@ def vendors(draw: st.DrawFn, name: str) -> dict[str, Any]:
             "rebate_target": draw(st.sampled_from([0.0, 20_000.0, 200_000.0])),
             "rebate_period_months": draw(st.sampled_from([3, 6, 12])),
             "mdf_proof_of_performance": draw(st.booleans()),
+            "tiers": draw(st.sampled_from([[], TIERS])),
+            "tier_review_months": draw(st.sampled_from([3, 12])),
         },
         "comp_plan": {
             "direct_credit": draw(st.floats(0.0, 3.0)),

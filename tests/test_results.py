@@ -48,6 +48,11 @@ METRIC_COLUMNS = [
     "mdf_opportunities",
     "mdf_revenue",
     "rebate_attainment",
+    # partner tiers (docs/model.md §7.15), lowest tier = 1:
+    "tier_promotions",
+    "tier_demotions",
+    "tier_benefits",
+    *(f"tier_{k}_{what}" for k in range(1, 5) for what in ("lines", "revenue")),
 ]
 TIMESERIES_COLUMNS = ["variant", "replicate", "step", "month", "vendor", *METRIC_COLUMNS]
 RUNS_COLUMNS = [

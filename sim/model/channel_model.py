@@ -18,7 +18,16 @@ from sim.behaviours.capability import CapabilitySignals
 from sim.behaviours.deals import DealInputs
 from sim.behaviours.numerics import power
 from sim.behaviours.trust import TrustSignals
-from sim.model import campaigns, market, metrics, outlook, partnerships, rebates, registration
+from sim.model import (
+    campaigns,
+    market,
+    metrics,
+    outlook,
+    partnerships,
+    rebates,
+    registration,
+    tiers,
+)
 from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
 from sim.model.deal_log import DealLog
@@ -92,6 +101,7 @@ class ChannelModel(mesa.Model):
         self.terms = self.schedule_of_terms.terms(0.0)
         self.announced = self.schedule_of_terms.announced(0.0)
         self.rebate_programme = rebates.offered(self.schedule_of_terms)
+        self.tiered = tiers.offered(config)
         self.rebate_attainment = np.full(self.n_vendors, np.nan)
         self.surprise_loss = np.zeros(self.n_vendors)
         self.surprise_gain = np.zeros(self.n_vendors)
@@ -142,7 +152,7 @@ class ChannelModel(mesa.Model):
         self.partners.shares = self.engine.allocate_attention(
             self, self.attention_inputs(), initial=True
         )
-        self.competitor_attraction = self._competitor_attraction()
+        self.competitor_attraction = market.competitor_attraction(self)
         self.recorder = MetricRecorder(config.time.steps, self.vendor_names, self.dt)
         self.spin_up()
 
@@ -194,7 +204,7 @@ class ChannelModel(mesa.Model):
                 self.decide_reps(self.source_opportunities())
                 self.book_accounts(self.progress_deals())
                 self._note_wins()
-                self.competitor_attraction = self._competitor_attraction()
+                self.competitor_attraction = market.competitor_attraction(self)
                 self._advance()
         self.clock, self._month = 0, 0.0
         self.partners.revenue[:] = 0.0
@@ -209,7 +219,7 @@ class ChannelModel(mesa.Model):
         self.book_accounts(self.progress_deals())
         self.learn()
         self.churn_and_recruit()
-        self.competitor_attraction = self._competitor_attraction()
+        self.competitor_attraction = market.competitor_attraction(self)
         self._advance()
 
     def _advance(self) -> None:
@@ -251,9 +261,9 @@ class ChannelModel(mesa.Model):
         return terms.margin + terms.rebate
 
     def line_terms(self, terms: VendorTerms) -> np.ndarray:
-        """What each line's partner counts on per unit of deal value under ``terms``: the
-        vendor's margin + rebate and the line's expected performance rebate (:mod:`rebates`)."""
-        rate = self.terms_rate(terms)[self.partners.vendor]
+        """What each line's partner counts on per unit of deal value under ``terms``: the vendor's
+        margin + rebate, its tier's uplift (:mod:`tiers`) and its expected performance rebate."""
+        rate = self.terms_rate(terms)[self.partners.vendor] + tiers.margin_uplift(self, terms)
         back_end = rebates.back_end_value(self, terms)
         return rate if back_end is None else rate + back_end
 
@@ -275,23 +285,13 @@ class ChannelModel(mesa.Model):
         (:func:`sim.model.outlook.attention_inputs`)."""
         return outlook.attention_inputs(self, rows)
 
-    def _competitor_attraction(self) -> float:
-        """Outside competitors' attraction, so that they win ``competitor_share`` of demand now."""
-        coverage = market.vendor_coverage(
-            self, market.link_weights(self), market.direct_weights(self)
-        )
-        inside = market.attraction(self, coverage).sum()
-        share = self.config.market.competitor_share
-        return share / (1.0 - share) * inside if inside > 0 else share
-
     # ------------------------------------------------------------------ phases
     def apply_program_events(self) -> None:
         """Phase 1: terms in force this step, and the trust surprise of what moved since the last."""
         now, before = self.month, self.month - self.dt
         self.terms = self.schedule_of_terms.terms(now)
         self.announced = self.schedule_of_terms.announced(now)
-        self.surprise_loss = np.zeros(self.n_vendors)
-        self.surprise_gain = np.zeros(self.n_vendors)
+        tiers.reset_surprise(self)
         for change, moved in self.schedule_of_terms.moves(before, now):
             if change.favourable == 0:
                 continue
@@ -302,8 +302,7 @@ class ChannelModel(mesa.Model):
                 change.notice,
                 float(self.terms.communication[change.vendor]),
             )
-            target = self.surprise_gain if change.favourable > 0 else self.surprise_loss
-            target[change.vendor] += total * moved
+            tiers.feel(self, change, total * moved)  # a tier's change reaches its lines only
 
     def allocate_attention(self) -> None:
         """Phase 2: partners move their attention toward the softmax of vendor utilities."""
@@ -367,8 +366,8 @@ class ChannelModel(mesa.Model):
             invitation_stage_sum=ledger.link("invitation_stage_sum"),
             communication=self.terms.communication[ps.vendor],
             profit_shortfall=shortfall,
-            surprise_loss=self.surprise_loss[ps.vendor],
-            surprise_gain=self.surprise_gain[ps.vendor],
+            surprise_loss=tiers.line_surprise(self, "loss"),
+            surprise_gain=tiers.line_surprise(self, "gain"),
             anchor=ps.trust_anchor,
             dt=self.dt,
             exposure=partnerships.exposure(self),

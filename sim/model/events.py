@@ -20,7 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.schema import EVENT_SECTIONS, ScenarioConfig
+from sim.scenario.schema import (
+    EVENT_SECTIONS,
+    TIER_FIELDS,
+    ScenarioConfig,
+    tier_index,
+    tier_path,
+)
 
 DIRECTION: dict[str, int] = {
     "program.margin": +1,
@@ -42,6 +48,7 @@ DIRECTION: dict[str, int] = {
     "program.replace_exits": 0,
     "program.partner_management_per_partner_month": 0,
     "program.onboarding_cost_per_partner": 0,
+    "program.tier_review_months": 0,
     # Comp plans and engagement policy are internal: partners feel them through what reps do
     # (contests, co-sell invitations and their stage), not as a programme surprise, unless the
     # vendor announces them (ANNOUNCED_DIRECTION).
@@ -57,6 +64,25 @@ DIRECTION: dict[str, int] = {
     "engagement.shared_qualification_cost_per_month": 0,
 }
 """+1: partners gain when the value rises; -1: they lose; 0: no direct effect on partners."""
+
+TIER_DIRECTION: dict[str, int] = {
+    "min_revenue": -1,  # a higher bar to reach or keep a tier
+    "min_capability": -1,
+    "margin_uplift": +1,
+    "mdf_accrual": +1,
+    "co_sell_priority": +1,
+}
+"""Direction for partners of a change to one tier's key (``program.tiers.<tier>.<key>``)."""
+TIER_REFERENCE: dict[str, float] = {
+    "min_revenue": 250_000.0,  # currency per year: about five mean deals
+    "min_capability": 0.5,
+    "margin_uplift": 0.20,  # measured against a typical total margin, like program.margin
+    "mdf_accrual": 0.20,
+    "co_sell_priority": 1.0,
+}
+"""Smallest denominator of a tier change's relative size, per tier key (see REFERENCE)."""
+UNTIERED = {"min_revenue": np.inf, "min_capability": 0.0, "co_sell_priority": 1.0}
+"""A tier position a vendor does not have: nobody reaches it, and it gives nothing."""
 
 ANNOUNCED_DIRECTION: dict[str, int] = {
     "comp_plan.direct_credit": -1,
@@ -76,6 +102,7 @@ REFERENCE: dict[str, float] = {
     "program.rebate_period_months": 12.0,
     "program.rebate_delay_months": 3.0,
     "program.registration_window_months": 12.0,
+    "program.tier_review_months": 12.0,
     "program.spiff_per_deal": 5000.0,  # currency per deal
     "program.mdf_per_partner_month": 1000.0,  # currency per partner-month
     "program.enablement_per_partner_month": 1000.0,  # currency per partner-month
@@ -99,7 +126,7 @@ BOOLEAN_KEYS = frozenset(
 )
 """Yes/no terms: a switch is a change of size BOOLEAN_CHANGE_SIZE."""
 
-STEP_KEYS = frozenset({"program.rebate_period_months"})
+STEP_KEYS = frozenset({"program.rebate_period_months", "program.tier_review_months"})
 """Keys that take only listed values: an event switches them at ``at_month``, with no ramp."""
 
 
@@ -108,6 +135,17 @@ def period_ends(start, end, period):
     rounding: the step from ``start`` to ``end`` closes a review period, a year or an agreement
     term. Works elementwise on arrays."""
     return np.floor(end / period + 1e-9) > np.floor(start / period + 1e-9)
+
+
+def _tier_key(path: str) -> str | None:
+    """The tier key of a path ``program.tiers.<position>.<key>``; None for any other path."""
+    parts = path.split(".")
+    return parts[3] if len(parts) == 4 and parts[1] == "tiers" else None
+
+
+def tier_key_path(position: int, key: str) -> str:
+    """The schedule's path of tier ``position``'s ``key``: ``program.tiers.0.margin_uplift``."""
+    return f"program.tiers.{position}.{key}"
 
 
 @dataclass(frozen=True)
@@ -137,13 +175,16 @@ class Change:
         """``|new - old| / max(|old|, |new|, reference)``: 0.4 for a margin cut 0.20 -> 0.12."""
         if self.path in BOOLEAN_KEYS:
             return BOOLEAN_CHANGE_SIZE if self.new != self.old else 0.0
-        scale = max(abs(self.old), abs(self.new), REFERENCE.get(self.path, 0.0))
+        tier_key = _tier_key(self.path)
+        floor = REFERENCE.get(self.path, 0.0) if tier_key is None else TIER_REFERENCE[tier_key]
+        scale = max(abs(self.old), abs(self.new), floor)
         return abs(self.new - self.old) / scale if scale > 0 else 0.0
 
     @property
     def favourable(self) -> int:
         """+1 if partners gain from this change, -1 if they lose, 0 if neutral."""
-        direction = DIRECTION[self.path]
+        tier_key = _tier_key(self.path)
+        direction = DIRECTION[self.path] if tier_key is None else TIER_DIRECTION[tier_key]
         if self.announced:
             direction = ANNOUNCED_DIRECTION.get(self.path, direction)
         return direction * int(np.sign(self.new - self.old))
@@ -177,6 +218,17 @@ def initial_values(config: ScenarioConfig) -> dict[str, np.ndarray]:
         values[path] = np.array(
             [float(getattr(getattr(v, section), key)) for v in config.vendors], dtype=float
         )
+    positions = max(len(v.program.tiers) for v in config.vendors)
+    for position in range(positions):
+        for key in TIER_FIELDS:
+            values[tier_key_path(position, key)] = np.array(
+                [
+                    float(getattr(v.program.tiers[position], key))
+                    if position < len(v.program.tiers)
+                    else UNTIERED.get(key, 0.0)
+                    for v in config.vendors
+                ]
+            )
     return values
 
 
@@ -191,7 +243,12 @@ class Schedule:
             vendor = config.vendor_index(event.vendor)
             # A term set at month 0 with no ramp is how the programme starts, whatever its notice.
             launch = event.at_month == 0 and event.ramp_months == 0
-            for path, target in event.set.items():
+            tiers = config.vendors[vendor].program.tiers
+            for written, target in event.set.items():
+                tier = tier_path(written)
+                path = (
+                    written if tier is None else tier_key_path(tier_index(tiers, tier[0]), tier[1])
+                )
                 if launch:
                     # A term set at month 0 with no ramp or notice is how the program starts,
                     # not a change partners live through: no surprise, no announcement.

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
-from sim.model import registration, sampling
+from sim.model import registration, sampling, tiers
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -66,6 +66,14 @@ def vendor_coverage(model: ChannelModel, link_w: np.ndarray, direct_w: np.ndarra
     ps = model.partners
     links = np.bincount(ps.vendor.reshape(-1), link_w.reshape(-1), minlength=model.n_vendors)
     return links + direct_w
+
+
+def competitor_attraction(model: ChannelModel) -> float:
+    """Outside competitors' attraction, so that they win ``competitor_share`` of demand now."""
+    coverage = vendor_coverage(model, link_weights(model), direct_weights(model))
+    inside = attraction(model, coverage).sum()
+    share = model.config.market.competitor_share
+    return share / (1.0 - share) * inside if inside > 0 else share
 
 
 def attraction(model: ChannelModel, coverage: np.ndarray) -> np.ndarray:
@@ -241,6 +249,7 @@ def _pick_links(model: ChannelModel, vendor: np.ndarray) -> np.ndarray:
         return np.full(0, -1, dtype=np.int64)
     sourcing = getattr(model.ledger, "sourcing", None)
     weights = (sourcing[0] if sourcing is not None else link_weights(model)).reshape(-1)
+    weights = tiers.pick_weights(model, weights)
     groups = model.partners.groups(model.n_vendors)
     return sampling.weighted_members(model.rng, groups, weights, vendor)
 
@@ -297,7 +306,12 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     ledger.add_vendor("closed", v)
     ledger.add_vendor("won", v, won.astype(float))
 
-    payout = channel * (value * (terms.margin[v] + terms.rebate[v]) + terms.spiff_per_deal[v])
+    rate = terms.margin[v] + terms.rebate[v]
+    if model.tiered:  # a tier's margin uplift, paid with the deal like margin
+        uplift = tiers.deal_uplift(model, closed["partner"], closed["slot"])
+        ledger.add_vendor("tier_margin_uplift", v, channel * value * uplift)
+        rate = rate + uplift
+    payout = channel * (value * rate + terms.spiff_per_deal[v])
     services = (
         channel * value * cfg.services_attach * cfg.services_margin * closed["services_share"]
     )

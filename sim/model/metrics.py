@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from sim.model import campaigns, partnerships
+from sim.model import campaigns, partnerships, tiers
+from sim.scenario.schema import MAX_TIERS
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -74,6 +75,17 @@ METRIC_LIST: tuple[Metric, ...] = (
         "stock",
         "share",
         "Lines that earned the performance rebate (last review)",
+    ),
+    Metric("tier_promotions", "flow", "partners", "Lines promoted at a tier review"),
+    Metric("tier_demotions", "flow", "partners", "Lines demoted at a tier review"),
+    Metric("tier_benefits", "flow", "currency", "Tier benefits paid (margin uplift, MDF accrued)"),
+    *(
+        Metric(f"tier_{k}_{what}", kind, unit, f"{label} tier {k} (lowest = 1)")
+        for k in range(1, MAX_TIERS + 1)
+        for what, kind, unit, label in (
+            ("lines", "stock", "partners", "Lines in"),
+            ("revenue", "flow", "currency", "Channel revenue of lines in"),
+        )
     ),
 )
 METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_LIST)
@@ -277,6 +289,7 @@ def record_step(model: ChannelModel) -> None:
         mdf_opportunities=ledger.flow("mdf_opportunities"),
         mdf_revenue=ledger.flow("mdf_revenue"),
         rebate_attainment=model.rebate_attainment.copy(),
+        **tiers.step_metrics(model),
     )
     model.recorder.add_counts(
         closed=closed,

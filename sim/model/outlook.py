@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.behaviours.attention import AttentionInputs
-from sim.model import campaigns, rebates
+from sim.model import campaigns, rebates, tiers
 from sim.model.partnerships import FULL_EXPOSURE_SHARE
 
 if TYPE_CHECKING:
@@ -47,6 +47,10 @@ def attention_inputs(
         mdf_per_deal = mdf_per_deal * kept
     ease = model.deal_flow[v]
     per_value = terms.margin[v] + terms.rebate[v] + services
+    if model.tiered:  # a tier's uplift, and the MDF it accrues as far as the partner keeps it
+        accrual = tiers.benefit(model, terms, "mdf_accrual")[rows]
+        per_value = per_value + tiers.benefit(model, terms, "margin_uplift")[rows]
+        per_value = per_value + accrual * (1.0 if kept is None else kept)
     back_end = rebates.back_end_value(model, terms, rows)
     if back_end is not None:  # a promise paid later, worth what the partner trusts it to be
         per_value = per_value + ps.trust[rows] * back_end

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import campaigns, rebates
+from sim.model import campaigns, rebates, tiers
 from sim.model.agents import Partner
 from sim.model.events import period_ends
 from sim.model.population import new_partners
@@ -46,7 +46,8 @@ def mdf_claims(model: ChannelModel) -> np.ndarray:
     partner runs for it (its exposure)."""
     ps = model.partners
     allowance = model.terms.mdf_per_partner_month[ps.vendor]
-    return np.where(ps.active, allowance * exposure(model), 0.0)
+    claims = allowance * exposure(model) + tiers.accrued_mdf(model)
+    return np.where(ps.active, claims, 0.0)
 
 
 def carrying_costs(model: ChannelModel) -> np.ndarray:
@@ -74,8 +75,9 @@ def learn_profit(model: ChannelModel) -> None:
     age = model.month - ps.joined
     memory = np.minimum(np.fmax(1.0 - np.exp(-dt / cfg.profit_memory_months), dt / (age + dt)), 1.0)
     ps.profit_rate += memory * (profit / dt - ps.profit_rate)
-    if model.rebate_programme:
+    if model.rebate_programme or model.tiered:
         ps.revenue_rate += memory * (ledger.link("revenue") / dt - ps.revenue_rate)
+    tiers.review(model)
 
 
 def distrust_exits(model: ChannelModel) -> np.ndarray:

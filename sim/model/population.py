@@ -159,5 +159,6 @@ def new_partners(
         rebate_due=np.zeros((n, k)),
         rebate_due_month=np.full((n, k), np.inf),
         campaign_spend=np.zeros((n, k)),
+        tier=np.full((n, k), -1, dtype=np.int64),
         dropped=np.full((n, len(win_rate)), -np.inf),
     )

@@ -31,6 +31,7 @@ LINK_FIELDS = (
     "rebate_due",
     "rebate_due_month",
     "campaign_spend",
+    "tier",
 )
 
 
@@ -60,6 +61,8 @@ class PartnerState:
         rebate_due_month: month it falls due (inf when nothing is due).
         campaign_spend: MDF the partner spends on campaigns for the line per month, lagged
             (exponentially smoothed with time constant ``market.mdf_lag_months``).
+        tier: the line's partner tier, by position in its vendor's ``program.tiers`` (lowest 0);
+            -1 when it is in none (:mod:`sim.model.tiers`).
         dropped: ``(P, V)`` month the firm last ended a line with each vendor (-inf if never).
     """
 
@@ -84,6 +87,7 @@ class PartnerState:
     rebate_due: np.ndarray
     rebate_due_month: np.ndarray
     campaign_spend: np.ndarray
+    tier: np.ndarray
     dropped: np.ndarray
 
     @property

@@ -24,10 +24,13 @@ from sim.scenario.schema_events import (
     EventConfig,
     SweepConfig,
     SweepMethod,
+    tier_path,
 )
 from sim.scenario.schema_partners import CapacityConfig, PartnersConfig
 from sim.scenario.schema_sections import (
     MAX_RECRUIT_PER_MONTH,
+    MAX_TIERS,
+    TIER_FIELDS,
     BehaviourChoice,
     CompPlanConfig,
     DealSize,
@@ -37,6 +40,7 @@ from sim.scenario.schema_sections import (
     NonNegative,
     ProgramConfig,
     StrictModel,
+    TierConfig,
     TimeConfig,
     VendorConfig,
 )
@@ -51,6 +55,7 @@ __all__ = [
     "EventConfig",
     "Fraction",
     "MAX_RECRUIT_PER_MONTH",
+    "MAX_TIERS",
     "MarketConfig",
     "NonNegative",
     "PartnersConfig",
@@ -59,9 +64,12 @@ __all__ = [
     "StrictModel",
     "SweepConfig",
     "SweepMethod",
+    "TIER_FIELDS",
+    "TierConfig",
     "TimeConfig",
     "VendorConfig",
     "split_vendor_path",
+    "tier_index",
 ]
 
 
@@ -128,6 +136,15 @@ class ScenarioConfig(StrictModel):
                     f"events[{i}].vendor: unknown vendor {event.vendor!r}; vendors are "
                     + ", ".join(names)
                 )
+            tiers = self.vendors[names.index(event.vendor)].program.tiers
+            for path in event.set:
+                parts = tier_path(path)
+                if parts is not None and tier_index(tiers, parts[0]) is None:
+                    known = ", ".join(t.name for t in tiers) or "none"
+                    raise ValueError(
+                        f"events[{i}].set: {path}: {event.vendor} has no tier {parts[0]!r}; its "
+                        f"tiers are {known} (by name, or by position from 0)"
+                    )
         self._no_overlapping_events()
         return self
 
@@ -154,6 +171,16 @@ class ScenarioConfig(StrictModel):
             if vendor.name == name:
                 return i
         raise KeyError(name)
+
+
+def tier_index(tiers: list[TierConfig], tier: str) -> int | None:
+    """Position of the tier named ``tier`` (or written as its position) in ``tiers``; None if none."""
+    for i, each in enumerate(tiers):
+        if each.name == tier:
+            return i
+    if tier.isdigit() and int(tier) < len(tiers):
+        return int(tier)
+    return None
 
 
 _VENDOR_PATH = re.compile(r"^vendors\.([^.\[\]]+)\.(.+)$")

@@ -13,13 +13,17 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from sim.behaviours.params import int_as_float
 from sim.scenario.errors import translate
 from sim.scenario.schema_sections import (
+    TIER_FIELDS,
     CompPlanConfig,
     EngagementConfig,
     ProgramConfig,
     StrictModel,
+    TierConfig,
 )
 
 EVENT_SECTIONS = ("program", "comp_plan", "engagement")
+TIER_KEY = "tiers.<tier>.<key>"
+"""How an event names one key of one partner tier (the tier by name or position from 0)."""
 
 
 class EventConfig(StrictModel):
@@ -54,6 +58,9 @@ class EventConfig(StrictModel):
     def _paths(cls, value: dict[str, float | bool]) -> dict[str, float | bool]:
         for path in value:
             section, _, key = path.partition(".")
+            if section == "program" and (key == "tiers" or key.startswith("tiers.")):
+                _check_tier_path(path, value[path])
+                continue
             if section not in EVENT_SECTIONS or not key:
                 raise ValueError(
                     f"{path}: an event key must be <section>.<key> with section one of "
@@ -65,14 +72,47 @@ class EventConfig(StrictModel):
                 "engagement": EngagementConfig,
             }[section]
             if key not in model.model_fields:
-                close = difflib.get_close_matches(key, list(model.model_fields), n=1)
+                allowed = [TIER_KEY if k == "tiers" else k for k in model.model_fields]
+                close = difflib.get_close_matches(key, allowed, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ";"
                 raise ValueError(
-                    f"{path}: unknown key {key!r}{hint} allowed keys: "
-                    + ", ".join(model.model_fields)
+                    f"{path}: unknown key {key!r}{hint} allowed keys: " + ", ".join(allowed)
                 )
             _check_event_value(model, path, key, value[path])
         return value
+
+
+def tier_path(path: str) -> tuple[str, str] | None:
+    """``program.tiers.gold.margin_uplift`` -> ``("gold", "margin_uplift")`` (a tier by name or
+    position); None for any other path."""
+    parts = path.split(".")
+    if len(parts) == 4 and parts[:2] == ["program", "tiers"]:
+        return parts[2], parts[3]
+    return None
+
+
+def _check_tier_path(path: str, value: float | bool) -> None:
+    """An event on a tier changes one numeric key of one tier (the tier is checked against the
+    vendor's programme when the scenario is assembled)."""
+    parts = tier_path(path)
+    if parts is None:
+        raise ValueError(
+            f"{path}: a tier key is program.tiers.<tier>.<key>, e.g. "
+            "program.tiers.gold.margin_uplift"
+        )
+    tier, key = parts
+    if key not in TIER_FIELDS:
+        close = difflib.get_close_matches(key, TIER_FIELDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ";"
+        raise ValueError(
+            f"{path}: unknown tier key {key!r}{hint} allowed: " + ", ".join(TIER_FIELDS)
+        )
+    data = {"name": "x", "min_revenue": 0.0, key: value}
+    try:
+        TierConfig.model_validate(data)
+    except ValidationError as exc:
+        messages = [message for _, message in translate(exc, TierConfig, data)]
+        raise ValueError(f"{path}: {messages[0]}") from None
 
 
 def _check_event_value(model: type[StrictModel], path: str, key: str, value: float | bool) -> None:

@@ -145,6 +145,47 @@ class MarketConfig(StrictModel):
     )
 
 
+MAX_TIERS = 4
+"""Most partner tiers a programme may have (above the untiered base)."""
+TIER_FIELDS = ("min_revenue", "min_capability", "margin_uplift", "mdf_accrual", "co_sell_priority")
+"""A tier's numeric keys, the ones an event may change (``program.tiers.gold.margin_uplift``)."""
+
+
+class TierConfig(StrictModel):
+    """One partner tier of a vendor's programme: who qualifies at a review, and what it gets."""
+
+    name: str = Field(pattern=VENDOR_NAME_PATTERN, max_length=64)
+    min_revenue: NonNegative = Field(
+        description="Trailing channel revenue per year a line must have booked with the vendor to "
+        "qualify at a review (currency per year)."
+    )
+    min_capability: Fraction = Field(
+        0.0,
+        description="Capability (certified skill, 0..1) a line must also have to qualify; 0 = "
+        "revenue alone.",
+    )
+    margin_uplift: float = Field(
+        0.0,
+        ge=0,
+        le=0.5,
+        description="Front margin added to the programme's on the tier's deals, share of deal value.",
+    )
+    mdf_accrual: float = Field(
+        0.0,
+        ge=0,
+        le=0.2,
+        description="MDF the tier accrues on its channel revenue, share of deal value, on top of "
+        "mdf_per_partner_month.",
+    )
+    co_sell_priority: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="Weight of the tier's lines when a rep picks a partner for a deal the vendor "
+        "found, relative to an untiered line's 1.",
+    )
+
+
 class ProgramConfig(StrictModel):
     """A vendor's partner program."""
 
@@ -206,6 +247,16 @@ class ProgramConfig(StrictModel):
         description="Partners must show the campaigns MDF paid for: all of it funds campaigns "
         "and none is kept as partner profit (only with market.mdf_opportunities_per_10k > 0).",
     )
+    tiers: list[TierConfig] = Field(
+        default_factory=list,
+        max_length=MAX_TIERS,
+        description="Partner tiers, lowest first, each with a trailing-revenue threshold (and "
+        "optionally a capability one) and its benefits; lines are placed at each review; none = "
+        "no tiers.",
+    )
+    tier_review_months: Literal[3, 6, 12] = Field(
+        12, description="Months between tier reviews (promotion and demotion): 3, 6 or 12."
+    )
     communication: Fraction = Field(0.5, description="0 silent .. 1 over-communicates.")
     recruit_per_month: float = Field(
         0.0,
@@ -226,6 +277,22 @@ class ProgramConfig(StrictModel):
     onboarding_cost_per_partner: NonNegative = Field(
         3000.0, description="Vendor's one-off cost of signing and onboarding a partner line."
     )
+
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> ProgramConfig:
+        names: set[str] = set()
+        for i, tier in enumerate(self.tiers):
+            if tier.name in names:
+                raise ValueError(f"tiers[{i}].name: duplicate tier name {tier.name!r}")
+            names.add(tier.name)
+        for i, (low, high) in enumerate(zip(self.tiers, self.tiers[1:], strict=False)):
+            if high.min_revenue <= low.min_revenue:
+                raise ValueError(
+                    f"tiers[{i + 1}].min_revenue: tiers go lowest first, so {high.name!r} needs a "
+                    f"higher min_revenue than {low.name!r} ({low.min_revenue:g}), got "
+                    f"{high.min_revenue:g}"
+                )
+        return self
 
 
 class CompPlanConfig(StrictModel):

@@ -153,9 +153,40 @@ def _fields(
             lines.append(f"{pad}{key}:\n")
             lines.extend(_fields(kind, pad + "  "))
             continue
+        if get_origin(kind) is list and is_model(item := get_args(kind)[0]):
+            lines.extend(_list_of_models(key, item, info, pad))
+            continue
         value = (values or {}).get(key, info.get_default(call_default_factory=True))
         lines.append(_comment(_describe(key, kind, info), pad) + "\n")
         lines.append(f"{pad}{key}: {_scalar(value)}\n")
+    return lines
+
+
+_LIST_EXAMPLES = {
+    "tiers": "[{name: gold, min_revenue: 100000, margin_uplift: 0.03, co_sell_priority: 2}]",
+}
+"""A one-line example of a list of entries, shown above its empty default."""
+
+
+def _list_of_models(key: str, item: type[BaseModel], info: FieldInfo, pad: str) -> list[str]:
+    """A list of entries (``program.tiers``): what the list is, then each entry key with its unit
+    and range, and an empty list to fill in."""
+    lines = [_comment(f"{info.description or ''} Each entry has:", pad) + "\n"]
+    for name, field in item.model_fields.items():
+        kind = unwrap(field.annotation)
+        text = "Text." if kind is str else _describe(name, kind, field)
+        required = " Required." if field.is_required() else ""
+        wrapped = textwrap.wrap(
+            f"{name}: {text}{required}",
+            WIDTH,
+            initial_indent=pad + "# - ",
+            subsequent_indent=pad + "#   ",
+        )
+        lines.append("\n".join(wrapped) + "\n")
+    example = _LIST_EXAMPLES.get(key)
+    if example:
+        lines.append(f"{pad}# e.g. {key}: {example}\n")
+    lines.append(f"{pad}{key}: []\n")
     return lines
 
 
