@@ -176,8 +176,8 @@ def review(model: ChannelModel) -> None:
 
 
 def step_metrics(model: ChannelModel) -> dict[str, np.ndarray]:
-    """Phase 9's tier metrics per vendor: lines and channel revenue in each tier position (NaN
-    where the vendor has no such tier), promotions and demotions, and what the tiers' benefits
+    """Phase 9's tier metrics per vendor: lines (NaN where the vendor has no such tier) and channel
+    revenue (0 there) in each tier position, promotions and demotions, and what the tiers' benefits
     cost the vendor this step (margin uplift paid and MDF accrued)."""
     n, ledger = model.n_vendors, model.ledger
     out = {
@@ -189,7 +189,7 @@ def step_metrics(model: ChannelModel) -> dict[str, np.ndarray]:
         MAX_TIERS
     )
     lines = np.full((n, MAX_TIERS), np.nan)
-    revenue = np.full((n, MAX_TIERS), np.nan)
+    revenue = np.zeros((n, MAX_TIERS))  # a flow always has a value: 0 for a tier it lacks
     if model.tiered:
         ps = model.partners
         tiered = ps.active & (ps.tier >= 0)
@@ -198,7 +198,7 @@ def step_metrics(model: ChannelModel) -> dict[str, np.ndarray]:
         booked = step_revenue(model)[tiered]
         sums = np.bincount(flat, booked, minlength=n * MAX_TIERS).reshape(n, MAX_TIERS)
         lines = np.where(has, counts, np.nan)
-        revenue = np.where(has, sums, np.nan)
+        revenue = np.where(has, sums, 0.0)
         accrued = np.where(ps.active, accrued_mdf(model), 0.0) * model.dt
         out["tier_benefits"] += np.bincount(ps.vendor.reshape(-1), accrued.reshape(-1), minlength=n)
     for k in range(MAX_TIERS):
