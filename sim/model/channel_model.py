@@ -23,7 +23,7 @@ from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
 from sim.model.deal_log import DealLog
 from sim.model.engines import make_engine
-from sim.model.events import Schedule, VendorTerms
+from sim.model.events import Schedule, VendorTerms, surprises
 from sim.model.ledger import StepLedger
 from sim.model.metrics import MetricRecorder, RunOutput
 from sim.model.population import draw_portfolios, new_partners
@@ -290,20 +290,7 @@ class ChannelModel(mesa.Model):
         now, before = self.month, self.month - self.dt
         self.terms = self.schedule_of_terms.terms(now)
         self.announced = self.schedule_of_terms.announced(now)
-        self.surprise_loss = np.zeros(self.n_vendors)
-        self.surprise_gain = np.zeros(self.n_vendors)
-        for change, moved in self.schedule_of_terms.moves(before, now):
-            if change.favourable == 0:
-                continue
-            total = self.engine.surprise(
-                self,
-                change.relative_size,
-                change.ramp,
-                change.notice,
-                float(self.terms.communication[change.vendor]),
-            )
-            target = self.surprise_gain if change.favourable > 0 else self.surprise_loss
-            target[change.vendor] += total * moved
+        self.surprise_loss, self.surprise_gain = surprises(self, before, now)
 
     def allocate_attention(self) -> None:
         """Phase 2: partners move their attention toward the softmax of vendor utilities."""

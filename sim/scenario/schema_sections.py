@@ -256,7 +256,8 @@ class CompPlanConfig(StrictModel):
 
 
 class EngagementConfig(StrictModel):
-    """When a partner joins a deal the vendor found."""
+    """When a partner joins a deal the vendor found, and the vendor's commitment signals (shared
+    qualification, executive sponsorship, joint business planning, a partner advisory council)."""
 
     partner_join_stage: Fraction = Field(
         0.2,
@@ -276,6 +277,54 @@ class EngagementConfig(StrictModel):
         20_000.0,
         description="Vendor's cost per month of running shared qualification rules (sales "
         "operations, joint pipeline reviews), in programme cost while they are on.",
+    )
+    executive_sponsorship: bool = Field(
+        False,
+        description="A senior executive sponsors the partner programme and holds the direct team "
+        "to the rules of engagement: a rep who contests a partner-found deal takes it over less "
+        "often (by sponsorship_takeover_cut).",
+    )
+    sponsorship_takeover_cut: Fraction = Field(
+        0.5,
+        description="Share of reps' takeovers of contested partner-found deals that an executive "
+        "sponsor prevents.",
+    )
+    executive_sponsorship_cost_per_month: NonNegative = Field(
+        25_000.0,
+        description="Vendor's cost per month of executive sponsorship (a share of a senior "
+        "executive's time and office), in programme cost while it is on.",
+    )
+    joint_planning_partners: float = Field(
+        0.0,
+        ge=0,
+        le=1_000_000,
+        description="Number of partners the vendor runs joint business plans with: its lines of "
+        "highest trailing profit (a fraction is rounded down; 0 = none).",
+    )
+    joint_planning_join_stage: Fraction = Field(
+        0.0,
+        description="Stage of the sales cycle at which a planned partner joins a deal the vendor "
+        "found (when earlier than partner_join_stage): 0 start, 1 order-taker.",
+    )
+    joint_planning_cost_per_partner_month: NonNegative = Field(
+        1_500.0,
+        description="Vendor's cost per planned partner per month of joint business planning "
+        "(channel manager's time, planning sessions), in programme cost.",
+    )
+    advisory_council: bool = Field(
+        False,
+        description="A partner advisory council hears partners before programme changes, so an "
+        "unfavourable change surprises them less (by council_surprise_cut).",
+    )
+    council_surprise_cut: Fraction = Field(
+        0.5,
+        description="Share of an unfavourable programme change's trust surprise that the partner "
+        "advisory council removes.",
+    )
+    advisory_council_cost_per_month: NonNegative = Field(
+        10_000.0,
+        description="Vendor's cost per month of running a partner advisory council (meetings, "
+        "travel, a programme manager's time), in programme cost while it is on.",
     )
 
 
