@@ -286,8 +286,12 @@ def event_value(key: str) -> st.SearchStrategy[float | bool]:
         "program.replace_exits",
         "program.mdf_proof_of_performance",
         "engagement.shared_qualification",
+        "engagement.executive_sponsorship",
+        "engagement.advisory_council",
     ):
         return st.booleans()
+    if key == "engagement.joint_planning_partners":
+        return st.floats(0.0, 50.0)
     if key in (
         "program.partner_management_per_partner_month",
         "program.onboarding_cost_per_partner",

@@ -4,7 +4,8 @@ Performance rebates (docs/model.md §7.12): money paid in arrears on a line's re
 period when it reaches the vendor's target, worth less to a partner than margin at close because
 it is uncertain, delayed and a promise. MDF that makes demand (§7.13): campaigns funded by the MDF
 a partner does not keep create opportunities, with diminishing returns and a lag. Deal-registration
-rules (§7.14): approval, expiry and the vendor's override policy.
+rules (§7.14): approval, expiry and the vendor's override policy. Channel commitment (§7.16):
+executive sponsorship, joint business planning and a partner advisory council, each at a cost.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.model import campaigns, outlook, partnerships, rebates, registration
+from sim.model import campaigns, commitment, events, outlook, partnerships, rebates, registration
 from sim.model.channel_model import ChannelModel, simulate
 from sim.scenario.schema import ScenarioConfig
 from tests.test_economics import SMALL  # two vendors, 120 partners, 12 months after a spin-up
@@ -353,6 +354,7 @@ def rule_arms() -> dict[str, dict[str, np.ndarray]]:
         "base_hurt": rule_arm({}, 2.0, seeds),
         "enforced_hurt": rule_arm({"registration_override": 0.0}, 2.0, seeds),
         "shared": rule_arm({}, 1.0, seeds, {"shared_qualification": True}),
+        "sponsored_hurt": rule_arm({}, 2.0, seeds, {"executive_sponsorship": True}),
     }
 
 
@@ -406,6 +408,137 @@ def test_shared_qualification_rules_prevent_contests_at_a_cost(
     free_ts = simulate(ScenarioConfig.model_validate(free), 2).timeseries
     extra = (paid_ts["program_cost"] - free_ts["program_cost"]).to_numpy()
     np.testing.assert_allclose(extra, np.where(paid_ts["vendor"] == "acme", 20_000.0, 0.0))
+
+
+# ---------------------------------------------------------------------------- channel commitment
+def with_engagement(doc: ScenarioConfig, engagement: dict[str, Any]) -> ScenarioConfig:
+    """``doc`` with ``engagement`` merged into acme's engagement section."""
+    vendors = [v.model_dump() for v in doc.vendors]
+    vendors[0]["engagement"] |= engagement
+    return ScenarioConfig.model_validate(doc.model_dump() | {"vendors": vendors})
+
+
+ALL_SIGNALS = {
+    "executive_sponsorship": True,
+    "joint_planning_partners": 5.9,
+    "advisory_council": True,
+}
+
+
+def test_an_executive_sponsor_cuts_takeovers_of_contested_deals() -> None:
+    """Section 7.16: a sponsored vendor's reps take a contested partner deal with the rule's
+    probability times 1 - sponsorship_takeover_cut (0.5), registered or not; others unchanged."""
+    deals = {"vendor": np.array([0, 0, 1])}
+    rule = np.array([0.25, 0.6, 0.25])
+    off = ChannelModel(config(), 0)
+    assert commitment.takeover_probability(off, deals, rule) is rule
+    on = ChannelModel(with_engagement(config(), {"executive_sponsorship": True}), 0)
+    np.testing.assert_allclose(commitment.takeover_probability(on, deals, rule), [0.125, 0.3, 0.25])
+
+
+def test_joint_planning_brings_the_most_profitable_lines_in_at_the_start() -> None:
+    """Section 7.16: the vendor plans with its floor(joint_planning_partners) active lines of
+    highest trailing profit; a planned line joins a deal the vendor found at
+    joint_planning_join_stage (0) when that is earlier than partner_join_stage, others at it."""
+    model = ChannelModel(with_engagement(config(), {"joint_planning_partners": 2.7}), 0)
+    ps = model.partners
+    acme = np.argwhere((ps.vendor == 0) & ps.active)
+    ps.profit_rate[:] = 0.0
+    top, second, ended = map(tuple, acme[:3])
+    ps.profit_rate[top], ps.profit_rate[second], ps.profit_rate[ended] = 300.0, 200.0, 900.0
+    ps.active[ended] = False  # an ended line is not planned, however much it earned
+    planned = commitment.planned_lines(model)
+    assert planned is not None and planned.sum() == 2 and planned[top] and planned[second]
+    assert commitment.planned_counts(model).tolist() == [2.0, 0.0]
+    rival = tuple(np.argwhere(ps.vendor == 1)[0])
+    rows = np.array([top[0], acme[5][0], rival[0]])
+    slots = np.array([top[1], acme[5][1], rival[1]])
+    stages = commitment.join_stages(model, np.array([0, 0, 1]), rows, slots)
+    np.testing.assert_allclose(stages, [0.0, 0.2, 0.2])
+    assert commitment.planned_lines(ChannelModel(config(), 0)) is None
+
+
+def test_a_council_halves_the_surprise_of_unfavourable_changes_only() -> None:
+    """Section 7.16: with a partner advisory council, an unfavourable change's trust surprise is
+    cut by council_surprise_cut (0.5); a favourable change's is not."""
+    changes = [
+        {"at_month": 2, "vendor": "acme", "set": {"program.margin": 0.12}},
+        {"at_month": 2, "vendor": "acme", "set": {"program.spiff_per_deal": 2000.0}},
+    ]
+    plain = ChannelModel(config(events=changes), 0)
+    heard = ChannelModel(with_engagement(config(events=changes), {"advisory_council": True}), 0)
+    loss, gain = events.surprises(plain, 1.0, 2.0)
+    heard_loss, heard_gain = events.surprises(heard, 1.0, 2.0)
+    assert loss[0] > 0 and gain[0] > 0
+    assert heard_loss[0] == pytest.approx(0.5 * loss[0])
+    assert heard_gain[0] == gain[0]
+
+
+def test_each_commitment_signal_is_paid_for_in_programme_cost() -> None:
+    """Section 7.16: 25,000 a month for a sponsor, 10,000 for a council, 1,500 per planned
+    partner (5.9 -> 5 partners); nothing else moves when the costs are set to 0."""
+    paid = with_engagement(config(), ALL_SIGNALS)
+    free = with_engagement(
+        paid,
+        {
+            "executive_sponsorship_cost_per_month": 0.0,
+            "advisory_council_cost_per_month": 0.0,
+            "joint_planning_cost_per_partner_month": 0.0,
+        },
+    )
+    paid_ts, free_ts = simulate(paid, 1).timeseries, simulate(free, 1).timeseries
+    extra = (paid_ts["program_cost"] - free_ts["program_cost"]).to_numpy()
+    expected = 25_000.0 + 10_000.0 + 5 * 1_500.0
+    np.testing.assert_allclose(extra, np.where(paid_ts["vendor"] == "acme", expected, 0.0))
+    np.testing.assert_array_equal(paid_ts["channel_revenue"], free_ts["channel_revenue"])
+
+
+def test_an_executive_sponsor_halves_overrides_and_keeps_trust(
+    rule_arms: dict[str, dict[str, np.ndarray]],
+) -> None:
+    """With reps paid nothing for partner deals, a sponsor halves the registered deals they take
+    (felt as two lost conflicts here); the contests still happen but end kept, so trust rises."""
+    base, sponsored = rule_arms["base_hurt"], rule_arms["sponsored_hurt"]
+    assert np.all(sponsored["overrides"] < base["overrides"])
+    assert sponsored["overrides"].sum() < 0.65 * base["overrides"].sum()
+    assert np.all(sponsored["trust"] > base["trust"])
+
+
+def commitment_arm(engagement: dict[str, Any], seeds: range, **top: Any) -> dict[str, np.ndarray]:
+    """acme with partners joining its deals late (0.6) and ``engagement``: per seed, its co-sell
+    revenue, its trust at the end and its trust after the step that starts at month 3."""
+    out: dict[str, list[float]] = {}
+    for seed in seeds:
+        doc = with_engagement(config(**top), {"partner_join_stage": 0.6, **engagement})
+        ts = simulate(doc, seed).timeseries
+        ts = ts[ts.vendor == "acme"]
+        out.setdefault("co_sell", []).append(ts["co_sell_revenue"].sum())
+        out.setdefault("trust", []).append(ts["mean_trust"].iloc[-1])
+        # the step from month 3 to 4
+        out.setdefault("trust_cut", []).append(ts.loc[ts.month == 4, "mean_trust"].iloc[0])
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def test_joint_planning_raises_trust_and_co_sell_revenue() -> None:
+    """With partners joining acme's deals at 0.6 of the cycle, planning with 40 of its 120 lines
+    (they join at 0) turns their late invitations into early ones: trust is higher in every
+    replicate, and co-sell revenue higher on average (planned partners shape the deal)."""
+    seeds, top = range(8), {"time": {"horizon_months": 24}}
+    base = commitment_arm({}, seeds, **top)
+    planned = commitment_arm({"joint_planning_partners": 40}, seeds, **top)
+    assert np.all(planned["trust"] > base["trust"])
+    assert planned["co_sell"].mean() > base["co_sell"].mean()
+
+
+def test_a_council_keeps_trust_through_an_abrupt_margin_cut() -> None:
+    """An abrupt cut 0.20 -> 0.12 at month 3: with a council acme's partners trust it more in the
+    month of the cut in every replicate, and at the end on average."""
+    seeds = range(5)
+    cut = [{"at_month": 3, "vendor": "acme", "set": {"program.margin": 0.12}}]
+    base = commitment_arm({}, seeds, events=cut)
+    heard = commitment_arm({"advisory_council": True}, seeds, events=cut)
+    assert np.all(heard["trust_cut"] > base["trust_cut"])
+    assert heard["trust"].mean() > base["trust"].mean()
 
 
 # ---------------------------------------------------------------------------- how reports word it

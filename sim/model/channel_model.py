@@ -32,7 +32,7 @@ from sim.model.agents import DirectRep, Partner, Vendor
 from sim.model.allocator import tune_allocator
 from sim.model.deal_log import DealLog
 from sim.model.engines import make_engine
-from sim.model.events import Schedule, VendorTerms
+from sim.model.events import Schedule, VendorTerms, surprises
 from sim.model.ledger import StepLedger
 from sim.model.metrics import MetricRecorder, RunOutput
 from sim.model.population import draw_portfolios, new_partners
@@ -292,17 +292,7 @@ class ChannelModel(mesa.Model):
         self.terms = self.schedule_of_terms.terms(now)
         self.announced = self.schedule_of_terms.announced(now)
         tiers.reset_surprise(self)
-        for change, moved in self.schedule_of_terms.moves(before, now):
-            if change.favourable == 0:
-                continue
-            total = self.engine.surprise(
-                self,
-                change.relative_size,
-                change.ramp,
-                change.notice,
-                float(self.terms.communication[change.vendor]),
-            )
-            tiers.feel(self, change, total * moved)  # a tier's change reaches its lines only
+        surprises(self, before, now, tiers.feel)  # a tier's change reaches its lines only
 
     def allocate_attention(self) -> None:
         """Phase 2: partners move their attention toward the softmax of vendor utilities."""

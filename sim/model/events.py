@@ -15,11 +15,13 @@ over the steps in which the value moves, in proportion to how far it moves in ea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import commitment
 from sim.scenario.schema import (
     EVENT_SECTIONS,
     TIER_FIELDS,
@@ -27,6 +29,9 @@ from sim.scenario.schema import (
     tier_index,
     tier_path,
 )
+
+if TYPE_CHECKING:
+    from sim.model.channel_model import ChannelModel
 
 DIRECTION: dict[str, int] = {
     "program.margin": +1,
@@ -62,6 +67,17 @@ DIRECTION: dict[str, int] = {
     "engagement.shared_qualification": 0,
     "engagement.qualification_contest_cut": 0,
     "engagement.shared_qualification_cost_per_month": 0,
+    "engagement.executive_sponsorship": 0,
+    "engagement.sponsorship_takeover_cut": 0,
+    "engagement.executive_sponsorship_cost_per_month": 0,
+    # Joint plans are made with each planned partner, not announced to all: the planned feel them
+    # through earlier invitations (docs/model.md §7.16), so the count is neutral even if announced.
+    "engagement.joint_planning_partners": 0,
+    "engagement.joint_planning_join_stage": 0,
+    "engagement.joint_planning_cost_per_partner_month": 0,
+    "engagement.advisory_council": 0,
+    "engagement.council_surprise_cut": 0,
+    "engagement.advisory_council_cost_per_month": 0,
 }
 """+1: partners gain when the value rises; -1: they lose; 0: no direct effect on partners."""
 
@@ -90,6 +106,8 @@ ANNOUNCED_DIRECTION: dict[str, int] = {
     "comp_plan.partner_assisted_credit": +1,
     "engagement.partner_join_stage": -1,
     "engagement.shared_qualification": +1,
+    "engagement.executive_sponsorship": +1,
+    "engagement.advisory_council": +1,
 }
 """Direction of an internal change the vendor announces (event ``announced: true``): more credit for
 partner deals is good news for partners, more for direct deals or a later join stage is bad news."""
@@ -122,6 +140,8 @@ BOOLEAN_KEYS = frozenset(
         "program.deal_registration",
         "program.mdf_proof_of_performance",
         "engagement.shared_qualification",
+        "engagement.executive_sponsorship",
+        "engagement.advisory_council",
     }
 )
 """Yes/no terms: a switch is a change of size BOOLEAN_CHANGE_SIZE."""
@@ -293,3 +313,30 @@ class Schedule:
             moved = change.progress(now) - change.progress(before)
             if moved > 0:
                 yield change, moved
+
+
+def surprises(
+    model: ChannelModel,
+    before: float,
+    now: float,
+    feel: Callable[[ChannelModel, Change, float], None],
+) -> None:
+    """Phase 1: the trust surprise of each unfavourable and favourable change that moved between
+    months ``before`` and ``now`` (docs/model.md §7.1), each change's total surprise delivered in
+    proportion to how far it moved, passed to ``feel`` (which says whose lines feel it,
+    :func:`sim.model.tiers.feel`); a partner advisory council softens the unfavourable ones
+    (:func:`sim.model.commitment.heard_share`). ``model.terms`` must be this step's (their
+    communication softens the surprise)."""
+    for change, moved in model.schedule_of_terms.moves(before, now):
+        if change.favourable == 0:
+            continue
+        total = model.engine.surprise(
+            model,
+            change.relative_size,
+            change.ramp,
+            change.notice,
+            float(model.terms.communication[change.vendor]),
+        )
+        if change.favourable < 0:
+            total *= commitment.heard_share(model.terms, change.vendor)
+        feel(model, change, total * moved)

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
-from sim.model import registration, sampling, tiers
+from sim.model import commitment, registration, sampling, tiers
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -198,13 +198,14 @@ def draw_close_months(model: ChannelModel, n: int) -> np.ndarray:
 
 def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     """Phase 4: reps bring partners into deals they found, and contest deals partners found."""
-    terms, ledger = model.terms, model.ledger
+    ledger = model.ledger
     vendor = deals["vendor"]
     vendor_found = ~deals["partner_sourced"] & (deals["rep"] >= 0)
     passed = vendor_found & ~deals["rep_works"]
     p_cosell, p_contest, p_take = model.engine.rep_probabilities(model, deals)
     p_contest = registration.contest_probability(model, deals, p_contest)
     p_take = registration.takeover_probability(model, deals, p_take)
+    p_take = commitment.takeover_probability(model, deals, p_take)
     invite = vendor_found & ((model.rng.random(len(vendor)) < p_cosell) | passed)
     chosen = _pick_links(model, vendor[invite])
     ok = chosen >= 0
@@ -212,7 +213,9 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     deals["partner"][rows] = chosen[ok] // model.slots
     deals["slot"][rows] = chosen[ok] % model.slots
     deals["cosell"][rows] = True
-    deals["stage"][rows] = terms.partner_join_stage[vendor[rows]]
+    deals["stage"][rows] = commitment.join_stages(
+        model, vendor[rows], deals["partner"][rows], deals["slot"][rows]
+    )
     ledger.add_link("invitations", deals["partner"][rows], deals["slot"][rows])
     ledger.add_link(
         "invitation_stage_sum",

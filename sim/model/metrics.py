@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from sim.model import campaigns, partnerships, tiers
+from sim.model import campaigns, commitment, partnerships, tiers
 from sim.scenario.schema import MAX_TIERS
 
 if TYPE_CHECKING:
@@ -237,7 +237,7 @@ def record_step(model: ChannelModel) -> None:
         + rebates_paid
         + (mdf + lines_cost * links) * dt
         + terms.onboarding_cost_per_partner * ledger.flow("recruits")
-        + terms.shared_qualification * terms.shared_qualification_cost_per_month * dt
+        + commitment.monthly_cost(model) * dt
     )
     reps = np.bincount(model.reps.vendor, minlength=n)
     sales_cost = reps * np.array(

@@ -168,14 +168,10 @@ class TierConfig(StrictModel):
         0.0,
         ge=0,
         le=0.5,
-        description="Front margin added to the programme's on the tier's deals, share of deal value.",
+        description="Front margin added on the tier's deals, share of deal value.",
     )
     mdf_accrual: float = Field(
-        0.0,
-        ge=0,
-        le=0.2,
-        description="MDF the tier accrues on its channel revenue, share of deal value, on top of "
-        "mdf_per_partner_month.",
+        0.0, ge=0, le=0.2, description="MDF accrued on the line's channel revenue, share of it."
     )
     co_sell_priority: float = Field(
         1.0,
@@ -280,17 +276,14 @@ class ProgramConfig(StrictModel):
 
     @model_validator(mode="after")
     def _tiers_ascend(self) -> ProgramConfig:
-        names: set[str] = set()
         for i, tier in enumerate(self.tiers):
-            if tier.name in names:
+            if tier.name in [t.name for t in self.tiers[:i]]:
                 raise ValueError(f"tiers[{i}].name: duplicate tier name {tier.name!r}")
-            names.add(tier.name)
-        for i, (low, high) in enumerate(zip(self.tiers, self.tiers[1:], strict=False)):
-            if high.min_revenue <= low.min_revenue:
+            low = self.tiers[i - 1] if i else None
+            if low is not None and tier.min_revenue <= low.min_revenue:
                 raise ValueError(
-                    f"tiers[{i + 1}].min_revenue: tiers go lowest first, so {high.name!r} needs a "
-                    f"higher min_revenue than {low.name!r} ({low.min_revenue:g}), got "
-                    f"{high.min_revenue:g}"
+                    f"tiers[{i}].min_revenue: tiers go lowest first, so {tier.name!r} needs a higher "
+                    f"min_revenue than {low.name!r} ({low.min_revenue:g}), got {tier.min_revenue:g}"
                 )
         return self
 
@@ -323,7 +316,8 @@ class CompPlanConfig(StrictModel):
 
 
 class EngagementConfig(StrictModel):
-    """When a partner joins a deal the vendor found."""
+    """When a partner joins a deal the vendor found, and the vendor's commitment signals (shared
+    qualification, executive sponsorship, joint business planning, a partner advisory council)."""
 
     partner_join_stage: Fraction = Field(
         0.2,
@@ -343,6 +337,54 @@ class EngagementConfig(StrictModel):
         20_000.0,
         description="Vendor's cost per month of running shared qualification rules (sales "
         "operations, joint pipeline reviews), in programme cost while they are on.",
+    )
+    executive_sponsorship: bool = Field(
+        False,
+        description="A senior executive sponsors the partner programme and holds the direct team "
+        "to the rules of engagement: a rep who contests a partner-found deal takes it over less "
+        "often (by sponsorship_takeover_cut).",
+    )
+    sponsorship_takeover_cut: Fraction = Field(
+        0.5,
+        description="Share of reps' takeovers of contested partner-found deals that an executive "
+        "sponsor prevents.",
+    )
+    executive_sponsorship_cost_per_month: NonNegative = Field(
+        25_000.0,
+        description="Vendor's cost per month of executive sponsorship (a share of a senior "
+        "executive's time and office), in programme cost while it is on.",
+    )
+    joint_planning_partners: float = Field(
+        0.0,
+        ge=0,
+        le=1_000_000,
+        description="Number of partners the vendor runs joint business plans with: its lines of "
+        "highest trailing profit (a fraction is rounded down; 0 = none).",
+    )
+    joint_planning_join_stage: Fraction = Field(
+        0.0,
+        description="Stage of the sales cycle at which a planned partner joins a deal the vendor "
+        "found (when earlier than partner_join_stage): 0 start, 1 order-taker.",
+    )
+    joint_planning_cost_per_partner_month: NonNegative = Field(
+        1_500.0,
+        description="Vendor's cost per planned partner per month of joint business planning "
+        "(channel manager's time, planning sessions), in programme cost.",
+    )
+    advisory_council: bool = Field(
+        False,
+        description="A partner advisory council hears partners before programme changes, so an "
+        "unfavourable change surprises them less (by council_surprise_cut).",
+    )
+    council_surprise_cut: Fraction = Field(
+        0.5,
+        description="Share of an unfavourable programme change's trust surprise that the partner "
+        "advisory council removes.",
+    )
+    advisory_council_cost_per_month: NonNegative = Field(
+        10_000.0,
+        description="Vendor's cost per month of running a partner advisory council (meetings, "
+        "travel, a programme manager's time), in programme cost while it is on.",
     )
 
 
