@@ -288,8 +288,14 @@ def event_value(key: str) -> st.SearchStrategy[float | bool]:
         "engagement.shared_qualification",
         "engagement.executive_sponsorship",
         "engagement.advisory_council",
+        "program.partner_owns_renewals",
+        "comp_plan.credit_contract_value",
     ):
         return st.booleans()
+    if key == "program.contract_months":
+        return st.floats(1.0, 24.0)
+    if key == "program.perpetual_multiple":
+        return st.floats(1.0, 10.0)
     if key == "engagement.joint_planning_partners":
         return st.floats(0.0, 50.0)
     if key in (
@@ -338,8 +344,16 @@ def vendors(draw: st.DrawFn, name: str) -> dict[str, Any]:
             "mdf_proof_of_performance": draw(st.booleans()),
             "tiers": draw(st.sampled_from([[], TIERS])),
             "tier_review_months": draw(st.sampled_from([3, 12])),
+            "subscription_share": draw(st.sampled_from([0.0, 0.0, 0.6, 1.0])),
+            "contract_months": draw(st.sampled_from([1.0, 3.0, 12.0])),
+            "perpetual_multiple": draw(st.floats(1.0, 10.0)),
+            "renewal_rate": draw(FRACTION),
+            "expansion_rate": draw(FRACTION),
+            "partner_owns_renewals": draw(st.booleans()),
         },
         "comp_plan": {
+            "credit_contract_value": draw(st.booleans()),
+            "conversion_propensity": draw(FRACTION),
             "direct_credit": draw(st.floats(0.0, 3.0)),
             "partner_sourced_credit": draw(st.floats(0.0, 3.0)),
             "partner_assisted_credit": draw(st.floats(0.0, 3.0)),

@@ -53,6 +53,10 @@ METRIC_COLUMNS = [
     "tier_demotions",
     "tier_benefits",
     *(f"tier_{k}_{what}" for k in range(1, 5) for what in ("lines", "revenue")),
+    "arr",
+    "renewal_revenue",
+    "churned_arr",
+    "perpetual_conversions",
 ]
 TIMESERIES_COLUMNS = ["variant", "replicate", "step", "month", "vendor", *METRIC_COLUMNS]
 RUNS_COLUMNS = [

@@ -487,7 +487,9 @@ def test_set_names_list_entries_by_position_as_error_messages_do(tmp_path: Path)
             "rebate_delay_months, spiff_per_deal, mdf_per_partner_month, "
             "enablement_per_partner_month, deal_registration, registration_approval, "
             "registration_window_months, registration_override, mdf_proof_of_performance, "
-            "tiers, tier_review_months, communication, recruit_per_month, "
+            "tiers, tier_review_months, subscription_share, contract_months, perpetual_multiple, "
+            "renewal_rate, expansion_rate, partner_owns_renewals, renewal_margin, "
+            "vendor_renewal_cost, communication, recruit_per_month, "
             "replace_exits, partner_management_per_partner_month, onboarding_cost_per_partner",
         ),
         (

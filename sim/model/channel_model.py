@@ -25,6 +25,7 @@ from sim.model import (
     outlook,
     partnerships,
     rebates,
+    recurring,
     registration,
     tiers,
 )
@@ -102,6 +103,8 @@ class ChannelModel(mesa.Model):
         self.announced = self.schedule_of_terms.announced(0.0)
         self.rebate_programme = rebates.offered(self.schedule_of_terms)
         self.tiered = tiers.offered(config)
+        self.recurring = recurring.offered(self.schedule_of_terms)
+        self.contracts = recurring.Contracts()
         self.rebate_attainment = np.full(self.n_vendors, np.nan)
         self.surprise_loss = np.zeros(self.n_vendors)
         self.surprise_gain = np.zeros(self.n_vendors)
@@ -303,6 +306,7 @@ class ChannelModel(mesa.Model):
         self.use_stream(3)
         deals = campaigns.add_campaign_deals(self, market.source_opportunities(self))
         registration.review(self, deals)
+        recurring.mark(self, deals)
         return deals
 
     def decide_reps(self, deals: dict[str, np.ndarray]) -> None:

@@ -44,16 +44,27 @@ DIRECTION: dict[str, int] = {
     "program.mdf_per_partner_month": +1,
     "program.enablement_per_partner_month": +1,
     "program.deal_registration": +1,
-    "program.mdf_proof_of_performance": -1,
+    "program.mdf_proof_of_performance": -1,  # partners can no longer keep part of MDF as margin
     "program.registration_approval": +1,
     "program.registration_window_months": +1,  # longer protection
-    "program.registration_override": -1,  # reps may take more registered deals  # partners can no longer keep part of MDF as margin
+    "program.registration_override": -1,  # reps may take more registered deals
     "program.communication": 0,
     "program.recruit_per_month": 0,
     "program.replace_exits": 0,
     "program.partner_management_per_partner_month": 0,
     "program.onboarding_cost_per_partner": 0,
     "program.tier_review_months": 0,
+    # The offering's recurring terms: what partners gain or lose from them is their profit (first
+    # payouts and renewal income, docs/model.md §7.17); only renewal ownership and its margin are
+    # terms the vendor gives or takes from partners.
+    "program.subscription_share": 0,
+    "program.contract_months": 0,
+    "program.perpetual_multiple": 0,
+    "program.renewal_rate": 0,
+    "program.expansion_rate": 0,
+    "program.partner_owns_renewals": +1,
+    "program.renewal_margin": +1,
+    "program.vendor_renewal_cost": 0,
     # Comp plans and engagement policy are internal: partners feel them through what reps do
     # (contests, co-sell invitations and their stage), not as a programme surprise, unless the
     # vendor announces them (ANNOUNCED_DIRECTION).
@@ -63,6 +74,9 @@ DIRECTION: dict[str, int] = {
     "comp_plan.quota_per_rep_month": 0,
     "comp_plan.commission_rate": 0,
     "comp_plan.quota_rebase": 0,
+    "comp_plan.credit_contract_value": 0,
+    "comp_plan.perpetual_discount": 0,
+    "comp_plan.conversion_propensity": 0,
     "engagement.partner_join_stage": 0,
     "engagement.shared_qualification": 0,
     "engagement.qualification_contest_cut": 0,
@@ -108,6 +122,8 @@ ANNOUNCED_DIRECTION: dict[str, int] = {
     "engagement.shared_qualification": +1,
     "engagement.executive_sponsorship": +1,
     "engagement.advisory_council": +1,
+    # Credit on the whole contract ends reps' reason to turn partners' subscriptions into licences.
+    "comp_plan.credit_contract_value": +1,
 }
 """Direction of an internal change the vendor announces (event ``announced: true``): more credit for
 partner deals is good news for partners, more for direct deals or a later join stage is bad news."""
@@ -121,6 +137,7 @@ REFERENCE: dict[str, float] = {
     "program.rebate_delay_months": 3.0,
     "program.registration_window_months": 12.0,
     "program.tier_review_months": 12.0,
+    "program.renewal_margin": 0.20,  # like program.margin
     "program.spiff_per_deal": 5000.0,  # currency per deal
     "program.mdf_per_partner_month": 1000.0,  # currency per partner-month
     "program.enablement_per_partner_month": 1000.0,  # currency per partner-month
@@ -142,6 +159,8 @@ BOOLEAN_KEYS = frozenset(
         "engagement.shared_qualification",
         "engagement.executive_sponsorship",
         "engagement.advisory_council",
+        "program.partner_owns_renewals",
+        "comp_plan.credit_contract_value",
     }
 )
 """Yes/no terms: a switch is a change of size BOOLEAN_CHANGE_SIZE."""

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
-from sim.model import commitment, registration, sampling, tiers
+from sim.model import commitment, recurring, registration, sampling, tiers
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -243,6 +243,7 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     lost = passed & (deals["partner"] < 0)  # passed on, but the vendor has no partner to take it
     if lost.any():
         deals = {name: column[~lost] for name, column in deals.items()}
+    recurring.convert(model, deals)
     model.deals.add(deals)
 
 
@@ -337,6 +338,7 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
         [terms.partner_assisted_credit[v], terms.partner_sourced_credit[v]],
         default=terms.direct_credit[v],
     )
+    credit_rate = credit_rate * recurring.credit_share(model, closed)
     has_rep = closed["rep"] >= 0
     credit = np.bincount(
         closed["rep"][has_rep], (revenue * credit_rate)[has_rep], minlength=model.reps.count
@@ -344,3 +346,6 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     ledger.add_vendor("credit", model.reps.vendor, credit)
     memory = step_fraction(REP_CREDIT_MEMORY, model.dt)
     model.reps.credit_rate += memory * (credit / model.dt - model.reps.credit_rate)
+    if model.recurring:  # won subscriptions become contracts; contracts due renew or churn
+        recurring.sign(model, closed)
+        recurring.renew(model)

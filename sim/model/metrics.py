@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from sim.model import campaigns, commitment, partnerships, tiers
+from sim.model import campaigns, commitment, partnerships, recurring, tiers
 from sim.scenario.schema import MAX_TIERS
 
 if TYPE_CHECKING:
@@ -87,6 +87,10 @@ METRIC_LIST: tuple[Metric, ...] = (
             ("revenue", "flow", "currency", "Channel revenue of lines in"),
         )
     ),
+    Metric("arr", "stock", "currency", "Annual recurring revenue under contract (ARR)"),
+    Metric("renewal_revenue", "flow", "currency", "Renewal bookings (partner and vendor)"),
+    Metric("churned_arr", "flow", "currency", "Annual value of contracts that did not renew"),
+    Metric("perpetual_conversions", "flow", "deals", "Subscriptions reps turned into licences"),
 )
 METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_LIST)
 METRIC_BY_NAME: dict[str, Metric] = {m.name: m for m in METRIC_LIST}
@@ -240,9 +244,11 @@ def record_step(model: ChannelModel) -> None:
         + commitment.monthly_cost(model) * dt
     )
     reps = np.bincount(model.reps.vendor, minlength=n)
-    sales_cost = reps * np.array(
-        [c.rep_cost_per_month for c in model.config.vendors]
-    ) * dt + terms.commission_rate * ledger.flow("credit")
+    sales_cost = (
+        reps * np.array([c.rep_cost_per_month for c in model.config.vendors]) * dt
+        + terms.commission_rate * ledger.flow("credit")
+        + ledger.flow("renewal_cost")
+    )
     carrying = np.bincount(
         v.reshape(-1), partnerships.carrying_costs(model).reshape(-1), minlength=n
     )
@@ -290,6 +296,7 @@ def record_step(model: ChannelModel) -> None:
         mdf_revenue=ledger.flow("mdf_revenue"),
         rebate_attainment=model.rebate_attainment.copy(),
         **tiers.step_metrics(model),
+        **recurring.step_metrics(model),
     )
     model.recorder.add_counts(
         closed=closed,

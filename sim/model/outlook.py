@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.behaviours.attention import AttentionInputs
-from sim.model import campaigns, rebates, tiers
+from sim.model import campaigns, rebates, recurring, tiers
 from sim.model.partnerships import FULL_EXPOSURE_SHARE
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ def attention_inputs(
     back_end = rebates.back_end_value(model, terms, rows)
     if back_end is not None:  # a promise paid later, worth what the partner trusts it to be
         per_value = per_value + ps.trust[rows] * back_end
+    if model.recurring:  # subscriptions book less at close and may pay renewals later
+        per_value = recurring.resale_value(model, terms, rows, per_value - services) + services
     profit = (
         ease
         * (win_rate * per_value + win_rate * terms.spiff_per_deal[v] / model.mean_deal - effort)

@@ -211,6 +211,7 @@ DEAL_FIELDS = {
     "created": float,  # month the opportunity was created
     "close_month": float,
     "campaign": bool,  # an MDF campaign of its partner created it
+    "subscription": bool,  # sold as a subscription (sim.model.recurring)
 }
 
 

@@ -32,9 +32,7 @@ from sim.scenario.schema_sections import (
     MAX_TIERS,
     TIER_FIELDS,
     BehaviourChoice,
-    CompPlanConfig,
     DealSize,
-    EngagementConfig,
     Fraction,
     MarketConfig,
     NonNegative,
@@ -42,8 +40,8 @@ from sim.scenario.schema_sections import (
     StrictModel,
     TierConfig,
     TimeConfig,
-    VendorConfig,
 )
+from sim.scenario.schema_vendor import CompPlanConfig, EngagementConfig, VendorConfig
 
 __all__ = [
     "BehaviourChoice",

@@ -14,12 +14,11 @@ from sim.behaviours.params import int_as_float
 from sim.scenario.errors import translate
 from sim.scenario.schema_sections import (
     TIER_FIELDS,
-    CompPlanConfig,
-    EngagementConfig,
     ProgramConfig,
     StrictModel,
     TierConfig,
 )
+from sim.scenario.schema_vendor import CompPlanConfig, EngagementConfig
 
 EVENT_SECTIONS = ("program", "comp_plan", "engagement")
 TIER_KEY = "tiers.<tier>.<key>"

@@ -146,6 +146,12 @@ class PartnersConfig(StrictModel):
         "of capital and cash-flow pressure): a performance rebate paid t months on is worth "
         "exp(-this x t) of cash at close.",
     )
+    customer_portability: Fraction = Field(
+        0.5,
+        description="Share of a partner's subscription customers that leave the vendor with it at "
+        "renewal once the partner has dropped the vendor's line (the partner owned the "
+        "relationship).",
+    )
     outside_follow: Fraction = Field(
         0.5,
         description="Share of a change in the modelled vendors' mean terms (margin + rebate + the "
