@@ -25,6 +25,7 @@ from sim.model.events import (
     ANNOUNCED_DIRECTION,
     BOOLEAN_CHANGE_SIZE,
     DIRECTION,
+    EXPIRY_KEYS,
     TIER_DIRECTION,
     Change,
     Schedule,
@@ -224,9 +225,29 @@ def test_relative_size(path: str, old: float, new: float, size: float) -> None:
 def test_favourable_sign_follows_direction(path: str) -> None:
     """A rise is favourable for keys partners gain from (+1), unfavourable for the others (-1),
     neutral for keys that reach partners only indirectly (0); a fall is the opposite."""
-    up, down = change(path, 0.0, 1.0), change(path, 1.0, 0.0)
+    low, high = (12.0, 24.0) if path in EXPIRY_KEYS else (0.0, 1.0)
+    up, down = change(path, low, high), change(path, high, low)
     assert up.favourable == DIRECTION[path]
     assert down.favourable == -DIRECTION[path]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "favourable", "size"),
+    [
+        (0.0, 6.0, -1, 1.0),  # a window where registrations never expired: protection lost
+        (6.0, 0.0, +1, 1.0),
+        (6.0, 12.0, +1, 0.5),  # the expiry rate halves
+        (0.0, 24.0, -1, 0.5),  # 1/24 against the 12-month reference rate
+        (3.0, 3.0, 0, 0.0),
+    ],
+)
+def test_a_registration_window_is_sized_and_signed_on_its_expiry_rate(
+    old: float, new: float, favourable: int, size: float
+) -> None:
+    """0 means registrations never expire: a window that replaces it is a cut, not a rise."""
+    moved = change("program.registration_window_months", old, new)
+    assert moved.favourable == favourable
+    assert moved.relative_size == pytest.approx(size)
 
 
 def test_every_event_key_has_a_direction() -> None:

@@ -46,7 +46,7 @@ DIRECTION: dict[str, int] = {
     "program.deal_registration": +1,
     "program.mdf_proof_of_performance": -1,  # partners can no longer keep part of MDF as margin
     "program.registration_approval": +1,
-    "program.registration_window_months": +1,  # longer protection
+    "program.registration_window_months": +1,  # longer protection (0 = never expires: EXPIRY_KEYS)
     "program.registration_override": -1,  # reps may take more registered deals
     "program.communication": 0,
     "program.recruit_per_month": 0,
@@ -165,6 +165,16 @@ BOOLEAN_KEYS = frozenset(
 )
 """Yes/no terms: a switch is a change of size BOOLEAN_CHANGE_SIZE."""
 
+EXPIRY_KEYS = frozenset({"program.registration_window_months"})
+"""Keys whose 0 means never (a registration that does not expire): a change is sized and signed on
+the expiry rate ``1 / value`` (0 for never), so a window of 6 months where there was none is a loss
+of protection as large as from 6 months to none is a gain, and 6 -> 12 months half of it."""
+
+
+def _expiry_rate(value: float) -> float:
+    return 1.0 / value if value > 0 else 0.0
+
+
 STEP_KEYS = frozenset({"program.rebate_period_months", "program.tier_review_months"})
 """Keys that take only listed values: an event switches them at ``at_month``, with no ramp."""
 
@@ -214,6 +224,10 @@ class Change:
         """``|new - old| / max(|old|, |new|, reference)``: 0.4 for a margin cut 0.20 -> 0.12."""
         if self.path in BOOLEAN_KEYS:
             return BOOLEAN_CHANGE_SIZE if self.new != self.old else 0.0
+        if self.path in EXPIRY_KEYS:
+            old, new = _expiry_rate(self.old), _expiry_rate(self.new)
+            scale = max(old, new, 1.0 / REFERENCE[self.path])
+            return abs(new - old) / scale
         tier_key = _tier_key(self.path)
         floor = REFERENCE.get(self.path, 0.0) if tier_key is None else TIER_REFERENCE[tier_key]
         scale = max(abs(self.old), abs(self.new), floor)
@@ -226,6 +240,8 @@ class Change:
         direction = DIRECTION[self.path] if tier_key is None else TIER_DIRECTION[tier_key]
         if self.announced:
             direction = ANNOUNCED_DIRECTION.get(self.path, direction)
+        if self.path in EXPIRY_KEYS:  # a longer window is a lower expiry rate
+            return -direction * int(np.sign(_expiry_rate(self.new) - _expiry_rate(self.old)))
         return direction * int(np.sign(self.new - self.old))
 
 
