@@ -57,6 +57,7 @@ METRIC_COLUMNS = [
     "renewal_revenue",
     "churned_arr",
     "perpetual_conversions",
+    "squatted_deals",
 ]
 TIMESERIES_COLUMNS = ["variant", "replicate", "step", "month", "vendor", *METRIC_COLUMNS]
 RUNS_COLUMNS = [

@@ -269,7 +269,8 @@ def close_due_deals(model: ChannelModel) -> dict[str, np.ndarray]:
         model.partners.capability[np.maximum(partner, 0), np.maximum(closed["slot"], 0)],
         0.0,
     )
-    influence = np.where(involved, 1.0 - closed["stage"], 0.0)
+    # a partner that squats on a registration does not work the deal: it adds no influence
+    influence = np.where(involved & ~closed["squat"], 1.0 - closed["stage"], 0.0)
     inputs = DealInputs(
         strength=model.strength[closed["vendor"]],
         partner_capability=capability,
@@ -319,7 +320,7 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     services = (
         channel * value * cfg.services_attach * cfg.services_margin * closed["services_share"]
     )
-    effort = involved * cfg.effort_cost_per_deal
+    effort = (involved & ~closed["squat"]) * cfg.effort_cost_per_deal
     ledger.add_vendor("payouts", v, payout)
     ledger.add_vendor("partner_deal_profit", v, payout + services - effort)
     ledger.add_vendor(

@@ -91,6 +91,7 @@ METRIC_LIST: tuple[Metric, ...] = (
     Metric("renewal_revenue", "flow", "currency", "Renewal bookings (partner and vendor)"),
     Metric("churned_arr", "flow", "currency", "Annual value of contracts that did not renew"),
     Metric("perpetual_conversions", "flow", "deals", "Subscriptions reps turned into licences"),
+    Metric("squatted_deals", "flow", "deals", "Registered deals their partner does not work"),
 )
 METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_LIST)
 METRIC_BY_NAME: dict[str, Metric] = {m.name: m for m in METRIC_LIST}
@@ -297,6 +298,7 @@ def record_step(model: ChannelModel) -> None:
         rebate_attainment=model.rebate_attainment.copy(),
         **tiers.step_metrics(model),
         **recurring.step_metrics(model),
+        squatted_deals=ledger.flow("squatted_deals"),
     )
     model.recorder.add_counts(
         closed=closed,

@@ -8,8 +8,12 @@ rep deciding on a deal anticipates that a longer one loses its protection. A con
 deal ends with the rep owning it with the rep rule's takeover probability times
 ``program.registration_override`` (0 = the vendor never lets a rep take a registered deal), and a
 partner counts a registration taken from it as ``partners.override_conflict_weight`` lost conflicts
-(a broken promise, on top of a lost deal). Functions of the model's state, like
-:mod:`sim.model.market`; the equations are in ``docs/model.md`` (section 7.14).
+(a broken promise, on top of a lost deal). Partners squat: they register a share
+``partners.registration_squatting`` of the deals they find without working them (to hold the
+customer); such a deal gets no influence from its partner and, unworked, takes
+``SQUAT_CYCLE_MULTIPLE`` times as long to close, so an expiry window frees most squats for the
+vendor's reps. Functions of the model's state, like :mod:`sim.model.market`; the equations are in
+``docs/model.md`` (section 7.14).
 """
 
 from __future__ import annotations
@@ -22,23 +26,44 @@ if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
 
 EPS = 1e-9
+SQUAT_CYCLE_MULTIPLE = 2.0
+"""How much longer a registered deal nobody works takes to close than a worked one (the customer
+moves at its own pace): its time to close is stretched by this factor."""
 
 
 def review(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
-    """Phase 3, last: the vendor approves registrations and the window removes protection from deals
-    expected to outlast it (``deals["registered"]`` in place; a draw only where a vendor approves
-    fewer than all)."""
+    """Phase 3, last: the vendor approves registrations, partners' squats are marked, and the window
+    removes protection from deals expected to outlast it (``deals["registered"]`` in place; a draw
+    only where a vendor approves fewer than all, and where partners squat)."""
     terms, vendor = model.terms, deals["vendor"]
     registered = deals["registered"]
+    deals["squat"] = np.zeros(len(vendor), bool)
     if not registered.any():
         return
+    attempted = registered.copy()
     approval = terms.registration_approval[vendor]
     if (approval < 1.0).any():
         registered &= model.rng.random(len(vendor)) < approval
+    squat(model, deals, attempted)
     window = terms.registration_window_months[vendor]
     if (window > 0).any():
         registered &= (window <= 0) | (deals["close_month"] - model.month <= window + EPS)
     model.ledger.add_vendor("registered_deals", vendor[registered])
+    model.ledger.add_vendor("squatted_deals", vendor[registered & deals["squat"]])
+
+
+def squat(model: ChannelModel, deals: dict[str, np.ndarray], attempted: np.ndarray) -> None:
+    """Which of the deals partners tried to register are squats (a draw only where partners squat),
+    approved or not, their time to close stretched by SQUAT_CYCLE_MULTIPLE (in whole steps):
+    ``deals["squat"]``."""
+    share = model.config.partners.registration_squatting
+    if share <= 0:
+        return
+    squats = attempted & (model.rng.random(len(attempted)) < share)
+    deals["squat"] = squats
+    steps = np.round((deals["close_month"] - model.month) / model.dt)
+    stretched = model.month + np.maximum(1, np.round(steps * SQUAT_CYCLE_MULTIPLE)) * model.dt
+    deals["close_month"] = np.where(squats, stretched, deals["close_month"])
 
 
 def contest_probability(
@@ -72,4 +97,11 @@ def lost_weights(model: ChannelModel, registered: np.ndarray) -> np.ndarray | No
     return np.where(registered, weight, 1.0)
 
 
-__all__ = ["contest_probability", "lost_weights", "review", "takeover_probability"]
+__all__ = [
+    "SQUAT_CYCLE_MULTIPLE",
+    "contest_probability",
+    "lost_weights",
+    "review",
+    "squat",
+    "takeover_probability",
+]

@@ -212,6 +212,7 @@ DEAL_FIELDS = {
     "close_month": float,
     "campaign": bool,  # an MDF campaign of its partner created it
     "subscription": bool,  # sold as a subscription (sim.model.recurring)
+    "squat": bool,  # registered by a partner that does not work it (sim.model.registration)
 }
 
 

@@ -146,6 +146,12 @@ class PartnersConfig(StrictModel):
         "of capital and cash-flow pressure): a performance rebate paid t months on is worth "
         "exp(-this x t) of cash at close.",
     )
+    registration_squatting: Fraction = Field(
+        0.0,
+        description="Share of the deals partners find that they register without working them, to "
+        "hold the customer: the partner adds nothing to the deal, which takes twice as long to "
+        "close (with program.deal_registration).",
+    )
     customer_portability: Fraction = Field(
         0.5,
         description="Share of a partner's subscription customers that leave the vendor with it at "
