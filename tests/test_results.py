@@ -58,6 +58,7 @@ METRIC_COLUMNS = [
     "churned_arr",
     "perpetual_conversions",
     "squatted_deals",
+    "referral_revenue",
 ]
 TIMESERIES_COLUMNS = ["variant", "replicate", "step", "month", "vendor", *METRIC_COLUMNS]
 RUNS_COLUMNS = [

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
-from sim.model import commitment, recurring, registration, sampling, tiers
+from sim.model import commitment, partner_types, recurring, registration, sampling, tiers
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -216,6 +216,9 @@ def decide_reps(model: ChannelModel, deals: dict[str, np.ndarray]) -> None:
     deals["stage"][rows] = commitment.join_stages(
         model, vendor[rows], deals["partner"][rows], deals["slot"][rows]
     )
+    earlier = partner_types.firm_values(model, "join_stage_multiple", deals["partner"][rows])
+    if earlier is not None:  # an integrator is brought in earlier (section 7.18)
+        deals["stage"][rows] *= earlier
     ledger.add_link("invitations", deals["partner"][rows], deals["slot"][rows])
     ledger.add_link(
         "invitation_stage_sum",
@@ -298,14 +301,14 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
         closed["involved"],
     )
     revenue = value * won
-    channel = involved & won
+    referral = partner_types.refers(model, closed["partner"])
+    resold = involved if referral is None else involved & ~referral  # the partner transacts
+    channel = resold & won
     ledger.add_vendor("won_value", v, revenue)
-    ledger.add_vendor("channel_revenue", v, revenue * involved)
-    ledger.add_vendor(
-        "partner_sourced_revenue", v, revenue * (involved & closed["partner_sourced"])
-    )
-    ledger.add_vendor("co_sell_revenue", v, revenue * (involved & closed["cosell"]))
-    ledger.add_vendor("direct_revenue", v, revenue * ~involved)
+    ledger.add_vendor("channel_revenue", v, revenue * resold)
+    ledger.add_vendor("partner_sourced_revenue", v, revenue * (resold & closed["partner_sourced"]))
+    ledger.add_vendor("co_sell_revenue", v, revenue * (resold & closed["cosell"]))
+    ledger.add_vendor("direct_revenue", v, revenue * ~resold)
     if closed["campaign"].any():
         ledger.add_vendor("mdf_revenue", v, revenue * closed["campaign"])
     ledger.add_vendor("closed", v)
@@ -316,10 +319,18 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
         uplift = tiers.deal_uplift(model, closed["partner"], closed["slot"])
         ledger.add_vendor("tier_margin_uplift", v, channel * value * uplift)
         rate = rate + uplift
+    services = value * cfg.services_attach * cfg.services_margin * closed["services_share"]
+    multiple = partner_types.firm_values(model, "services_multiple", closed["partner"])
+    if multiple is not None:
+        services = services * multiple
+    if referral is not None:  # a referral partner earns its fee on the deals it worked and won
+        fee = partner_types.firm_values(model, "referral_fee", closed["partner"])
+        rate = np.where(referral, fee, rate)
+        channel = involved & won
+        services = np.where(referral, 0.0, services)
+        ledger.add_vendor("referral_revenue", v, revenue * (involved & referral))
     payout = channel * (value * rate + terms.spiff_per_deal[v])
-    services = (
-        channel * value * cfg.services_attach * cfg.services_margin * closed["services_share"]
-    )
+    services = channel * services
     effort = (involved & ~closed["squat"]) * cfg.effort_cost_per_deal
     ledger.add_vendor("payouts", v, payout)
     ledger.add_vendor("partner_deal_profit", v, payout + services - effort)

@@ -92,6 +92,7 @@ METRIC_LIST: tuple[Metric, ...] = (
     Metric("churned_arr", "flow", "currency", "Annual value of contracts that did not renew"),
     Metric("perpetual_conversions", "flow", "deals", "Subscriptions reps turned into licences"),
     Metric("squatted_deals", "flow", "deals", "Registered deals their partner does not work"),
+    Metric("referral_revenue", "flow", "currency", "Revenue of deals referral partners referred"),
 )
 METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_LIST)
 METRIC_BY_NAME: dict[str, Metric] = {m.name: m for m in METRIC_LIST}
@@ -299,6 +300,7 @@ def record_step(model: ChannelModel) -> None:
         **tiers.step_metrics(model),
         **recurring.step_metrics(model),
         squatted_deals=ledger.flow("squatted_deals"),
+        referral_revenue=ledger.flow("referral_revenue"),
     )
     model.recorder.add_counts(
         closed=closed,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.behaviours.attention import AttentionInputs
-from sim.model import campaigns, rebates, recurring, tiers
+from sim.model import campaigns, partner_types, rebates, recurring, tiers
 from sim.model.partnerships import FULL_EXPOSURE_SHARE
 
 if TYPE_CHECKING:
@@ -47,6 +47,11 @@ def attention_inputs(
         mdf_per_deal = mdf_per_deal * kept
     ease = model.deal_flow[v]
     per_value = terms.margin[v] + terms.rebate[v] + services
+    outside_margin = cfg.outside_margin + model.outside_shift
+    outside_value = outside_margin + services
+    if cfg.types:  # a type's services; a referral partner's fee (section 7.18)
+        front = terms.margin[v] + terms.rebate[v]
+        per_value, services, outside_value = _types_value(model, rows, front, outside_margin)
     if model.tiered:  # a tier's uplift, and the MDF it accrues as far as the partner keeps it
         accrual = tiers.benefit(model, terms, "mdf_accrual")[rows]
         per_value = per_value + tiers.benefit(model, terms, "margin_uplift")[rows]
@@ -68,8 +73,7 @@ def attention_inputs(
     )
     skill = np.where(active.any(axis=1), skill, cfg.initial_capability)
     outside_win = model.partner_win_probability(np.full(len(skill), 0.5), skill)
-    outside_margin = cfg.outside_margin + model.outside_shift
-    outside = outside_win * (outside_margin + services) - effort
+    outside = outside_win * outside_value - effort
     return AttentionInputs(
         profit=profit,
         trust=ps.trust[rows],
@@ -118,6 +122,27 @@ def learn_deal_flow(model: ChannelModel, follow: float) -> None:
     )
     target = np.minimum(relative, MAX_DEAL_FLOW)
     model.deal_flow = model.deal_flow + follow * (target - model.deal_flow)
+
+
+def _types_value(
+    model: ChannelModel, rows: slice | np.ndarray, front: np.ndarray, outside_margin: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per firm of ``rows``, by its kind (section 7.18): value per unit of deal value at close of
+    each line (``front`` = margin + rebate, plus services; a referral partner's fee instead), its
+    services part, and the same value on the rest of its catalog (outside margin + services, or
+    the fee: a referral partner refers its other vendors' deals too)."""
+    cfg = model.config.partners
+    firms = np.arange(model.partners.count)[rows]
+    multiple = partner_types.firm_values(model, "services_multiple", firms)
+    services = cfg.services_attach * cfg.services_margin * multiple
+    outside = outside_margin + services
+    referral = partner_types.refers(model, firms)
+    if referral is not None:
+        fee = partner_types.firm_values(model, "referral_fee", firms)
+        services = np.where(referral, 0.0, services)
+        outside = np.where(referral, fee, outside)
+        front = np.where(referral[:, None], fee[:, None], front)
+    return front + services[:, None], services[:, None], outside
 
 
 __all__ = ["attention_inputs", "learn_deal_flow", "market_terms"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import campaigns, rebates, tiers
+from sim.model import campaigns, partner_types, rebates, tiers
 from sim.model.agents import Partner
 from sim.model.events import period_ends
 from sim.model.population import new_partners
@@ -56,6 +56,9 @@ def carrying_costs(model: ChannelModel) -> np.ndarray:
     ps, cfg = model.partners, model.config.partners
     effort = ps.capacity[:, None] * ps.shares[:, : model.slots]
     cost = cfg.carrying_cost_per_line_month * (LINE_COST_FLOOR + (1 - LINE_COST_FLOOR) * effort)
+    multiple = partner_types.firm_values(model, "carrying_cost_multiple")
+    if multiple is not None:
+        cost = cost * multiple[:, None]
     return np.where(ps.active, cost, 0.0)
 
 

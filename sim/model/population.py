@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from sim.model import partner_types
 from sim.model.state import PartnerState
 from sim.scenario.schema import CapacityConfig, PartnersConfig
 
@@ -137,8 +138,11 @@ def new_partners(
         capability[:, 0] = beta_around(rng, cfg.recruit_capability, cfg.initial_dispersion, (n,))
     shares = np.zeros((n, k + 1))
     shares[:, k] = 1.0
+    capacity = draw_capacity(rng, cfg.capacity, n)
+    kind = partner_types.draw(rng, cfg, n)  # no draw without partner types
+    multiple = partner_types.values(cfg, "capacity_multiple", kind)
     return PartnerState(
-        capacity=draw_capacity(rng, cfg.capacity, n),
+        capacity=capacity if multiple is None else capacity * multiple,
         shares=shares,
         vendor=portfolios.astype(np.int64),
         active=np.ones((n, k), dtype=bool),
@@ -161,4 +165,5 @@ def new_partners(
         campaign_spend=np.zeros((n, k)),
         tier=np.full((n, k), -1, dtype=np.int64),
         dropped=np.full((n, len(win_rate)), -np.inf),
+        kind=kind,
     )

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import partner_types
+
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
     from sim.model.events import Schedule, VendorTerms
@@ -158,6 +160,9 @@ def sign(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     if not won.any():
         return
     vendor, involved = closed["vendor"][won], closed["involved"][won]
+    referral = partner_types.refers(model, closed["partner"][won])
+    if referral is not None:  # a referred customer's contract is the vendor's own (section 7.18)
+        involved = involved & ~referral
     term = model.terms.contract_months[vendor]
     annual = closed["value"][won] * 12.0 / term
     # A coarse spin-up step stands for several of the run's steps: its contracts are spread over

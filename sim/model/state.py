@@ -64,6 +64,8 @@ class PartnerState:
         tier: the line's partner tier, by position in its vendor's ``program.tiers`` (lowest 0);
             -1 when it is in none (:mod:`sim.model.tiers`).
         dropped: ``(P, V)`` month the firm last ended a line with each vendor (-inf if never).
+        kind: ``(P,)`` the firm's partner type, by position in ``partners.types`` (0 when the
+            scenario has none; :mod:`sim.model.partner_types`).
     """
 
     capacity: np.ndarray
@@ -89,6 +91,7 @@ class PartnerState:
     campaign_spend: np.ndarray
     tier: np.ndarray
     dropped: np.ndarray
+    kind: np.ndarray
 
     @property
     def count(self) -> int:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.names import VENDOR_NAME_PATTERN
 from sim.scenario.schema_sections import Fraction, NonNegative, StrictModel
 
 
@@ -35,6 +36,55 @@ class CapacityConfig(StrictModel):
                 f"shape: a pareto capacity needs shape above 1 for a finite mean, got {self.shape}"
             )
         return self
+
+
+MAX_PARTNER_TYPES = 8
+
+
+class PartnerTypeConfig(StrictModel):
+    """One kind of partner firm in the population (reseller, managed service provider, systems
+    integrator, referral partner...): its share of firms and how its economics differ."""
+
+    name: str = Field(pattern=VENDOR_NAME_PATTERN, max_length=64)
+    share: Fraction = Field(
+        description="Share of the partner firms of this type (shares sum to 1)."
+    )
+    capacity_multiple: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="Sales capacity as a multiple of a drawn capacity (partners.capacity).",
+    )
+    carrying_cost_multiple: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="Cost of carrying a vendor line as a multiple of "
+        "partners.carrying_cost_per_line_month.",
+    )
+    services_multiple: float = Field(
+        1.0,
+        ge=0,
+        le=4,
+        description="Services attached per unit of product revenue as a multiple of "
+        "partners.services_attach.",
+    )
+    join_stage_multiple: Fraction = Field(
+        1.0,
+        description="Stage at which the type joins a deal a vendor found, as a multiple of the "
+        "vendor's partner_join_stage: 0.5 = brought in twice as early (an integrator in the "
+        "customer's design phase).",
+    )
+    resells: bool = Field(
+        True,
+        description="The type buys and resells; false = it refers its deals, the vendor transacts "
+        "them (direct revenue) and pays referral_fee instead of margin, rebate and services.",
+    )
+    referral_fee: Fraction = Field(
+        0.1,
+        description="Fee a referral partner (resells: false) earns on a won deal it worked, share "
+        "of deal value.",
+    )
 
 
 class PartnersConfig(StrictModel):
@@ -158,9 +208,29 @@ class PartnersConfig(StrictModel):
         "renewal once the partner has dropped the vendor's line (the partner owned the "
         "relationship).",
     )
+    types: list[PartnerTypeConfig] = Field(
+        default_factory=list,
+        max_length=MAX_PARTNER_TYPES,
+        description="Kinds of partner firm mixed in the population, each with its share and "
+        "economics; a firm's type is drawn when it is created; none = one kind (the partners "
+        "section alone).",
+    )
     outside_follow: Fraction = Field(
         0.5,
         description="Share of a change in the modelled vendors' mean terms (margin + rebate + the "
         "performance rebate partners expect) that the rest of the market (the partners' outside "
         "option) follows, with a lag of expectation_months.",
     )
+
+    @model_validator(mode="after")
+    def _types_partition(self) -> PartnersConfig:
+        for i, kind in enumerate(self.types):
+            if kind.name in [t.name for t in self.types[:i]]:
+                raise ValueError(f"types[{i}].name: duplicate partner type name {kind.name!r}")
+        total = sum(t.share for t in self.types)
+        if self.types and abs(total - 1.0) > 1e-6:
+            listed = ", ".join(f"{t.name} {t.share:g}" for t in self.types)
+            raise ValueError(
+                f"types: the shares of the partner types must sum to 1, got {total:g} ({listed})"
+            )
+        return self

@@ -164,6 +164,7 @@ def _fields(
 
 _LIST_EXAMPLES = {
     "tiers": "[{name: gold, min_revenue: 100000, margin_uplift: 0.03, co_sell_priority: 2}]",
+    "types": "[{name: var, share: 0.8}, {name: referral, share: 0.2, resells: false}]",
 }
 """A one-line example of a list of entries, shown above its empty default."""
 
