@@ -319,6 +319,7 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
         uplift = tiers.deal_uplift(model, closed["partner"], closed["slot"])
         ledger.add_vendor("tier_margin_uplift", v, channel * value * uplift)
         rate = rate + uplift
+    paid = channel  # the won deals whose partner is paid: resold ones, and referred ones below
     services = value * cfg.services_attach * cfg.services_margin * closed["services_share"]
     multiple = partner_types.firm_values(model, "services_multiple", closed["partner"])
     if multiple is not None:
@@ -326,11 +327,11 @@ def book_accounts(model: ChannelModel, closed: dict[str, np.ndarray]) -> None:
     if referral is not None:  # a referral partner earns its fee on the deals it worked and won
         fee = partner_types.firm_values(model, "referral_fee", closed["partner"])
         rate = np.where(referral, fee, rate)
-        channel = involved & won
+        paid = involved & won
         services = np.where(referral, 0.0, services)
         ledger.add_vendor("referral_revenue", v, revenue * (involved & referral))
-    payout = channel * (value * rate + terms.spiff_per_deal[v])
-    services = channel * services
+    payout = paid * (value * rate + terms.spiff_per_deal[v])
+    services = paid * services
     effort = (involved & ~closed["squat"]) * cfg.effort_cost_per_deal
     ledger.add_vendor("payouts", v, payout)
     ledger.add_vendor("partner_deal_profit", v, payout + services - effort)
