@@ -150,12 +150,11 @@ def recruit(model: ChannelModel) -> None:
         return
     free = free_slots(model)
     cooloff = model.config.partners.resign_cooloff_months
-    # Only firms with a free slot can sign: usually few, so the (vendor, firm) mask of who may
-    # court whom is built on them alone (vendors x all firms would grow as vendors x partners).
+    # Only firms with a free slot can sign; the firms a vendor may not court are listed as pairs
+    # and struck out of the open ones vendor by vendor (the same eligible firms, in the same order).
     candidates = np.flatnonzero(free.any(axis=1))
-    open_to = (model.month - ps.dropped[candidates] >= cooloff - 1e-9).T.copy()
-    rows, slots = np.nonzero(ps.active[candidates])
-    open_to[ps.vendor[candidates[rows], slots], rows] = False  # not a vendor it carries
+    closed, bounds = _closed_to(model, candidates, cooloff)
+    taken = np.zeros(len(candidates), dtype=bool)  # one new line per firm per step
     weight = ps.capacity[candidates]
     new_firms: list[int] = []
     picked_rows: list[np.ndarray] = []
@@ -164,7 +163,9 @@ def recruit(model: ChannelModel) -> None:
     signed = np.zeros(model.n_vendors, dtype=np.int64)
     for v in np.flatnonzero(replacements + growth):
         n = int(replacements[v] + growth[v])
-        eligible = np.flatnonzero(open_to[v])
+        open_to = ~taken
+        open_to[closed[bounds[v] : bounds[v + 1]]] = False
+        eligible = np.flatnonzero(open_to)
         take = min(n, len(eligible))
         if take:
             chosen = eligible[weighted_sample(model.rng, weight[eligible], take)]
@@ -172,7 +173,7 @@ def recruit(model: ChannelModel) -> None:
             picked_rows.append(rows)
             picked_slots.append(np.argmax(free[rows], axis=1))
             picked_vendors.append(np.full(take, v, dtype=np.int64))
-            open_to[:, chosen] = False  # one new line per firm per step
+            taken[chosen] = True
         extra = n - take if cooloff > 0 else min(n - take, int(growth[v]))
         new_firms += [int(v)] * extra
         signed[v] = take + extra
@@ -186,6 +187,35 @@ def recruit(model: ChannelModel) -> None:
     model.ledger.add_vendor("recruits", np.repeat(np.arange(model.n_vendors), signed))
     if new_firms:
         add_firms(model, np.array(new_firms, dtype=np.int64))
+
+
+def _closed_to(
+    model: ChannelModel, candidates: np.ndarray, cooloff: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``candidates`` (firms, ascending) each vendor may not court: a vendor it carries, or
+    one it dropped less than ``cooloff`` months ago. Positions in ``candidates`` grouped by vendor,
+    and each vendor's bounds in them.
+
+    Only these pairs are listed (a vendors x firms mask would cost vendors x firms every step):
+    the drops are pre-screened with a loose bound and decided with the exact test.
+    """
+    ps = model.partners
+    position = np.full(ps.count, -1, dtype=np.int64)
+    position[candidates] = np.arange(len(candidates))
+    rows, slots = np.nonzero(ps.active[candidates])
+    firms, vendors = np.nonzero(ps.dropped > model.month - cooloff - 1.0)
+    recent = (position[firms] >= 0) & (model.month - ps.dropped[firms, vendors] < cooloff - 1e-9)
+    where = np.concatenate([rows, position[firms[recent]]])
+    vendor = np.concatenate([ps.vendor[candidates[rows], slots], vendors[recent]])
+    order, bounds = _by_vendor(vendor, model.n_vendors)
+    return where[order], bounds
+
+
+def _by_vendor(vendor: np.ndarray, vendors: int) -> tuple[np.ndarray, np.ndarray]:
+    """The stable order that groups entries by ``vendor``, and each vendor's bounds in it (a radix
+    sort: the keys are cast to the smallest integer type that holds them)."""
+    order = np.argsort(vendor.astype(np.min_scalar_type(vendors)), kind="stable")
+    return order, np.concatenate([[0], np.cumsum(np.bincount(vendor, minlength=vendors))])
 
 
 def _fresh_lines(model: ChannelModel, portfolios: np.ndarray):
@@ -217,11 +247,12 @@ def sign_lines(
 ) -> None:
     """Existing firms ``rows`` (distinct) sign a line with ``vendors`` in their free ``slots``."""
     ps = model.partners
-    used = np.isfinite(ps.joined[rows, slots])
-    for vendor, revenue in zip(
-        ps.vendor[rows, slots][used], ps.revenue[rows, slots][used], strict=True
-    ):
-        model.retired_revenue[int(vendor)].append(float(revenue))
+    used = np.isfinite(ps.joined[rows, slots])  # a slot signed before: keep its line's revenue
+    retired = ps.vendor[rows, slots][used]
+    order, bounds = _by_vendor(retired, model.n_vendors)
+    revenue = ps.revenue[rows, slots][used][order]
+    for vendor in np.flatnonzero(np.diff(bounds)):
+        model.retired_revenue[vendor].extend(revenue[bounds[vendor] : bounds[vendor + 1]].tolist())
     fresh = _fresh_lines(model, np.asarray(vendors, dtype=np.int64)[:, None])
     for name in LINK_FIELDS:
         getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
