@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model.sampling import shuffled_within, uniform_members, weighted_members, weighted_sample
+from sim.model.sampling import (
+    SCREEN_STRIDE,
+    shuffled_within,
+    smallest,
+    uniform_members,
+    weighted_members,
+    weighted_sample,
+)
 from sim.model.state import VendorGroups
 
 # items 0..8 by vendor: vendor 0 owns 0, 3, 6; vendor 1 owns 1, 4; vendor 2 none; vendor 3 owns
@@ -96,3 +103,23 @@ def test_weighted_sample_orders_picks_by_key_and_takes_all_when_asked_for_all():
         firsts[picked[0]] += 1
     # the first pick is the first successive draw: probability in proportion to weight
     assert firsts / 6_000 == pytest.approx([0.6, 0.3, 0.1], abs=0.03)
+
+
+@pytest.mark.parametrize("n, size", [(10, 3), (5_000, 1), (5_000, 40), (50_000, 700), (4_000, 4_000)])
+def test_smallest_finds_the_same_positions_as_a_full_selection(n, size):
+    rng = np.random.default_rng(n + size)
+    for _ in range(20):
+        keys = rng.exponential(size=n) / rng.uniform(0.1, 3.0, n)
+        expected = set(np.argsort(keys, kind="stable")[:size])
+        assert set(smallest(keys, size)) == expected
+
+
+def test_smallest_falls_back_to_all_keys_when_the_screened_bound_is_too_low():
+    # the keys it screens are the smallest of all, so the bound read off them admits only a
+    # handful of them: fewer than asked for, and the selection must run on every key
+    n, size = 64_000, 900
+    keys = np.linspace(1.0, 2.0, n)
+    keys[::SCREEN_STRIDE] = np.linspace(1e-6, 2e-6, n // SCREEN_STRIDE)
+    picked = smallest(keys, size)
+    assert len(picked) == size
+    assert set(picked) == set(np.argsort(keys, kind="stable")[:size])

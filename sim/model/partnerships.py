@@ -17,7 +17,7 @@ from sim.model.agents import Partner
 from sim.model.events import period_ends
 from sim.model.population import new_partners
 from sim.model.sampling import weighted_sample
-from sim.model.state import LINK_FIELDS
+from sim.model.state import LINK_FIELDS, VendorGroups
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -207,19 +207,13 @@ def _closed_to(
     recent = (position[firms] >= 0) & (model.month - ps.dropped[firms, vendors] < cooloff - 1e-9)
     where = np.concatenate([rows, position[firms[recent]]])
     vendor = np.concatenate([ps.vendor[candidates[rows], slots], vendors[recent]])
-    order, bounds = _by_vendor(vendor, model.n_vendors)
-    return where[order], bounds
+    groups = VendorGroups(vendor, model.n_vendors)
+    return where[groups.order], groups.bounds
 
 
-def _by_vendor(vendor: np.ndarray, vendors: int) -> tuple[np.ndarray, np.ndarray]:
-    """The stable order that groups entries by ``vendor``, and each vendor's bounds in it (a radix
-    sort: the keys are cast to the smallest integer type that holds them)."""
-    order = np.argsort(vendor.astype(np.min_scalar_type(vendors)), kind="stable")
-    return order, np.concatenate([[0], np.cumsum(np.bincount(vendor, minlength=vendors))])
-
-
-def _fresh_lines(model: ChannelModel, portfolios: np.ndarray):
-    """New partner rows for ``portfolios``, signed now (a recruit's first line at recruit skill)."""
+def _fresh_lines(model: ChannelModel, portfolios: np.ndarray, history: bool = True):
+    """New partner rows for ``portfolios``, signed now (a recruit's first line at recruit skill);
+    ``history=False`` for lines going into existing firms (no record of drops to allocate)."""
     return new_partners(
         model.rng,
         model.config.partners,
@@ -228,6 +222,7 @@ def _fresh_lines(model: ChannelModel, portfolios: np.ndarray):
         model.terms_rate(model.announced),
         month=model.month,
         recruit=True,
+        history=history,
     )
 
 
@@ -248,12 +243,11 @@ def sign_lines(
     """Existing firms ``rows`` (distinct) sign a line with ``vendors`` in their free ``slots``."""
     ps = model.partners
     used = np.isfinite(ps.joined[rows, slots])  # a slot signed before: keep its line's revenue
-    retired = ps.vendor[rows, slots][used]
-    order, bounds = _by_vendor(retired, model.n_vendors)
-    revenue = ps.revenue[rows, slots][used][order]
-    for vendor in np.flatnonzero(np.diff(bounds)):
-        model.retired_revenue[vendor].extend(revenue[bounds[vendor] : bounds[vendor + 1]].tolist())
-    fresh = _fresh_lines(model, np.asarray(vendors, dtype=np.int64)[:, None])
+    retired = VendorGroups(ps.vendor[rows, slots][used], model.n_vendors)
+    revenue = ps.revenue[rows, slots][used]
+    for vendor in np.flatnonzero(retired.counts):
+        model.retired_revenue[vendor].extend(revenue[retired.members(vendor)].tolist())
+    fresh = _fresh_lines(model, np.asarray(vendors, dtype=np.int64)[:, None], history=False)
     for name in LINK_FIELDS:
         getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
     ps.invalidate_groups()

@@ -74,8 +74,36 @@ def weighted_sample(rng: np.random.Generator, weights: np.ndarray, size: int) ->
     ``rng.choice(..., replace=False, p=w / w.sum())``, in order of their keys (the order in which
     successive draws would pick them)."""
     keys = -np.log1p(-rng.random(len(weights))) / weights
-    first = np.argpartition(keys, size - 1)[:size] if size < len(keys) else np.arange(len(keys))
+    first = smallest(keys, size)
     return first[np.argsort(keys[first], kind="stable")]
 
 
-__all__ = ["shuffled_within", "uniform_members", "weighted_members", "weighted_sample"]
+SCREEN_STRIDE = 16
+"""One key in this many is looked at to bound the ``size`` smallest before selecting them."""
+
+
+def smallest(keys: np.ndarray, size: int) -> np.ndarray:
+    """Positions of the ``size`` smallest of ``keys``, in no particular order.
+
+    When few are wanted from many, a bound is read off every ``SCREEN_STRIDE``-th key (a rank
+    with room to spare) and the selection runs on the keys under it alone; if fewer than ``size``
+    keys are under the bound, on all of them. Either way the same positions (for distinct keys).
+    """
+    if size >= len(keys):
+        return np.arange(len(keys))
+    if size * 4 * SCREEN_STRIDE < len(keys):
+        sample = keys[::SCREEN_STRIDE]
+        rank = min(2 * size // SCREEN_STRIDE + 8, len(sample) - 1)
+        under = np.flatnonzero(keys <= np.partition(sample, rank)[rank])
+        if len(under) >= size:
+            return under[np.argpartition(keys[under], size - 1)[:size]]
+    return np.argpartition(keys, size - 1)[:size]
+
+
+__all__ = [
+    "shuffled_within",
+    "smallest",
+    "uniform_members",
+    "weighted_members",
+    "weighted_sample",
+]
