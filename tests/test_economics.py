@@ -16,6 +16,7 @@ import pytest
 
 from sim.model import market, partnerships
 from sim.model.channel_model import ChannelModel, simulate
+from sim.model.state import DropLog
 from sim.scenario.schema import ScenarioConfig
 from sim.validation.stall import stall_statistic
 
@@ -160,7 +161,9 @@ def _drop_vendor_zero(cooloff: float, rows: int = 10):
     exits[np.flatnonzero(ps.vendor[:, 0] == 0)[:rows], 0] = True
     partnerships.end_lines(model, exits)
     left = np.flatnonzero(exits[:, 0] & partnerships.free_slots(model)[:, 0])
-    assert len(left) > 0 and (ps.dropped[left, 0] == model.month).all()
+    drops = model.drops
+    logged = set(zip(drops.firm.tolist(), drops.vendor.tolist(), drops.month.tolist(), strict=True))
+    assert len(left) > 0 and all((int(f), 0, model.month) in logged for f in left)
     model.line_target[0] += 900  # about 300 replacements this step
     return model, left
 
@@ -177,10 +180,22 @@ def test_a_firm_that_dropped_a_vendor_is_not_courted_again_until_its_cool_off_en
     assert ps.count > before + 200  # no firm qualified: the replacements are new firms
     assert (model.partners.vendor[before:, 0] == 0).all()
     ps = model.partners
-    ps.dropped[left, 0] -= 12.0  # a year has passed
+    model.drops.month -= 12.0  # a year has passed since the lines ended
     partnerships.recruit(model)
     again = (ps.active[left] & (ps.vendor[left] == 0)).any(axis=1)
     assert again.all()
+
+
+def test_the_log_of_ended_lines_forgets_what_no_cool_off_can_reach() -> None:
+    log = DropLog()
+    log.add(np.array([3, 4]), np.array([0, 1]), 1.0, forget_before=-10.0)
+    log.add(np.array([5]), np.array([2]), 2.0, forget_before=1.0)  # month 1 is forgotten
+    assert log.firm.tolist() == [5] and log.vendor.tolist() == [2] and log.month.tolist() == [2.0]
+    # in a run without a cool-off the log never holds more than a month of ends
+    model = ChannelModel(config(time__spin_up_months=12, partners__resign_cooloff_months=0.0), 2)
+    model.run()
+    assert len(model.drops.month) > 0
+    assert model.drops.month.max() - model.drops.month.min() < 1.0
 
 
 def test_without_a_cool_off_the_firm_that_left_is_courted_at_once_and_nothing_new_joins() -> None:

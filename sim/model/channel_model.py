@@ -37,7 +37,7 @@ from sim.model.events import Schedule, VendorTerms, surprises
 from sim.model.ledger import StepLedger
 from sim.model.metrics import MetricRecorder, RunOutput
 from sim.model.population import draw_portfolios, new_partners
-from sim.model.state import DealBook, PartnerState, RepState
+from sim.model.state import DealBook, DropLog, PartnerState, RepState
 from sim.scenario.schema import ScenarioConfig
 
 WARMUP_CYCLES = 3.0
@@ -133,6 +133,7 @@ class ChannelModel(mesa.Model):
             spread = self.rng.random(portfolios.shape) * config.partners.renewal_months
             self.partners.joined -= spread
         self.line_target = np.bincount(portfolios.reshape(-1), minlength=self.n_vendors)
+        self.drops = DropLog()  # lines ended lately, for the resign cool-off
         self.retired_revenue: list[list[float]] = [[] for _ in range(self.n_vendors)]
         self.deal_flow = np.ones(self.n_vendors)
         self.start_terms = float(outlook.market_terms(self))

@@ -123,7 +123,8 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
             model.deal_log.ended(model, exits)
         rebates.forfeit(model, exits)
         rows, slots = np.nonzero(exits)
-        ps.dropped[rows, ps.vendor[rows, slots]] = model.month
+        cooloff = model.config.partners.resign_cooloff_months
+        model.drops.add(rows, ps.vendor[rows, slots], model.month, model.month - cooloff - 1.0)
         ps.active = ps.active & ~exits
         freed = np.where(exits, ps.shares[:, : model.slots], 0.0).sum(axis=1)
         ps.shares[:, : model.slots][exits] = 0.0
@@ -196,24 +197,22 @@ def _closed_to(
     one it dropped less than ``cooloff`` months ago. Positions in ``candidates`` grouped by vendor,
     and each vendor's bounds in them.
 
-    Only these pairs are listed (a vendors x firms mask would cost vendors x firms every step):
-    the drops are pre-screened with a loose bound and decided with the exact test.
+    Only these pairs are listed (a vendors x firms mask would cost vendors x firms every step).
+    A pair may be listed twice (a carried vendor dropped earlier, or two drops in the log).
     """
-    ps = model.partners
+    ps, drops = model.partners, model.drops
     position = np.full(ps.count, -1, dtype=np.int64)
     position[candidates] = np.arange(len(candidates))
     rows, slots = np.nonzero(ps.active[candidates])
-    firms, vendors = np.nonzero(ps.dropped > model.month - cooloff - 1.0)
-    recent = (position[firms] >= 0) & (model.month - ps.dropped[firms, vendors] < cooloff - 1e-9)
-    where = np.concatenate([rows, position[firms[recent]]])
-    vendor = np.concatenate([ps.vendor[candidates[rows], slots], vendors[recent]])
+    recent = (position[drops.firm] >= 0) & (model.month - drops.month < cooloff - 1e-9)
+    where = np.concatenate([rows, position[drops.firm[recent]]])
+    vendor = np.concatenate([ps.vendor[candidates[rows], slots], drops.vendor[recent]])
     groups = VendorGroups(vendor, model.n_vendors)
     return where[groups.order], groups.bounds
 
 
-def _fresh_lines(model: ChannelModel, portfolios: np.ndarray, history: bool = True):
-    """New partner rows for ``portfolios``, signed now (a recruit's first line at recruit skill);
-    ``history=False`` for lines going into existing firms (no record of drops to allocate)."""
+def _fresh_lines(model: ChannelModel, portfolios: np.ndarray):
+    """New partner rows for ``portfolios``, signed now (a recruit's first line at recruit skill)."""
     return new_partners(
         model.rng,
         model.config.partners,
@@ -222,7 +221,6 @@ def _fresh_lines(model: ChannelModel, portfolios: np.ndarray, history: bool = Tr
         model.terms_rate(model.announced),
         month=model.month,
         recruit=True,
-        history=history,
     )
 
 
@@ -247,7 +245,7 @@ def sign_lines(
     revenue = ps.revenue[rows, slots][used]
     for vendor in np.flatnonzero(retired.counts):
         model.retired_revenue[vendor].extend(revenue[retired.members(vendor)].tolist())
-    fresh = _fresh_lines(model, np.asarray(vendors, dtype=np.int64)[:, None], history=False)
+    fresh = _fresh_lines(model, np.asarray(vendors, dtype=np.int64)[:, None])
     for name in LINK_FIELDS:
         getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
     ps.invalidate_groups()

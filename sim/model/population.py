@@ -118,7 +118,6 @@ def new_partners(
     expected_terms: np.ndarray,
     month: float = 0.0,
     recruit: bool = False,
-    history: bool = True,
 ) -> PartnerState:
     """Partners with the given portfolios; their attention is set later by the attention rule.
 
@@ -131,9 +130,6 @@ def new_partners(
         month: the month the partners sign (their links' ``joined``).
         recruit: the partners are recruits: the recruiting vendor (slot 0) starts at
             ``recruit_capability``.
-        history: give the firms their ``(n, V)`` record of lines dropped; without it the rows
-            are only lines to copy into existing firms (``dropped`` has no columns: appending
-            them as firms fails).
     """
     n, k = portfolios.shape
     trust = beta_around(rng, cfg.initial_trust, cfg.initial_dispersion, (n, k))
@@ -168,6 +164,5 @@ def new_partners(
         rebate_due_month=np.full((n, k), np.inf),
         campaign_spend=np.zeros((n, k)),
         tier=np.full((n, k), -1, dtype=np.int64),
-        dropped=np.full((n, len(win_rate) if history else 0), -np.inf),
         kind=kind,
     )

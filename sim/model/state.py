@@ -7,7 +7,7 @@ row. A link that exits stays in its slot with ``active = False`` and zero attent
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -63,7 +63,6 @@ class PartnerState:
             (exponentially smoothed with time constant ``market.mdf_lag_months``).
         tier: the line's partner tier, by position in its vendor's ``program.tiers`` (lowest 0);
             -1 when it is in none (:mod:`sim.model.tiers`).
-        dropped: ``(P, V)`` month the firm last ended a line with each vendor (-inf if never).
         kind: ``(P,)`` the firm's partner type, by position in ``partners.types`` (0 when the
             scenario has none; :mod:`sim.model.partner_types`).
     """
@@ -90,7 +89,6 @@ class PartnerState:
     rebate_due_month: np.ndarray
     campaign_spend: np.ndarray
     tier: np.ndarray
-    dropped: np.ndarray
     kind: np.ndarray
 
     @property
@@ -121,6 +119,26 @@ class PartnerState:
             groups = VendorGroups(self.vendor.reshape(-1), vendors)
             self._groups = groups
         return groups
+
+
+@dataclass
+class DropLog:
+    """Lines firms ended lately, oldest first: the firm, vendor and month of each.
+
+    What the resign cool-off (``partners.resign_cooloff_months``) needs; a line ended before
+    ``forget_before`` is forgotten when the next ones are added. (A firms x vendors table of last
+    drops was copied each time firms joined: 320 MB at 400,000 firms and 100 vendors.)
+    """
+
+    firm: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vendor: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    month: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def add(self, firm: np.ndarray, vendor: np.ndarray, month: float, forget_before: float) -> None:
+        keep = self.month > forget_before
+        self.firm = np.concatenate([self.firm[keep], firm])
+        self.vendor = np.concatenate([self.vendor[keep], vendor])
+        self.month = np.concatenate([self.month[keep], np.full(len(firm), float(month))])
 
 
 class VendorGroups:
