@@ -249,8 +249,12 @@ def sign_lines(
     for name in LINK_FIELDS:
         getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
     ps.invalidate_groups()
-    planned = model.engine.allocate_attention(
-        model, model.attention_inputs(rows), initial=True, rows=rows
+    # A plan depends only on its own row, so the rows are planned in ascending order (their
+    # inputs are then read in sequence, not scattered over the population) and put back.
+    order = np.argsort(rows)
+    planned = np.empty((len(rows), model.slots + 1))
+    planned[order] = model.engine.allocate_attention(
+        model, model.attention_inputs(rows[order]), initial=True, rows=rows[order]
     )
     share = np.maximum(planned[np.arange(len(rows)), slots], NEW_LINE_FOCUS)
     ps.shares[rows] *= (1.0 - share)[:, None]
