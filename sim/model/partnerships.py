@@ -123,6 +123,7 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
             model.deal_log.ended(model, exits)
         rebates.forfeit(model, exits)
         rows, slots = np.nonzero(exits)
+        # ends older than the cool-off can never close a firm again (a month spare for rounding)
         cooloff = model.config.partners.resign_cooloff_months
         model.drops.add(rows, ps.vendor[rows, slots], model.month, model.month - cooloff - 1.0)
         ps.active = ps.active & ~exits
@@ -252,9 +253,10 @@ def sign_lines(
     # A plan depends only on its own row, so the rows are planned in ascending order (their
     # inputs are then read in sequence, not scattered over the population) and put back.
     order = np.argsort(rows)
+    ascending = rows[order]
     planned = np.empty((len(rows), model.slots + 1))
     planned[order] = model.engine.allocate_attention(
-        model, model.attention_inputs(rows[order]), initial=True, rows=rows[order]
+        model, model.attention_inputs(ascending), initial=True, rows=ascending
     )
     share = np.maximum(planned[np.arange(len(rows)), slots], NEW_LINE_FOCUS)
     ps.shares[rows] *= (1.0 - share)[:, None]
