@@ -13,7 +13,6 @@ import pytest
 from sim.model.sampling import (
     SCREEN_STRIDE,
     shuffled_within,
-    smallest,
     uniform_members,
     weighted_members,
     weighted_sample,
@@ -105,21 +104,29 @@ def test_weighted_sample_orders_picks_by_key_and_takes_all_when_asked_for_all():
     assert firsts / 6_000 == pytest.approx([0.6, 0.3, 0.1], abs=0.03)
 
 
-@pytest.mark.parametrize("n, size", [(10, 3), (5_000, 1), (5_000, 40), (50_000, 700), (4_000, 4_000)])
-def test_smallest_finds_the_same_positions_as_a_full_selection(n, size):
+def _full_selection(seed: int, weights: np.ndarray, size: int) -> np.ndarray:
+    """What weighted_sample must return: every key computed, the ``size`` smallest in key order."""
+    keys = -np.log1p(-np.random.default_rng(seed).random(len(weights))) / weights
+    return np.argsort(keys, kind="stable")[:size]
+
+
+@pytest.mark.parametrize(
+    "n, size", [(10, 3), (5_000, 1), (5_000, 40), (50_000, 700), (4_000, 4_000)]
+)
+def test_weighted_sample_screened_picks_what_a_full_selection_picks(n, size):
     rng = np.random.default_rng(n + size)
-    for _ in range(20):
-        keys = rng.exponential(size=n) / rng.uniform(0.1, 3.0, n)
-        expected = set(np.argsort(keys, kind="stable")[:size])
-        assert set(smallest(keys, size)) == expected
+    for draw in range(20):
+        weights = rng.uniform(0.1, 3.0, n) if draw % 2 else rng.lognormal(0.0, 2.0, n)
+        picked = weighted_sample(np.random.default_rng(draw), weights, size)
+        assert np.array_equal(picked, _full_selection(draw, weights, size))
 
 
-def test_smallest_falls_back_to_all_keys_when_the_screened_bound_is_too_low():
-    # the keys it screens are the smallest of all, so the bound read off them admits only a
-    # handful of them: fewer than asked for, and the selection must run on every key
+def test_weighted_sample_falls_back_to_all_keys_when_the_screened_bound_is_too_low():
+    # the items it screens weigh so much more than the rest that the bound read off their keys
+    # admits only a handful: fewer than asked for, so every key must be computed
     n, size = 64_000, 900
-    keys = np.linspace(1.0, 2.0, n)
-    keys[::SCREEN_STRIDE] = np.linspace(1e-6, 2e-6, n // SCREEN_STRIDE)
-    picked = smallest(keys, size)
-    assert len(picked) == size
-    assert set(picked) == set(np.argsort(keys, kind="stable")[:size])
+    weights = np.ones(n)
+    weights[::SCREEN_STRIDE] = 1e6
+    picked = weighted_sample(np.random.default_rng(3), weights, size)
+    assert len(set(picked)) == size
+    assert np.array_equal(picked, _full_selection(3, weights, size))

@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.behaviours.attention import step_fraction
 from sim.behaviours.deals import DealInputs
-from sim.model import commitment, partner_types, recurring, registration, sampling, tiers
+from sim.model import commitment, kernels, partner_types, recurring, registration, sampling, tiers
 
 if TYPE_CHECKING:
     from sim.model.channel_model import ChannelModel
@@ -36,6 +36,11 @@ def link_weights(model: ChannelModel) -> np.ndarray:
     the line is being onboarded."""
     ps = model.partners
     floor = model.config.market.untrained_coverage
+    if kernels.compiled_for(ps.vendor.size):
+        return kernels.link_weights(
+            ps.capacity, ps.shares, ps.capability, ps.joined, ps.first_win, ps.active, floor,
+            float(model.month), ONBOARDING_MONTHS, 1.0 + ONBOARDING_REACH,
+        )  # fmt: skip
     reach = floor + (1.0 - floor) * ps.capability
     onboarding = (model.month - ps.joined < ONBOARDING_MONTHS) & np.isnan(ps.first_win)
     reach = np.where(onboarding, reach * (1.0 + ONBOARDING_REACH), reach)

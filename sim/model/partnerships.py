@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import campaigns, partner_types, rebates, tiers
+from sim.model import campaigns, kernels, partner_types, rebates, tiers
 from sim.model.agents import Partner
 from sim.model.events import period_ends
 from sim.model.population import new_partners
@@ -50,16 +50,25 @@ def mdf_claims(model: ChannelModel) -> np.ndarray:
     return np.where(ps.active, claims, 0.0)
 
 
-def carrying_costs(model: ChannelModel) -> np.ndarray:
+def carrying_costs(
+    model: ChannelModel, lines: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Each active line's carrying cost per month: a floor plus the part that grows with the selling
-    effort (capacity x attention) the partner gives it: certified staff, training, admin."""
+    effort (capacity x attention) the partner gives it: certified staff, training, admin.
+
+    Args:
+        lines: (rows, slots) of active lines to cost (default every link, 0 where inactive).
+    """
     ps, cfg = model.partners, model.config.partners
-    effort = ps.capacity[:, None] * ps.shares[:, : model.slots]
+    if lines is None:
+        effort = ps.capacity[:, None] * ps.shares[:, : model.slots]
+    else:
+        effort = ps.capacity[lines[0]] * ps.shares[lines]
     cost = cfg.carrying_cost_per_line_month * (LINE_COST_FLOOR + (1 - LINE_COST_FLOOR) * effort)
     multiple = partner_types.firm_values(model, "carrying_cost_multiple")
     if multiple is not None:
-        cost = cost * multiple[:, None]
-    return np.where(ps.active, cost, 0.0)
+        cost = cost * (multiple[:, None] if lines is None else multiple[lines[0]])
+    return cost if lines is not None else np.where(ps.active, cost, 0.0)
 
 
 def learn_profit(model: ChannelModel) -> None:
@@ -75,11 +84,19 @@ def learn_profit(model: ChannelModel) -> None:
         profit = profit + ledger.link("rebate_paid")
     # A trailing average, corrected for a young line: until it is profit_memory_months old a
     # line is judged on its mean since signing, not on an average that starts from 0.
-    age = model.month - ps.joined
-    memory = np.minimum(np.fmax(1.0 - np.exp(-dt / cfg.profit_memory_months), dt / (age + dt)), 1.0)
-    ps.profit_rate += memory * (profit / dt - ps.profit_rate)
+    settled = 1.0 - np.exp(-dt / cfg.profit_memory_months)
+    trailing = [(ps.profit_rate, profit)]
     if model.rebate_programme or model.tiered:
-        ps.revenue_rate += memory * (ledger.link("revenue") / dt - ps.revenue_rate)
+        trailing.append((ps.revenue_rate, ledger.link("revenue")))
+    if kernels.compiled_for(ps.vendor.size):
+        for rate, amount in trailing:
+            kernels.trailing_rate(rate, amount, ps.joined, float(model.month), dt, float(settled))
+        tiers.review(model)
+        return
+    age = model.month - ps.joined
+    memory = np.minimum(np.fmax(settled, dt / (age + dt)), 1.0)
+    for rate, amount in trailing:
+        rate += memory * (amount / dt - rate)
     tiers.review(model)
 
 
@@ -107,29 +124,38 @@ def lapsed_renewals(model: ChannelModel) -> np.ndarray:
     due = ps.active & period_ends(age, age + model.dt, period)
     if not due.any():
         return due
-    cost = carrying_costs(model)
-    uncovered = np.clip(1.0 - ps.profit_rate / np.maximum(cost, 1e-9), 0.0, 1.0)
-    relative = (1.0 - ps.trust) / max(1.0 - cfg.initial_trust, 1e-9)
+    draws = model.rng.random(ps.vendor.shape)  # one per link, due or not
+    lines = np.nonzero(due)  # a renewal month's share of the lines: work on them alone
+    cost = carrying_costs(model, lines)
+    uncovered = np.clip(1.0 - ps.profit_rate[lines] / np.maximum(cost, 1e-9), 0.0, 1.0)
+    relative = (1.0 - ps.trust[lines]) / max(1.0 - cfg.initial_trust, 1e-9)
     drop = np.minimum(uncovered * relative**cfg.distrust_exit_elasticity, 1.0)
-    return due & (model.rng.random(ps.vendor.shape) < drop)
+    lapsed = np.zeros_like(due)
+    lapsed[lines] = draws[lines] < drop
+    return lapsed
 
 
 def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
     """End the lines ``exits``: inactive for good, their attention moves to the outside option."""
     ps = model.partners
-    model.ledger.add_vendor("exits", ps.vendor[exits])
-    if exits.any():
+    rows, slots = np.nonzero(exits)  # a few of the links: work on them, not on every link
+    vendor = ps.vendor[rows, slots]
+    model.ledger.add_vendor("exits", vendor)
+    if len(rows):
         if model.deal_log is not None:
             model.deal_log.ended(model, exits)
-        rebates.forfeit(model, exits)
-        rows, slots = np.nonzero(exits)
+        flat = rows * model.slots + slots
+        rebates.forfeit(model, flat)
         # ends older than the cool-off can never close a firm again (a month spare for rounding)
         cooloff = model.config.partners.resign_cooloff_months
-        model.drops.add(rows, ps.vendor[rows, slots], model.month, model.month - cooloff - 1.0)
+        model.drops.add(rows, vendor, model.month, model.month - cooloff - 1.0)
         ps.active = ps.active & ~exits
-        freed = np.where(exits, ps.shares[:, : model.slots], 0.0).sum(axis=1)
-        ps.shares[:, : model.slots][exits] = 0.0
-        ps.shares[:, model.slots] += freed
+        firms = np.unique(rows)  # their attention to the lines that end moves outside
+        shares = ps.shares[firms]
+        ended = exits[firms]
+        shares[:, model.slots] += np.where(ended, shares[:, : model.slots], 0.0).sum(axis=1)
+        shares[:, : model.slots][ended] = 0.0
+        ps.shares[firms] = shares
 
 
 def recruit(model: ChannelModel) -> None:
@@ -247,8 +273,9 @@ def sign_lines(
     for vendor in np.flatnonzero(retired.counts):
         model.retired_revenue[vendor].extend(revenue[retired.members(vendor)].tolist())
     fresh = _fresh_lines(model, np.asarray(vendors, dtype=np.int64)[:, None])
+    flat = rows * model.slots + slots  # one flat index for every field (put is in C order)
     for name in LINK_FIELDS:
-        getattr(ps, name)[rows, slots] = getattr(fresh, name)[:, 0]
+        getattr(ps, name).put(flat, getattr(fresh, name).reshape(-1))
     ps.invalidate_groups()
     # A plan depends only on its own row, so the rows are planned in ascending order (their
     # inputs are then read in sequence, not scattered over the population) and put back.
@@ -259,6 +286,9 @@ def sign_lines(
         model, model.attention_inputs(ascending), initial=True, rows=ascending
     )
     share = np.maximum(planned[np.arange(len(rows)), slots], NEW_LINE_FOCUS)
+    if kernels.compiled_for(ps.vendor.size):
+        kernels.make_room(ps.shares, rows, slots, share)
+        return
     ps.shares[rows] *= (1.0 - share)[:, None]
     ps.shares[rows, slots] = share
 

@@ -113,12 +113,13 @@ def settle(model: ChannelModel) -> None:
     model.rebate_attainment[terms.performance_rebate <= 0] = np.nan
 
 
-def forfeit(model: ChannelModel, exits: np.ndarray) -> None:
-    """Lines that end lose the rebate they have not been paid and their period's revenue."""
+def forfeit(model: ChannelModel, lines: np.ndarray) -> None:
+    """Lines that end (flat link indices) lose the rebate they have not been paid and their
+    period's revenue."""
     ps = model.partners
-    ps.rebate_due[exits] = 0.0
-    ps.rebate_due_month[exits] = np.inf
-    ps.period_revenue[exits] = 0.0
+    ps.rebate_due.put(lines, 0.0)
+    ps.rebate_due_month.put(lines, np.inf)
+    ps.period_revenue.put(lines, 0.0)
 
 
 __all__ = ["attainment_probability", "back_end_value", "forfeit", "offered", "settle"]

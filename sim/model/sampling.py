@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model import kernels
 from sim.model.state import VendorGroups
 
 
@@ -41,18 +42,24 @@ def weighted_members(
     out = np.full(len(wanted), -1, dtype=np.int64)
     if len(wanted) == 0:
         return out
-    positive = weights[groups.order] > 0
-    order, owner = groups.order[positive], groups.owner[positive]
-    counts = np.bincount(owner, minlength=groups.vendors)
+    if kernels.compiled_for(len(weights)):
+        order, counts, cumulative = kernels.vendor_cumulative(
+            groups.vendor, weights, groups.vendors
+        )
+    else:
+        positive = weights[groups.order] > 0
+        order, owner = groups.order[positive], groups.owner[positive]
+        counts = np.bincount(owner, minlength=groups.vendors)
+        total = np.bincount(owner, weights[order], minlength=groups.vendors)
+        cumulative = np.cumsum(weights[order] / total[owner])
     bounds = np.concatenate([[0], np.cumsum(counts)])
-    total = np.bincount(owner, weights[order], minlength=groups.vendors)
-    cumulative = np.cumsum(weights[order] / total[owner])
-    base = np.concatenate([[0.0], cumulative])[bounds[:-1]]
     has = counts[wanted] > 0
     v = wanted[has]
-    draws = base[v] + rng.random(len(v)) * (cumulative[bounds[v + 1] - 1] - base[v])
+    start, end = bounds[v], bounds[v + 1]
+    base = np.where(start > 0, cumulative[np.maximum(start - 1, 0)], 0.0)
+    draws = base + rng.random(len(v)) * (cumulative[end - 1] - base)
     position = np.searchsorted(cumulative, draws, side="right")
-    out[has] = order[np.clip(position, bounds[v], bounds[v + 1] - 1)]
+    out[has] = order[np.clip(position, start, end - 1)]
     return out
 
 
@@ -72,37 +79,51 @@ def weighted_sample(rng: np.random.Generator, weights: np.ndarray, size: int) ->
     """``size`` distinct positions drawn without replacement in proportion to ``weights``: the
     smallest keys ``E / w`` with ``E`` exponential (Efraimidis and Spirakis 2006), the law of
     ``rng.choice(..., replace=False, p=w / w.sum())``, in order of their keys (the order in which
-    successive draws would pick them)."""
-    keys = -np.log1p(-rng.random(len(weights))) / weights
-    first = smallest(keys, size)
-    return first[np.argsort(keys[first], kind="stable")]
+    successive draws would pick them).
+
+    When few are drawn from many, a bound on the ``size`` smallest keys is read off every
+    ``SCREEN_STRIDE``-th one (a rank with room to spare), and only the keys that can be under it
+    are computed: ``E = -log(1 - u) >= u``, so ``E / w <= bound`` needs ``u <= bound * w``, a test
+    without a logarithm. If fewer than ``size`` keys are under the bound, all keys are computed.
+    Either way the same positions (for distinct keys) from the same draws.
+    """
+    uniforms = rng.random(len(weights))
+    first, keys = _smallest_keys(uniforms, weights, size)
+    return first[np.argsort(keys, kind="stable")]
 
 
 SCREEN_STRIDE = 16
-"""One key in this many is looked at to bound the ``size`` smallest before selecting them."""
+"""One key in this many is computed first, to bound the ``size`` smallest (:func:`weighted_sample`)."""
 
 
-def smallest(keys: np.ndarray, size: int) -> np.ndarray:
-    """Positions of the ``size`` smallest of ``keys``, in no particular order.
+def _keys(uniforms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    return -np.log1p(-uniforms) / weights
 
-    When few are wanted from many, a bound is read off every ``SCREEN_STRIDE``-th key (a rank
-    with room to spare) and the selection runs on the keys under it alone; if fewer than ``size``
-    keys are under the bound, on all of them. Either way the same positions (for distinct keys).
-    """
-    if size >= len(keys):
-        return np.arange(len(keys))
-    if size * 4 * SCREEN_STRIDE < len(keys):
-        sample = keys[::SCREEN_STRIDE]
+
+def _smallest_keys(
+    uniforms: np.ndarray, weights: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the ``size`` smallest keys (in no particular order) and their keys."""
+    n = len(uniforms)
+    if size * 4 * SCREEN_STRIDE < n:
+        sample = _keys(uniforms[::SCREEN_STRIDE], weights[::SCREEN_STRIDE])
         rank = min(2 * size // SCREEN_STRIDE + 8, len(sample) - 1)
-        under = np.flatnonzero(keys <= np.partition(sample, rank)[rank])
-        if len(under) >= size:
-            return under[np.argpartition(keys[under], size - 1)[:size]]
-    return np.argpartition(keys, size - 1)[:size]
+        bound = np.partition(sample, rank)[rank]
+        # the margin keeps every key that rounds under the bound (the exact test follows)
+        maybe = np.flatnonzero(uniforms <= (bound * (1.0 + 1e-9)) * weights)
+        keys = _keys(uniforms[maybe], weights[maybe])
+        inside = keys <= bound
+        if np.count_nonzero(inside) >= size:
+            under, keys = maybe[inside], keys[inside]
+            first = np.argpartition(keys, size - 1)[:size]
+            return under[first], keys[first]
+    keys = _keys(uniforms, weights)
+    first = np.argpartition(keys, size - 1)[:size] if size < n else np.arange(n)
+    return first, keys[first]
 
 
 __all__ = [
     "shuffled_within",
-    "smallest",
     "uniform_members",
     "weighted_members",
     "weighted_sample",

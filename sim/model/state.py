@@ -149,12 +149,14 @@ class VendorGroups:
     scanning every item once per vendor.
 
     Args:
-        vendor: vendor index of each item, ``(N,)``.
+        vendor: vendor index of each item, ``(N,)``; kept as ``vendor`` (not copied: groups of a
+            population are rebuilt whenever its vendors change).
         vendors: number of vendors.
     """
 
     def __init__(self, vendor: np.ndarray, vendors: int) -> None:
         self.vendors = vendors
+        self.vendor = vendor
         # A stable sort keeps ascending item order within a vendor; small ints sort by radix.
         self.order = np.argsort(_small_ints(vendor, vendors), kind="stable")
         self.counts = np.bincount(vendor, minlength=vendors)
@@ -177,6 +179,7 @@ class VendorGroups:
         """Add items ``first, first + 1, ...`` with vendors ``vendor`` (all above existing items)."""
         if len(vendor) == 0:
             return
+        self.vendor = np.concatenate([self.vendor, vendor])
         new = np.argsort(_small_ints(vendor, self.vendors), kind="stable")
         # New items go at the end of their vendor's group, in ascending order.
         self.order = np.insert(self.order, self.bounds[1:][vendor[new]], first + new)

@@ -1,0 +1,145 @@
+"""Compiled loops for passes over every link of a large population.
+
+At tens of thousands of links and more, a numpy expression over the link arrays is memory
+traffic: each operation reads and writes a whole temporary, so an expression of a dozen
+operations crosses memory a dozen times. The functions here make such a pass once, in a loop
+compiled by numba (docs/performance.md, "Compiled passes").
+
+Each pass is defined by its numpy form where the model uses it (small populations run that form);
+the compiled form here gives the same numbers bit for bit: the same IEEE operations (+, -, *, / and comparisons
+only, no exp, log or power, whose compiled and numpy versions may differ in the last bit) in the
+same order, and sums accumulated in the same sequence. ``tests/test_kernels.py`` checks each pair.
+
+numba is imported on the first compiled call only (it takes about 0.4 s to import), so a process
+that never sees a large population never pays for it; compiled code is cached next to this file.
+Set ``SIM_KERNELS=numpy`` to run every pass in its numpy form (to compare, or to debug).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+COMPILED_FROM = 100_000
+"""Items (links) from which a pass runs compiled. Below it numpy's per-call cost is what a pass
+costs and the arrays fit in cache, so the compiled form gains little and is not worth importing
+numba for (docs/performance.md)."""
+
+
+def compiled_for(items: int) -> bool:
+    """Whether a pass over ``items`` runs compiled."""
+    return items >= COMPILED_FROM and os.environ.get("SIM_KERNELS", "") != "numpy"
+
+
+class _Lazy:
+    """A function compiled by numba on its first call."""
+
+    def __init__(self, python: Callable[..., Any]) -> None:
+        self.python = python
+        self._compiled: Callable[..., Any] | None = None
+        self.__doc__ = python.__doc__
+
+    def __call__(self, *args: Any) -> Any:
+        if self._compiled is None:
+            import numba
+
+            try:
+                self._compiled = numba.njit(cache=True, nogil=True)(self.python)
+            except RuntimeError:  # nowhere to cache (a read-only install): compile every process
+                self._compiled = numba.njit(nogil=True)(self.python)
+        return self._compiled(*args)
+
+
+def _compile(python: Callable[..., Any]) -> _Lazy:
+    return _Lazy(python)
+
+
+# ----------------------------------------------------------------------------- the passes
+@_compile
+def vendor_cumulative(vendor, weights, vendors):  # pragma: no cover - compiled
+    """:func:`sim.model.sampling.weighted_members`' grouped cumulative sum: the items of positive
+    weight grouped by vendor (ascending within each), each vendor's count, and the running sum of
+    each weight over its vendor's total, in that order."""
+    # Each vendor's total, summed in ascending item order (as bincount over the grouped items).
+    total = np.zeros(vendors)
+    counts = np.zeros(vendors, dtype=np.int64)
+    for j in range(len(weights)):
+        if weights[j] > 0:
+            total[vendor[j]] += weights[j]
+            counts[vendor[j]] += 1
+    # The normalised weights scattered to their grouped position: one write stream per vendor,
+    # where gathering them in grouped order would read the whole array once per vendor.
+    following = np.empty(vendors, dtype=np.int64)
+    size = 0
+    for v in range(vendors):
+        following[v] = size
+        size += counts[v]
+    order = np.empty(size, dtype=np.int64)
+    cumulative = np.empty(size)
+    for j in range(len(weights)):
+        if weights[j] > 0:
+            v = vendor[j]
+            k = following[v]
+            order[k] = j
+            cumulative[k] = weights[j] / total[v]
+            following[v] = k + 1
+    running = 0.0
+    for k in range(size):
+        running += cumulative[k]
+        cumulative[k] = running
+    return order, counts, cumulative
+
+
+@_compile
+def link_weights(
+    capacity, shares, capability, joined, first_win, active, floor, month, months, boost
+):  # pragma: no cover - compiled
+    """:func:`sim.model.market.link_weights` in one pass over the links."""
+    rows, slots = active.shape
+    out = np.zeros((rows, slots))
+    for p in range(rows):
+        for s in range(slots):
+            if active[p, s]:
+                reach = floor + (1.0 - floor) * capability[p, s]
+                if month - joined[p, s] < months and np.isnan(first_win[p, s]):
+                    reach = reach * boost
+                out[p, s] = capacity[p] * shares[p, s] * reach
+    return out
+
+
+@_compile
+def trailing_rate(rate, amount, joined, month, dt, settled):  # pragma: no cover - compiled
+    """:func:`sim.model.partnerships.learn_profit`'s trailing average, in place: ``rate`` moves
+    toward ``amount / dt`` by ``min(fmax(settled, dt / (age + dt)), 1)``."""
+    rows, slots = rate.shape
+    for p in range(rows):
+        for s in range(slots):
+            young = dt / ((month - joined[p, s]) + dt)
+            memory = settled if np.isnan(young) or young < settled else young
+            if memory > 1.0:
+                memory = 1.0
+            rate[p, s] = rate[p, s] + memory * (amount[p, s] / dt - rate[p, s])
+
+
+@_compile
+def make_room(shares, rows, slots, share):  # pragma: no cover - compiled
+    """:func:`sim.model.partnerships.sign_lines`' last step, in place: rows ``rows`` of ``shares``
+    scaled by ``1 - share`` and ``share`` put in ``slots``."""
+    for i in range(len(rows)):
+        keep = 1.0 - share[i]
+        for j in range(shares.shape[1]):
+            shares[rows[i], j] = shares[rows[i], j] * keep
+        shares[rows[i], slots[i]] = share[i]
+
+
+__all__ = [
+    "COMPILED_FROM",
+    "compiled_for",
+    "link_weights",
+    "make_room",
+    "trailing_rate",
+    "vendor_cumulative",
+]

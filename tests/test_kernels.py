@@ -1,0 +1,130 @@
+"""Compiled passes give their numpy form's numbers bit for bit (sim/model/kernels.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.model import kernels, market, sampling, simulate
+from sim.model.state import VendorGroups
+from sim.scenario import load_scenario
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture
+def compiled(monkeypatch):
+    """Every pass compiled, whatever its size."""
+    monkeypatch.setattr(kernels, "COMPILED_FROM", 0)
+    monkeypatch.delenv("SIM_KERNELS", raising=False)
+
+
+@pytest.fixture
+def numpy_only(monkeypatch):
+    monkeypatch.setenv("SIM_KERNELS", "numpy")
+
+
+def _both(monkeypatch, run):
+    """``run()`` with every pass in its numpy form, then with every pass compiled."""
+    monkeypatch.setenv("SIM_KERNELS", "numpy")
+    reference = run()
+    monkeypatch.delenv("SIM_KERNELS")
+    monkeypatch.setattr(kernels, "COMPILED_FROM", 0)
+    return reference, run()
+
+
+def test_the_size_and_the_switch_decide_what_runs_compiled(monkeypatch):
+    monkeypatch.delenv("SIM_KERNELS", raising=False)
+    assert kernels.compiled_for(kernels.COMPILED_FROM)
+    assert not kernels.compiled_for(kernels.COMPILED_FROM - 1)
+    monkeypatch.setenv("SIM_KERNELS", "numpy")
+    assert not kernels.compiled_for(10 * kernels.COMPILED_FROM)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_weighted_members_draws_the_same_items_compiled(monkeypatch, seed):
+    rng = np.random.default_rng(seed)
+    vendor = rng.integers(0, 12, 5_000)
+    weights = rng.lognormal(size=5_000) * (rng.random(5_000) > 0.3)
+    weights[vendor == 4] = 0.0  # a vendor with no positive weight: -1
+    weights[vendor == 9] *= 1e-300  # one whose weights are tiny next to the others'
+    wanted = rng.integers(0, 12, 700)
+
+    def picks():
+        groups = VendorGroups(vendor, 12)
+        return sampling.weighted_members(np.random.default_rng(seed), groups, weights, wanted)
+
+    reference, compiled_picks = _both(monkeypatch, picks)
+    assert np.array_equal(reference, compiled_picks)
+    assert (reference[wanted == 4] == -1).all() and (reference[wanted != 4] >= 0).all()
+
+
+def _link_state(seed: int):
+    """A partner population with inactive, never-signed, onboarding and established links."""
+    rng = np.random.default_rng(seed)
+    p, k = 400, 5
+
+    class Partners:
+        capacity = rng.uniform(0.5, 4.0, p)
+        shares = rng.dirichlet(np.ones(k + 1), p)
+        capability = rng.random((p, k))
+        joined = np.where(rng.random((p, k)) < 0.2, np.nan, rng.uniform(-30.0, 0.0, (p, k)))
+        first_win = np.where(rng.random((p, k)) < 0.5, np.nan, -1.0)
+        active = np.isfinite(joined) & (rng.random((p, k)) < 0.9)
+        vendor = rng.integers(0, 7, (p, k))
+
+    class Model:
+        partners = Partners()
+        slots = k
+        month = 0.5
+
+        class config:
+            class market:
+                untrained_coverage = 0.3
+
+    return Model()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_link_weights_are_the_same_compiled(monkeypatch, seed):
+    model = _link_state(seed)
+    reference, compiled_weights = _both(monkeypatch, lambda: market.link_weights(model))
+    assert np.array_equal(reference, compiled_weights)
+    assert (reference[~model.partners.active] == 0.0).all()
+    onboarding = (0.5 - model.partners.joined < market.ONBOARDING_MONTHS) & np.isnan(
+        model.partners.first_win
+    )
+    assert (reference[model.partners.active & onboarding] > 0).all()
+
+
+def _fingerprint(result) -> list[int]:
+    return [
+        int(pd.util.hash_pandas_object(frame).sum())
+        for frame in (result.timeseries, result.runs, result.deals.deals, result.deals.lines)
+    ]
+
+
+def test_a_run_with_every_pass_compiled_is_the_same_run(monkeypatch):
+    # Exits, recruits, onboarding and a cool-off: every compiled pass on a real trajectory.
+    config = load_scenario(
+        "scenarios/margin-cut.yaml",
+        ["time.horizon_months=18", "time.spin_up_months=24", "partners.resign_cooloff_months=2"],
+    ).variants["abrupt"]
+    reference, compiled_run = _both(
+        monkeypatch, lambda: _fingerprint(simulate(config, 11, record_deals=True))
+    )
+    assert reference == compiled_run
+
+
+def test_a_small_run_does_not_import_numba():
+    code = (
+        "import sys; from sim.model import simulate; from sim.scenario import load_scenario; "
+        "c = load_scenario('scenarios/baseline.yaml', ['time.horizon_months=3']).variants; "
+        "simulate(next(iter(c.values())), 1); print('numba' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
