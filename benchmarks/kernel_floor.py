@@ -5,8 +5,8 @@ Two measurements for choosing the ensemble engine's design (docs/performance.md)
 1. Partners' attention update (utility, softmax over active lines and the outside option, partial
    adjustment), on M's shape (1,000 partners x 3 lines) and on 32 replicates stacked (32,000 rows):
    the project's numpy rule (:func:`sim.behaviours.attention.softmax_rows`) against the same
-   equations as one fused loop compiled by numba. numba is not a dependency of the project; without
-   it that line says so (``.venv/bin/pip install numba`` to measure it).
+   equations as one fused loop compiled by numba (a dependency since the compiled passes of
+   ``sim/model/kernels.py``; without it that line says so).
 2. The sourcing draw (a Poisson count per link, 3,000 links) for 32 replicates: each replicate
    from its own stream (a new ``SeedSequence`` per replicate, as the engine derives one per step
    and phase), from 32 kept generators, and as one stacked call (which would tie a replicate's

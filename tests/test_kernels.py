@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import kernels, market, sampling, simulate
+from sim.model import kernels, market, metrics, sampling, simulate
 from sim.model.state import VendorGroups
 from sim.scenario import load_scenario
 
@@ -76,11 +76,14 @@ def _link_state(seed: int):
         first_win = np.where(rng.random((p, k)) < 0.5, np.nan, -1.0)
         active = np.isfinite(joined) & (rng.random((p, k)) < 0.9)
         vendor = rng.integers(0, 7, (p, k))
+        trust = rng.random((p, k))
+        months_since_win = rng.choice([0.0, 3.0, 6.0 - 1e-9, 6.0, 20.0], (p, k))
 
     class Model:
         partners = Partners()
         slots = k
         month = 0.5
+        n_vendors = 7
 
         class config:
             class market:
@@ -99,6 +102,31 @@ def test_link_weights_are_the_same_compiled(monkeypatch, seed):
         model.partners.first_win
     )
     assert (reference[model.partners.active & onboarding] > 0).all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_vendor_totals_of_the_step_metrics_are_the_same_compiled(monkeypatch, seed):
+    model = _link_state(seed)
+    reference, compiled_totals = _both(monkeypatch, lambda: metrics._vendor_totals(model))
+    for numpy_total, compiled_total in zip(reference, compiled_totals, strict=True):
+        assert numpy_total.dtype == compiled_total.dtype
+        assert np.array_equal(numpy_total, compiled_total)
+
+
+def test_link_demand_is_the_share_of_coverage_times_demand_bit_for_bit():
+    rng = np.random.default_rng(2)
+    link_w = rng.random((300, 4)) * (rng.random((300, 4)) > 0.2)
+    vendor = rng.integers(0, 6, (300, 4))
+    coverage = np.bincount(vendor.reshape(-1), link_w.reshape(-1), minlength=6) * 1.3
+    coverage[2] = 0.0  # a vendor without coverage: its links expect nothing
+    demand = rng.uniform(10.0, 500.0, 6)
+    share = np.divide(
+        link_w, coverage[vendor], out=np.zeros_like(link_w), where=coverage[vendor] > 0
+    )
+    expected = (share * demand[vendor]).reshape(-1)
+    got = kernels.link_demand(link_w, vendor, coverage, demand)
+    assert np.array_equal(got, expected)
+    assert (got.reshape(300, 4)[vendor == 2] == 0.0).all()
 
 
 def _fingerprint(result) -> list[int]:

@@ -331,10 +331,9 @@ class ChannelModel(mesa.Model):
         """Phase 7: learned win rates, trailing profit, expectations, deal flow, trust, capability."""
         ps, cfg, ledger = self.partners, self.config.partners, self.ledger
         closed, wins = ledger.link("closed"), ledger.link("wins")
-        weight = 1.0 - power(1.0 - cfg.win_rate_learning, closed)
-        ps.win_rate += weight * (
-            np.divide(wins, closed, out=ps.win_rate.copy(), where=closed > 0) - ps.win_rate
-        )
+        learned = np.nonzero(closed > 0)  # the links that closed a deal: the rest keep theirs
+        weight = 1.0 - power(1.0 - cfg.win_rate_learning, closed[learned])
+        ps.win_rate[learned] += weight * (wins[learned] / closed[learned] - ps.win_rate[learned])
         ps.revenue += ledger.link("revenue")
         ps.first_win = np.where(np.isnan(ps.first_win) & (wins > 0), self.month, ps.first_win)
         self._note_wins()

@@ -111,6 +111,59 @@ def link_weights(
 
 
 @_compile
+def link_demand(link_w, vendor, coverage, demand):  # pragma: no cover - compiled
+    """:func:`sim.model.market.source_opportunities`' expected opportunities of each link (flat):
+    its share of its vendor's coverage (0 where the vendor has none) times the vendor's demand."""
+    rows, slots = link_w.shape
+    out = np.zeros(rows * slots)
+    for p in range(rows):
+        for s in range(slots):
+            v = vendor[p, s]
+            share = link_w[p, s] / coverage[v] if coverage[v] > 0 else 0.0
+            out[p * slots + s] = share * demand[v]
+    return out
+
+
+@_compile
+def line_profit(
+    rows,
+    vendor,
+    shares,
+    capacity,
+    win_rate,
+    mdf,
+    ease,
+    margin,
+    rebate,
+    spiff,
+    services,
+    effort,
+    mean_deal,
+    full_exposure,
+):  # pragma: no cover - compiled
+    """:func:`sim.model.outlook.attention_inputs`' expected profit per deal of the lines of
+    partners ``rows`` under the plain programme (no kinds, tiers, back-end rebates, subscriptions
+    or campaigns): margin, rebate, services and spiff at the learned win rate, scaled by how
+    easily the vendor sells, less the effort, plus the MDF the line can claim."""
+    slots = vendor.shape[1]
+    out = np.empty((len(rows), slots))
+    for i in range(len(rows)):
+        p = rows[i]
+        for s in range(slots):
+            v = vendor[p, s]
+            claimable = shares[p, s] / full_exposure
+            if claimable > 1.0:
+                claimable = 1.0
+            mdf_per_deal = mdf[v] * claimable / capacity[p] / mean_deal
+            per_value = margin[v] + rebate[v] + services
+            win = win_rate[p, s]
+            out[i, s] = (
+                ease[v] * (win * per_value + win * spiff[v] / mean_deal - effort) + mdf_per_deal
+            )
+    return out
+
+
+@_compile
 def trailing_rate(rate, amount, joined, month, dt, settled):  # pragma: no cover - compiled
     """:func:`sim.model.partnerships.learn_profit`'s trailing average, in place: ``rate`` moves
     toward ``amount / dt`` by ``min(fmax(settled, dt / (age + dt)), 1)``."""
@@ -135,11 +188,41 @@ def make_room(shares, rows, slots, share):  # pragma: no cover - compiled
         shares[rows[i], slots[i]] = share[i]
 
 
+@_compile
+def vendor_totals(
+    vendor, active, capacity, shares, trust, capability, months_since_win, recent_months, vendors
+):  # pragma: no cover - compiled
+    """:func:`sim.model.metrics.record_step`'s sums by vendor, in one pass in link order (the
+    order bincount adds in): capacity x attention over every link; over active links their
+    count, trust and capability; and the active links with a win in the last ``recent_months``
+    (a comparison with ``<``)."""
+    effort = np.zeros(vendors)
+    links = np.zeros(vendors, dtype=np.int64)
+    trust_sum = np.zeros(vendors)
+    capability_sum = np.zeros(vendors)
+    recent = np.zeros(vendors, dtype=np.int64)
+    rows, slots = active.shape
+    for p in range(rows):
+        for s in range(slots):
+            v = vendor[p, s]
+            effort[v] += capacity[p] * shares[p, s]
+            if active[p, s]:
+                links[v] += 1
+                trust_sum[v] += trust[p, s]
+                capability_sum[v] += capability[p, s]
+                if months_since_win[p, s] < recent_months:
+                    recent[v] += 1
+    return effort, links, trust_sum, capability_sum, recent
+
+
 __all__ = [
     "COMPILED_FROM",
     "compiled_for",
+    "link_demand",
+    "line_profit",
     "link_weights",
     "make_room",
     "trailing_rate",
     "vendor_cumulative",
+    "vendor_totals",
 ]

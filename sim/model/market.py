@@ -123,11 +123,15 @@ def source_opportunities(model: ChannelModel) -> dict[str, np.ndarray]:
     model.ledger.sourcing = (link_w, coverage, demand)
     # Each seller's share of its vendor's coverage, then of its demand (shares first: a vendor's
     # coverage can be tiny, so demand / coverage alone could overflow).
-    link_share = np.divide(
-        link_w, coverage[ps.vendor], out=np.zeros_like(link_w), where=coverage[ps.vendor] > 0
-    )
+    if kernels.compiled_for(ps.vendor.size):
+        link_demand = kernels.link_demand(link_w, ps.vendor, coverage, demand)
+    else:
+        link_share = np.divide(
+            link_w, coverage[ps.vendor], out=np.zeros_like(link_w), where=coverage[ps.vendor] > 0
+        )
+        link_demand = (link_share * demand[ps.vendor]).reshape(-1)
     direct_share = np.divide(direct_w, coverage, out=np.zeros_like(direct_w), where=coverage > 0)
-    link_counts = model.rng.poisson((link_share * demand[ps.vendor]).reshape(-1))
+    link_counts = model.rng.poisson(link_demand)
     direct_counts = model.rng.poisson(direct_share * demand)
 
     flat = np.repeat(np.arange(link_counts.size), link_counts)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from sim.model import campaigns, commitment, partnerships, recurring, tiers
+from sim.model import campaigns, commitment, kernels, partnerships, recurring, tiers
 from sim.scenario.schema import MAX_TIERS
 
 if TYPE_CHECKING:
@@ -217,20 +217,39 @@ class RunOutput:
     deals: DealHistory | None = None
 
 
+def _vendor_totals(model: ChannelModel) -> tuple[np.ndarray, ...]:
+    """By vendor: capacity x attention over all links; over active links their count, summed
+    trust and capability, and how many won a deal in the last ACTIVE_MONTHS."""
+    ps, n = model.partners, model.n_vendors
+    v, active = ps.vendor, ps.active
+    if kernels.compiled_for(v.size):
+        return kernels.vendor_totals(
+            v, active, ps.capacity, ps.shares, ps.trust, ps.capability, ps.months_since_win,
+            ACTIVE_MONTHS - 1e-9, n,
+        )  # fmt: skip
+    effort = ps.capacity[:, None] * ps.shares[:, : model.slots]
+    linked = v[active]
+    recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
+    return (
+        np.bincount(v.reshape(-1), effort.reshape(-1), minlength=n),
+        np.bincount(linked, minlength=n),
+        np.bincount(linked, ps.trust[active], minlength=n),
+        np.bincount(linked, ps.capability[active], minlength=n),
+        np.bincount(v[recent], minlength=n),
+    )
+
+
 def record_step(model: ChannelModel) -> None:
     """Phase 9: the per-vendor metrics of docs/model.md §4.11 for this step."""
     ps, ledger, n = model.partners, model.ledger, model.n_vendors
     v, active = ps.vendor, ps.active
-    cap_share = ps.capacity[:, None] * ps.shares[:, : model.slots]
-    attention = np.bincount(v.reshape(-1), cap_share.reshape(-1), minlength=n) / ps.capacity.sum()
-    linked = v[active]
-    links = np.bincount(linked, minlength=n)
-    mean_trust = np.bincount(linked, ps.trust[active], minlength=n) / np.maximum(links, 1)
-    mean_cap = np.bincount(linked, ps.capability[active], minlength=n) / np.maximum(links, 1)
+    effort, links, trust_sum, cap_sum, recent = _vendor_totals(model)
+    attention = effort / ps.capacity.sum()
+    mean_trust = trust_sum / np.maximum(links, 1)
+    mean_cap = cap_sum / np.maximum(links, 1)
     order = ps.groups(n).order
     by_vendor = order[active.reshape(-1)[order]]  # active links, grouped by vendor
     p10 = grouped_percentile(ps.trust.reshape(-1)[by_vendor], links, 10.0)
-    recent = active & (ps.months_since_win < ACTIVE_MONTHS - 1e-9)
     terms, dt = model.terms, model.dt
     lines_cost = terms.enablement_per_partner_month + terms.partner_management_per_partner_month
     claims = partnerships.mdf_claims(model)
@@ -276,7 +295,7 @@ def record_step(model: ChannelModel) -> None:
         mean_trust=np.where(links > 0, mean_trust, np.nan),
         trust_p10=p10,
         mean_capability=np.where(links > 0, mean_cap, np.nan),
-        active_partners=np.bincount(v[recent], minlength=n).astype(float),
+        active_partners=recent.astype(float),
         conflicts=ledger.flow("conflicts"),
         win_rate=np.divide(ledger.flow("won"), closed, out=np.full(n, np.nan), where=closed > 0),
         pipeline_value=pipeline,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.behaviours.attention import AttentionInputs
-from sim.model import campaigns, partner_types, rebates, recurring, tiers
+from sim.model import campaigns, kernels, partner_types, rebates, recurring, tiers
 from sim.model.partnerships import FULL_EXPOSURE_SHARE
 
 if TYPE_CHECKING:
@@ -38,34 +38,43 @@ def attention_inputs(
     v, win_rate = ps.vendor[rows], ps.win_rate[rows]
     services = cfg.services_attach * cfg.services_margin
     effort = cfg.effort_cost_per_deal / model.mean_deal
-    claimable = np.minimum(ps.shares[rows, : model.slots] / FULL_EXPOSURE_SHARE, 1.0)
-    mdf_per_deal = (
-        terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / model.mean_deal
-    )
     kept = campaigns.kept_share(model, rows)
-    if kept is not None:  # only the MDF a partner keeps is its profit; the rest runs campaigns
-        mdf_per_deal = mdf_per_deal * kept
-    ease = model.deal_flow[v]
-    per_value = terms.margin[v] + terms.rebate[v] + services
+    back_end = rebates.back_end_value(model, terms, rows)
     outside_margin = cfg.outside_margin + model.outside_shift
     outside_value = outside_margin + services
-    if cfg.types:  # a type's services; a referral partner's fee (section 7.18)
-        front = terms.margin[v] + terms.rebate[v]
-        per_value, services, outside_value = _types_value(model, rows, front, outside_margin)
-    if model.tiered:  # a tier's uplift, and the MDF it accrues as far as the partner keeps it
-        accrual = tiers.benefit(model, terms, "mdf_accrual")[rows]
-        per_value = per_value + tiers.benefit(model, terms, "margin_uplift")[rows]
-        per_value = per_value + accrual * (1.0 if kept is None else kept)
-    back_end = rebates.back_end_value(model, terms, rows)
-    if back_end is not None:  # a promise paid later, worth what the partner trusts it to be
-        per_value = per_value + ps.trust[rows] * back_end
-    if model.recurring:  # subscriptions book less at close and may pay renewals later
-        per_value = recurring.resale_value(model, terms, rows, per_value - services) + services
-    profit = (
-        ease
-        * (win_rate * per_value + win_rate * terms.spiff_per_deal[v] / model.mean_deal - effort)
-        + mdf_per_deal
-    )
+    levers = kept is not None or back_end is not None or model.tiered or model.recurring
+    plain = not levers and not cfg.types  # the programme without levers or partner kinds
+    if plain and kernels.compiled_for(ps.vendor.size):  # the lines below in one pass
+        profit = kernels.line_profit(
+            np.arange(ps.count)[rows], ps.vendor, ps.shares, ps.capacity, ps.win_rate,
+            terms.mdf_per_partner_month, model.deal_flow, terms.margin, terms.rebate,
+            terms.spiff_per_deal, services, effort, model.mean_deal, FULL_EXPOSURE_SHARE,
+        )  # fmt: skip
+    else:
+        claimable = np.minimum(ps.shares[rows, : model.slots] / FULL_EXPOSURE_SHARE, 1.0)
+        mdf_per_deal = (
+            terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / model.mean_deal
+        )
+        if kept is not None:  # only the MDF a partner keeps is its profit; the rest runs campaigns
+            mdf_per_deal = mdf_per_deal * kept
+        ease = model.deal_flow[v]
+        per_value = terms.margin[v] + terms.rebate[v] + services
+        if cfg.types:  # a type's services; a referral partner's fee (section 7.18)
+            front = terms.margin[v] + terms.rebate[v]
+            per_value, services, outside_value = _types_value(model, rows, front, outside_margin)
+        if model.tiered:  # a tier's uplift, and the MDF it accrues as far as the partner keeps it
+            accrual = tiers.benefit(model, terms, "mdf_accrual")[rows]
+            per_value = per_value + tiers.benefit(model, terms, "margin_uplift")[rows]
+            per_value = per_value + accrual * (1.0 if kept is None else kept)
+        if back_end is not None:  # a promise paid later, worth what the partner trusts it to be
+            per_value = per_value + ps.trust[rows] * back_end
+        if model.recurring:  # subscriptions book less at close and may pay renewals later
+            per_value = recurring.resale_value(model, terms, rows, per_value - services) + services
+        profit = (
+            ease
+            * (win_rate * per_value + win_rate * terms.spiff_per_deal[v] / model.mean_deal - effort)
+            + mdf_per_deal
+        )
     # The rest of the catalog is sold with the partner's own skill and follows the market.
     active = ps.active[rows]
     skill = np.where(active, ps.capability[rows], 0.0).sum(axis=1) / np.maximum(

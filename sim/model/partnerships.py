@@ -150,7 +150,8 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
         cooloff = model.config.partners.resign_cooloff_months
         model.drops.add(rows, vendor, model.month, model.month - cooloff - 1.0)
         ps.active = ps.active & ~exits
-        firms = np.unique(rows)  # their attention to the lines that end moves outside
+        firms = rows[np.r_[True, rows[1:] != rows[:-1]]]  # (rows ascend) their attention to
+        # the lines that end moves to the outside option
         shares = ps.shares[firms]
         ended = exits[firms]
         shares[:, model.slots] += np.where(ended, shares[:, : model.slots], 0.0).sum(axis=1)
