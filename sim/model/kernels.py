@@ -17,6 +17,8 @@ Set ``SIM_KERNELS=numpy`` to run every pass in its numpy form (to compare, or to
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 from collections.abc import Callable
 from typing import Any
@@ -30,8 +32,17 @@ numba for (docs/performance.md)."""
 
 
 def compiled_for(items: int) -> bool:
-    """Whether a pass over ``items`` runs compiled."""
-    return items >= COMPILED_FROM and os.environ.get("SIM_KERNELS", "") != "numpy"
+    """Whether a pass over ``items`` runs compiled (never without numba: then numpy's form)."""
+    return (
+        items >= COMPILED_FROM
+        and os.environ.get("SIM_KERNELS", "") != "numpy"
+        and _numba_installed()
+    )
+
+
+@functools.cache
+def _numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None  # finds it without importing it
 
 
 class _Lazy:
