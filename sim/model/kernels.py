@@ -6,9 +6,10 @@ operations crosses memory a dozen times. The functions here make such a pass onc
 compiled by numba (docs/performance.md, "Compiled passes").
 
 Each pass is defined by its numpy form where the model uses it (small populations run that form);
-the compiled form here gives the same numbers bit for bit: the same IEEE operations (+, -, *, / and comparisons
-only, no exp, log or power, whose compiled and numpy versions may differ in the last bit) in the
-same order, and sums accumulated in the same sequence. ``tests/test_kernels.py`` checks each pair.
+the compiled form here gives the same numbers bit for bit: the same IEEE operations (+, -, *, /
+and comparisons only, no exp, log or power, whose compiled and numpy versions may differ in the
+last bit) in the same order, and sums accumulated in the same sequence. ``tests/test_kernels.py``
+checks each pair.
 
 numba is imported on the first compiled call only (it takes about 0.4 s to import), so a process
 that never sees a large population never pays for it; compiled code is cached next to this file.
@@ -64,12 +65,8 @@ class _Lazy:
         return self._compiled(*args)
 
 
-def _compile(python: Callable[..., Any]) -> _Lazy:
-    return _Lazy(python)
-
-
 # ----------------------------------------------------------------------------- the passes
-@_compile
+@_Lazy
 def vendor_cumulative(vendor, weights, vendors):  # pragma: no cover - compiled
     """:func:`sim.model.sampling.weighted_members`' grouped cumulative sum: the items of positive
     weight grouped by vendor (ascending within each), each vendor's count, and the running sum of
@@ -104,7 +101,7 @@ def vendor_cumulative(vendor, weights, vendors):  # pragma: no cover - compiled
     return order, counts, cumulative
 
 
-@_compile
+@_Lazy
 def link_weights(
     capacity, shares, capability, joined, first_win, active, floor, month, months, boost
 ):  # pragma: no cover - compiled
@@ -121,7 +118,7 @@ def link_weights(
     return out
 
 
-@_compile
+@_Lazy
 def link_demand(link_w, vendor, coverage, demand):  # pragma: no cover - compiled
     """:func:`sim.model.market.source_opportunities`' expected opportunities of each link (flat):
     its share of its vendor's coverage (0 where the vendor has none) times the vendor's demand."""
@@ -135,7 +132,7 @@ def link_demand(link_w, vendor, coverage, demand):  # pragma: no cover - compile
     return out
 
 
-@_compile
+@_Lazy
 def line_profit(
     rows,
     vendor,
@@ -174,7 +171,7 @@ def line_profit(
     return out
 
 
-@_compile
+@_Lazy
 def trailing_rate(rate, amount, joined, month, dt, settled):  # pragma: no cover - compiled
     """:func:`sim.model.partnerships.learn_profit`'s trailing average, in place: ``rate`` moves
     toward ``amount / dt`` by ``min(fmax(settled, dt / (age + dt)), 1)``."""
@@ -188,7 +185,7 @@ def trailing_rate(rate, amount, joined, month, dt, settled):  # pragma: no cover
             rate[p, s] = rate[p, s] + memory * (amount[p, s] / dt - rate[p, s])
 
 
-@_compile
+@_Lazy
 def make_room(shares, rows, slots, share):  # pragma: no cover - compiled
     """:func:`sim.model.partnerships.sign_lines`' last step, in place: rows ``rows`` of ``shares``
     scaled by ``1 - share`` and ``share`` put in ``slots``."""
@@ -199,7 +196,7 @@ def make_room(shares, rows, slots, share):  # pragma: no cover - compiled
         shares[rows[i], slots[i]] = share[i]
 
 
-@_compile
+@_Lazy
 def vendor_totals(
     vendor, active, capacity, shares, trust, capability, months_since_win, recent_months, vendors
 ):  # pragma: no cover - compiled

@@ -35,7 +35,6 @@ def attention_inputs(
             its own row.
     """
     ps, cfg, terms = model.partners, model.config.partners, model.terms
-    v, win_rate = ps.vendor[rows], ps.win_rate[rows]
     services = cfg.services_attach * cfg.services_margin
     effort = cfg.effort_cost_per_deal / model.mean_deal
     kept = campaigns.kept_share(model, rows)
@@ -51,6 +50,7 @@ def attention_inputs(
             terms.spiff_per_deal, services, effort, model.mean_deal, FULL_EXPOSURE_SHARE,
         )  # fmt: skip
     else:
+        v, win_rate = ps.vendor[rows], ps.win_rate[rows]
         claimable = np.minimum(ps.shares[rows, : model.slots] / FULL_EXPOSURE_SHARE, 1.0)
         mdf_per_deal = (
             terms.mdf_per_partner_month[v] * claimable / ps.capacity[rows, None] / model.mean_deal

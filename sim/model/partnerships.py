@@ -91,12 +91,11 @@ def learn_profit(model: ChannelModel) -> None:
     if kernels.compiled_for(ps.vendor.size):
         for rate, amount in trailing:
             kernels.trailing_rate(rate, amount, ps.joined, float(model.month), dt, float(settled))
-        tiers.review(model)
-        return
-    age = model.month - ps.joined
-    memory = np.minimum(np.fmax(settled, dt / (age + dt)), 1.0)
-    for rate, amount in trailing:
-        rate += memory * (amount / dt - rate)
+    else:
+        age = model.month - ps.joined
+        memory = np.minimum(np.fmax(settled, dt / (age + dt)), 1.0)
+        for rate, amount in trailing:
+            rate += memory * (amount / dt - rate)
     tiers.review(model)
 
 
@@ -289,9 +288,9 @@ def sign_lines(
     share = np.maximum(planned[np.arange(len(rows)), slots], NEW_LINE_FOCUS)
     if kernels.compiled_for(ps.vendor.size):
         kernels.make_room(ps.shares, rows, slots, share)
-        return
-    ps.shares[rows] *= (1.0 - share)[:, None]
-    ps.shares[rows, slots] = share
+    else:
+        ps.shares[rows] *= (1.0 - share)[:, None]
+        ps.shares[rows, slots] = share
 
 
 def add_firms(model: ChannelModel, vendors: np.ndarray) -> None:
