@@ -25,12 +25,15 @@ test: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/sim check-facts --workers 2
 
-# `make bench` times sizes M, L, XL, the 2-worker ensemble and the growth sweep (see
-# docs/performance.md); `make bench SIZES=M,L BENCH_FLAGS=` for a quick subset.
+# `make bench` times sizes M, L, XL, the 2-worker ensemble and the growth sweep, every line side
+# by side with the engine of commit BENCH_VS (docs/performance.md); `make bench SIZES=M,L
+# BENCH_FLAGS=` for a quick subset, `BENCH_VS=` for this tree alone. b81b59e is the engine before
+# the compiled passes (issue 19's first change).
 SIZES ?= M,L,XL
 BENCH_FLAGS ?= --ensemble --growth
+BENCH_VS ?= b81b59e
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --sizes "$(SIZES)" $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/run.py --sizes "$(SIZES)" $(BENCH_FLAGS) --vs "$(BENCH_VS)"
 
 # The worked example of examples/calibration/README.md: export -> calibrated scenario -> what-if.
 EXAMPLE := results/calibration-example

@@ -55,6 +55,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import trees  # noqa: E402  (benchmarks/trees.py, on the path above)
+
 OUT = ROOT / "benchmarks" / "out"
 CACHE = OUT / "sweep-close"
 SCENARIO = ROOT / "benchmarks" / "scenarios" / "sweep-tiny.yaml"
@@ -144,10 +148,10 @@ def snapshot(source: Path, target: Path) -> None:
 
 def in_child(*args: str) -> tuple[float, dict[str, Any]]:
     """Run this script with ``args`` in a fresh interpreter: wall seconds and the JSON it prints
-    last. The worktree's code is first on the path of the child."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    ), "MPLBACKEND": "Agg"}  # fmt: skip
+    last. The engine measured (this worktree's, or ``run.py --vs``'s tree) is first on the path
+    of the child."""
+    tree = trees.code_root()
+    env = {**trees.child_env(None if tree == ROOT else tree), "MPLBACKEND": "Agg"}
     start = time.perf_counter()
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
                          cwd=ROOT, env=env)  # fmt: skip
@@ -328,6 +332,10 @@ def main() -> None:
     parser.add_argument(
         "--child", choices=["build", "close", "sensitivity"], help=argparse.SUPPRESS
     )
+    parser.add_argument(
+        "--summary", action="store_true",
+        help="print the result as one JSON line last (for benchmarks/run.py --sweep-close)",
+    )  # fmt: skip
     parser.add_argument("folder", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -338,13 +346,15 @@ def main() -> None:
     if args.rebuild and CACHE.exists():
         shutil.rmtree(CACHE)
     load_before = os.getloadavg()
+    tree = trees.code_root()
     built = build(args.workers)
     close_runs, work = time_close(args.repeats)
     sensitivity_runs = time_sensitivity(args.repeats)
     result = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "commit": _git("rev-parse", "HEAD"),
-        "dirty": bool(_git("status", "--porcelain", "--", "sim", "analysis", "cli")),
+        "commit": _git("rev-parse", "HEAD") if tree == ROOT else tree.name,
+        "dirty": tree == ROOT
+        and bool(_git("status", "--porcelain", "--", "sim", "analysis", "cli")),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -362,10 +372,13 @@ def main() -> None:
         "outputs": check_outputs(work, args.save_reference),
     }
     text = table(result)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "sweep_close.md").write_text(text)
-    (OUT / "sweep_close.json").write_text(json.dumps(result, indent=2) + "\n")
+    out = OUT if tree == ROOT else OUT / f"sweep-close-{tree.name[:10]}"  # run.py --vs's tree
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sweep_close.md").write_text(text)
+    (out / "sweep_close.json").write_text(json.dumps(result, indent=2) + "\n")
     print(text, end="")
+    if args.summary:
+        print(json.dumps({"medians": result["medians"], "imported_from": str(tree.resolve())}))
 
 
 if __name__ == "__main__":
