@@ -115,6 +115,34 @@ def test_notice_announces_the_new_value_before_it_moves() -> None:
     assert trace["margin"][9] == 0.20
 
 
+def test_terms_between_changes_are_one_read_only_object_equal_to_a_fresh_schedule() -> None:
+    """Between changes the schedule hands out the terms it made last (a step need not rebuild
+    them); whenever a change has moved or been announced they are made afresh. Either way they
+    equal what a schedule that never cached says at that month, and nobody can alter them."""
+    schedule = Schedule(config(GRADUAL, {**CUT, "vendor": "rival", "at_month": 3.0}))
+    months = [0.0, 1.0, 2.0, 3.0, 4.0, 8.0, 9.0, 10.0, 12.0, 13.0, 13.0, 20.0, 21.0, 22.0, 30.0]
+    seen_terms, seen_announced = [], []
+    for month in months:
+        fresh = Schedule(config(GRADUAL, {**CUT, "vendor": "rival", "at_month": 3.0}))
+        terms, announced = schedule.terms(month), schedule.announced(month)
+        for got, want in ((terms, fresh.terms(month)), (announced, fresh.announced(month))):
+            assert list(got.paths()) == list(want.paths())
+            for path in want.paths():
+                np.testing.assert_array_equal(got[path], want[path])
+                assert not got[path].flags.writeable
+        seen_terms.append(terms)
+        seen_announced.append(announced)
+    with pytest.raises(ValueError, match="read-only"):
+        seen_terms[0].margin[ACME] = 0.5
+    same = [a is b for a, b in zip(seen_terms, seen_terms[1:], strict=False)]
+    # rival's cut lands at 3; acme's ramp moves in (12, 21]; after 21 nothing moves
+    assert same == [True, True, False, True, True, True, True, True, False, True, False, False,
+                    True, True]  # fmt: skip
+    told = [a is b for a, b in zip(seen_announced, seen_announced[1:], strict=False)]
+    assert told == [True, True, False, True, True, False, True, True, True, True, True, True,
+                    True, True]  # fmt: skip
+
+
 def test_weekly_steps_reach_the_same_value_at_the_same_month() -> None:
     """Weekly steps sample the same line: the ramp starts at month 12 and ends at month 21 exactly,
     and every weekly value is the monthly line's value at that week's month."""

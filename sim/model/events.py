@@ -325,22 +325,32 @@ class Schedule:
                 planned[path][vendor] = change.new
                 changes.append(change)
         self.changes: tuple[Change, ...] = tuple(changes)
+        self._in_force: tuple[tuple[float, ...], VendorTerms] | None = None
+        self._expected: tuple[tuple[bool, ...], VendorTerms] | None = None
 
     def terms(self, month: float) -> VendorTerms:
-        """Terms in force at ``month``."""
-        values = {path: array.copy() for path, array in self.base.items()}
-        for change in self.changes:
-            if change.progress(month) > 0:
-                values[change.path][change.vendor] = change.value(month)
-        return VendorTerms(values)
+        """Terms in force at ``month``. Between changes (no change moved since the last call) it is
+        the same object as before; its arrays are read-only, so no caller can alter it."""
+        progress = tuple(change.progress(month) for change in self.changes)
+        if self._in_force is None or self._in_force[0] != progress:
+            values = {path: array.copy() for path, array in self.base.items()}
+            for change, moved in zip(self.changes, progress, strict=True):
+                if moved > 0:
+                    values[change.path][change.vendor] = change.value(month)
+            self._in_force = (progress, _read_only(values))
+        return self._in_force[1]
 
     def announced(self, month: float) -> VendorTerms:
-        """Terms partners expect at ``month``: every change announced by then counts as done."""
-        values = {path: array.copy() for path, array in self.base.items()}
-        for change in self.changes:
-            if month >= change.start - change.notice:
-                values[change.path][change.vendor] = change.new
-        return VendorTerms(values)
+        """Terms partners expect at ``month``: every change announced by then counts as done (the
+        same object while no further change is announced, read-only as :meth:`terms`)."""
+        told = tuple(month >= change.start - change.notice for change in self.changes)
+        if self._expected is None or self._expected[0] != told:
+            values = {path: array.copy() for path, array in self.base.items()}
+            for change, known in zip(self.changes, told, strict=True):
+                if known:
+                    values[change.path][change.vendor] = change.new
+            self._expected = (told, _read_only(values))
+        return self._expected[1]
 
     def moves(self, before: float, now: float) -> Iterator[tuple[Change, float]]:
         """Changes whose value moved between ``before`` and ``now``, with the fraction moved."""
@@ -348,6 +358,12 @@ class Schedule:
             moved = change.progress(now) - change.progress(before)
             if moved > 0:
                 yield change, moved
+
+
+def _read_only(values: dict[str, np.ndarray]) -> VendorTerms:
+    for array in values.values():
+        array.flags.writeable = False
+    return VendorTerms(values)
 
 
 def surprises(

@@ -35,7 +35,11 @@ class StepLedger:
         return self.links[name]
 
     def add_vendor(self, name: str, vendor: np.ndarray, weights: np.ndarray | None = None) -> None:
-        self.flow(name)[:] += np.bincount(vendor, weights, minlength=self.vendors)
+        counts = np.bincount(vendor, weights, minlength=self.vendors)
+        if name in self.flows:
+            self.flows[name] += counts
+        else:  # the first addition is the sums themselves (0.0 + x == x), as in add_link
+            self.flows[name] = counts.astype(float, copy=False)
 
     def add_link(
         self, name: str, partner: np.ndarray, slot: np.ndarray, weights: np.ndarray | None = None
