@@ -156,3 +156,54 @@ def test_a_small_run_does_not_import_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_compiled_code_draws_numpys_numbers_from_the_runs_generator():
+    """A compiled loop can take the run's ``Generator`` and draw from it: numba's methods give,
+    draw for draw, what numpy's give for the distributions the model uses, and leave the generator
+    in the state numpy's calls leave it. So a phase compiled with its draws inside can keep the
+    run's random streams (docs/performance.md, "Draws inside compiled code"). Not the Poisson
+    draw of a mean of 10 or more (numpy's PTRS branch): numba's differs from numpy's in rare
+    windows of draws, so such a kernel keeps that draw in numpy or ports numpy's exactly."""
+    import numba
+
+    @numba.njit
+    def draw(rng, lam, bound, n):  # pragma: no cover - compiled
+        out = np.empty((8, n))
+        for i in range(n):
+            out[0, i] = rng.random()
+        for i in range(n):
+            out[1, i] = rng.integers(0, bound[i])
+        for i in range(n):
+            out[2, i] = rng.poisson(lam[i])
+        for i in range(n):
+            out[3, i] = rng.standard_normal()
+        for i in range(n):
+            out[4, i] = rng.gamma(2.5, 1.2)
+        for i in range(n):
+            out[5, i] = rng.beta(2.0, 5.0)
+        for i in range(n):
+            out[6, i] = rng.exponential(3.0)
+        for i in range(n):
+            out[7, i] = rng.binomial(12, 0.3)
+        return out
+
+    n = 20_000
+    setup = np.random.default_rng(3)
+    lam = setup.random(n) * 9.99  # below 10: numpy's multiplication method
+    bound = setup.integers(1, 5_000, n)  # bounded 32-bit integers, buffered by numpy
+    compiled_rng, numpy_rng = np.random.default_rng(17), np.random.default_rng(17)
+    got = draw(compiled_rng, lam, bound, n)
+    want = [
+        numpy_rng.random(n),
+        numpy_rng.integers(bound),
+        numpy_rng.poisson(lam),
+        numpy_rng.standard_normal(n),
+        numpy_rng.gamma(2.5, 1.2, n),
+        numpy_rng.beta(2.0, 5.0, n),
+        numpy_rng.exponential(3.0, n),
+        numpy_rng.binomial(12, 0.3, n),
+    ]
+    for row, expected in zip(got, want, strict=True):
+        np.testing.assert_array_equal(row, expected)
+    assert compiled_rng.bit_generator.state == numpy_rng.bit_generator.state
