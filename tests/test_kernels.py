@@ -163,8 +163,8 @@ def test_compiled_code_draws_numpys_numbers_from_the_runs_generator():
     draw for draw, what numpy's give for the distributions the model uses, and leave the generator
     in the state numpy's calls leave it. So a phase compiled with its draws inside can keep the
     run's random streams (docs/performance.md, "Draws inside compiled code"). Not the Poisson
-    draw of a mean of 10 or more (numpy's PTRS branch): numba's differs from numpy's in rare
-    windows of draws, so such a kernel keeps that draw in numpy or ports numpy's exactly."""
+    draw of a mean of 10 or more (numpy's PTRS branch): numba's port truncates where numpy floors
+    and differs in rare draws, so such a kernel ports numpy's (benchmarks/compiled_numbers.py)."""
     import numba
 
     @numba.njit
