@@ -33,6 +33,41 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from outputs import write_outputs  # noqa: E402  (benchmarks/outputs.py, on the path above)
 
 
+def numpy_poisson():
+    """A compiled ``poisson(rng, mean)`` that draws what numpy's ``Generator.poisson`` draws:
+    numba's own method below a mean of 10 (numpy's multiplication method, which numba's agrees
+    with), and above it numpy's PTRS as numpy's C code has it, the candidate count floored (numba's
+    own port truncates it with ``int()``, so a value in (-1, 0) becomes 0 and may be accepted where
+    numpy draws again)."""
+    import numba
+    from numba.np.random.distributions import random_loggam
+
+    @numba.njit
+    def poisson(rng, lam):  # pragma: no cover - compiled
+        if lam < 10:
+            return rng.poisson(lam)
+        slam, loglam = np.sqrt(lam), np.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = rng.random() - 0.5
+            v = rng.random()
+            us = 0.5 - np.fabs(u)
+            k = np.floor((2 * a / us + b) * u + lam + 0.43)
+            if us >= 0.07 and v <= vr:
+                return int(k)
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b) <= (
+                -lam + k * loglam - random_loggam(k + 1)
+            ):
+                return int(k)
+
+    return poisson
+
+
 def functions(values: int) -> list[dict[str, Any]]:
     import numba
 
@@ -83,36 +118,13 @@ def draws(n: int, seeds: int) -> list[dict[str, Any]]:
                 out[i] = rng.binomial(12, 0.3)
         return out
 
-    from numba.np.random.distributions import random_loggam
-
-    @numba.njit
-    def ptrs(rng, lam):  # pragma: no cover - compiled
-        """numpy's PTRS Poisson draw (mean >= 10) as numpy's C code has it: ``k`` is floored
-        (numba's own port truncates it with ``int()``, which sends a value in (-1, 0) to 0)."""
-        slam, loglam = np.sqrt(lam), np.log(lam)
-        b = 0.931 + 2.53 * slam
-        a = -0.059 + 0.02483 * b
-        invalpha = 1.1239 + 1.1328 / (b - 3.4)
-        vr = 0.9277 - 3.6224 / (b - 2)
-        while True:
-            u = rng.random() - 0.5
-            v = rng.random()
-            us = 0.5 - np.fabs(u)
-            k = np.floor((2 * a / us + b) * u + lam + 0.43)
-            if us >= 0.07 and v <= vr:
-                return k
-            if k < 0 or (us < 0.013 and v > us):
-                continue
-            if np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b) <= (
-                -lam + k * loglam - random_loggam(k + 1)
-            ):
-                return k
+    poisson = numpy_poisson()
 
     @numba.njit
     def ported(rng, kind, lam, bound, n):  # pragma: no cover - compiled
         out = np.empty(n)
         for i in range(n):
-            out[i] = ptrs(rng, lam[i])
+            out[i] = poisson(rng, lam[i])
         return out
 
     setup = np.random.default_rng(3)

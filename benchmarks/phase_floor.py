@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from outputs import write_outputs  # noqa: E402  (benchmarks/outputs.py, on the path above)
+from compiled_numbers import numpy_poisson  # noqa: E402  (benchmarks/, on the path above)
+from outputs import write_outputs  # noqa: E402
 
 from sim.model import campaigns, market, recurring, registration  # noqa: E402
 from sim.model.allocator import tune_allocator  # noqa: E402
@@ -45,31 +46,8 @@ from sim.scenario import load_scenario  # noqa: E402
 
 def compile_phase():  # noqa: C901 - one phase, written out as a loop on purpose
     import numba
-    from numba.np.random.distributions import random_loggam
 
-    @numba.njit
-    def poisson(rng, lam):  # pragma: no cover - compiled
-        """numpy's Poisson draw: multiplication below a mean of 10, PTRS (floored) above."""
-        if lam < 10:
-            return rng.poisson(lam)
-        slam, loglam = np.sqrt(lam), np.log(lam)
-        b = 0.931 + 2.53 * slam
-        a = -0.059 + 0.02483 * b
-        invalpha = 1.1239 + 1.1328 / (b - 3.4)
-        vr = 0.9277 - 3.6224 / (b - 2)
-        while True:
-            u = rng.random() - 0.5
-            v = rng.random()
-            us = 0.5 - np.fabs(u)
-            k = np.floor((2 * a / us + b) * u + lam + 0.43)
-            if us >= 0.07 and v <= vr:
-                return int(k)
-            if k < 0 or (us < 0.013 and v > us):
-                continue
-            if np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b) <= (
-                -lam + k * loglam - random_loggam(k + 1)
-            ):
-                return int(k)
+    poisson = numpy_poisson()  # numpy's draws, PTRS included
 
     @numba.njit
     def pairwise_sum(a):  # pragma: no cover - compiled
