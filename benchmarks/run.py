@@ -168,7 +168,7 @@ def in_child(args: list[str], tree: Path | None, script: Path | None = None) -> 
         capture_output=True, text=True, cwd=ROOT, env=trees.child_env(tree),
     )  # fmt: skip
     if out.returncode != 0:
-        tail = "\n".join(out.stderr.strip().splitlines()[-3:])
+        tail = " / ".join(out.stderr.strip().splitlines()[-3:])  # one table cell
         raise ChildFailed(f"{' '.join(args)}: exit {out.returncode}: {tail}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
