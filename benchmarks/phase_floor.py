@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from compiled_numbers import numpy_poisson  # noqa: E402  (benchmarks/, on the path above)
 from outputs import write_outputs  # noqa: E402
 
-from sim.model import campaigns, market, recurring, registration  # noqa: E402
+from sim.model import campaigns, kernels, market, recurring, registration  # noqa: E402
 from sim.model.allocator import tune_allocator  # noqa: E402
 from sim.model.channel_model import ChannelModel  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
@@ -48,6 +48,9 @@ def compile_phase():  # noqa: C901 - one phase, written out as a loop on purpose
     import numba
 
     poisson = numpy_poisson()  # numpy's draws, PTRS included
+    # the model's own compiled passes (sim/model/kernels.py), callable from the loop below
+    link_weights = numba.njit(kernels.link_weights.python)
+    link_demand = numba.njit(kernels.link_demand.python)
 
     @numba.njit
     def pairwise_sum(a):  # pragma: no cover - compiled
@@ -79,15 +82,13 @@ def compile_phase():  # noqa: C901 - one phase, written out as a loop on purpose
     ):  # pragma: no cover - compiled  # fmt: skip
         rows, slots = active.shape
         vendors = len(pull)
-        link_w = np.zeros((rows, slots))
+        link_w = link_weights(
+            capacity, shares, capability, joined, first_win, active, floor, month,
+            onboard_months, boost,
+        )  # fmt: skip
         coverage = np.zeros(vendors)
         for p in range(rows):
             for s in range(slots):
-                if active[p, s]:
-                    reach = floor + (1.0 - floor) * capability[p, s]
-                    if month - joined[p, s] < onboard_months and np.isnan(first_win[p, s]):
-                        reach = reach * boost
-                    link_w[p, s] = capacity[p] * shares[p, s] * reach
                 coverage[vendor[p, s]] += link_w[p, s]
         team = np.zeros(vendors)
         for r in range(len(rep_vendor)):
@@ -105,12 +106,10 @@ def compile_phase():  # noqa: C901 - one phase, written out as a loop on purpose
         if total > 0:
             for v in range(vendors):
                 demand[v] = min(demand_step * pulls[v] / total, coverage[v] * dt)
+        lam = link_demand(link_w, vendor, coverage, demand)
         counts = np.zeros(rows * slots, dtype=np.int64)
-        for p in range(rows):
-            for s in range(slots):
-                v = vendor[p, s]
-                share = link_w[p, s] / coverage[v] if coverage[v] > 0 else 0.0
-                counts[p * slots + s] = poisson(rng, share * demand[v])
+        for j in range(rows * slots):
+            counts[j] = poisson(rng, lam[j])
         direct = np.zeros(vendors, dtype=np.int64)
         for v in range(vendors):
             share = direct_w[v] / coverage[v] if coverage[v] > 0 else 0.0

@@ -15,7 +15,7 @@ over the steps in which the value moves, in proportion to how far it moves in ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -333,11 +333,8 @@ class Schedule:
         the same object as before; its arrays are read-only, so no caller can alter it."""
         progress = tuple(change.progress(month) for change in self.changes)
         if self._in_force is None or self._in_force[0] != progress:
-            values = {path: array.copy() for path, array in self.base.items()}
-            for change, moved in zip(self.changes, progress, strict=True):
-                if moved > 0:
-                    values[change.path][change.vendor] = change.value(month)
-            self._in_force = (progress, _read_only(values))
+            moved = zip(self.changes, progress, strict=True)
+            self._in_force = (progress, self._with((c, c.value(month)) for c, m in moved if m > 0))
         return self._in_force[1]
 
     def announced(self, month: float) -> VendorTerms:
@@ -345,12 +342,18 @@ class Schedule:
         same object while no further change is announced, read-only as :meth:`terms`)."""
         told = tuple(month >= change.start - change.notice for change in self.changes)
         if self._expected is None or self._expected[0] != told:
-            values = {path: array.copy() for path, array in self.base.items()}
-            for change, known in zip(self.changes, told, strict=True):
-                if known:
-                    values[change.path][change.vendor] = change.new
-            self._expected = (told, _read_only(values))
+            known = zip(self.changes, told, strict=True)
+            self._expected = (told, self._with((c, c.new) for c, k in known if k))
         return self._expected[1]
+
+    def _with(self, settled: Iterable[tuple[Change, float]]) -> VendorTerms:
+        """The starting terms with each ``(change, value)`` of ``settled`` applied, read-only."""
+        values = {path: array.copy() for path, array in self.base.items()}
+        for change, value in settled:
+            values[change.path][change.vendor] = value
+        for array in values.values():
+            array.flags.writeable = False
+        return VendorTerms(values)
 
     def moves(self, before: float, now: float) -> Iterator[tuple[Change, float]]:
         """Changes whose value moved between ``before`` and ``now``, with the fraction moved."""
@@ -358,12 +361,6 @@ class Schedule:
             moved = change.progress(now) - change.progress(before)
             if moved > 0:
                 yield change, moved
-
-
-def _read_only(values: dict[str, np.ndarray]) -> VendorTerms:
-    for array in values.values():
-        array.flags.writeable = False
-    return VendorTerms(values)
 
 
 def surprises(
