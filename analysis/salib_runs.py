@@ -1,10 +1,11 @@
-"""SALib analyses of a sweep, one per outcome and vendor, here or in a pool of processes.
+"""Sensitivity analyses of a sweep, one per outcome and vendor, here or in a pool of processes.
 
-An analysis seeds its own bootstrap (SALib's ``seed=``: numpy's global generator for delta, a
-generator of its own for Sobol and Morris), so its indices do not depend on which process computes
-it or on what that process computed before: :func:`analyse_all` gives the same numbers with or
-without a pool of workers. SALib's delta indices of a few thousand samples take seconds each, so
-a sweep with several vendors or outcomes is analysed in parallel (``sim sensitivity --workers``).
+Sobol and Morris indices are SALib's (``sobol.analyze``, ``morris.analyze``); delta indices are
+:mod:`analysis.delta_index` (SALib's estimator, vectorised and compiled: SALib's own took 6-8 s
+per analysis of 2,500 samples). An analysis seeds its own bootstrap (a generator of its own from
+the job's seed), so its indices do not depend on which process computes it or on what that
+process computed before: :func:`analyse_all` gives the same numbers with or without a pool of
+workers, which shares the analyses of several vendors or outcomes (``sim sensitivity --workers``).
 
 SALib's bootstraps make many thousands of tiny BLAS calls (kernel density estimates of one
 variable). OpenBLAS would run each on all its threads, which wait for each other by spinning: on
@@ -40,20 +41,19 @@ class Job:
 
 
 def analyse(job: Job) -> dict[str, Any]:
-    """SALib's indices of one job, as a plain dict, with BLAS on one thread (see the module)."""
-    from SALib.analyze import delta, morris, sobol
+    """The indices of one job, as a plain dict; SALib's with BLAS on one thread (see the module)."""
+    if job.method == "delta":
+        from analysis import delta_index
+
+        return delta_index.analyze(job.problem, job.X, job.Y, seed=job.seed, **job.options)
+    from SALib.analyze import morris, sobol
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings(record=True):
         warnings.simplefilter("ignore")  # SALib resets filters; record keeps it quiet
         if job.method == "sobol":
             return dict(sobol.analyze(job.problem, job.Y, seed=job.seed, **job.options))
-        if job.method == "morris":
-            return dict(morris.analyze(job.problem, job.X, job.Y, seed=job.seed, **job.options))
-        result = dict(delta.analyze(job.problem, job.X, job.Y, seed=job.seed, **job.options))
-    if "delta" not in result:  # SALib >= 1.6 names the classic estimate delta_raw
-        result["delta"], result["delta_conf"] = result["delta_raw"], result["delta_raw_conf"]
-    return result
+        return dict(morris.analyze(job.problem, job.X, job.Y, seed=job.seed, **job.options))
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ def analysis_pool(workers: int) -> Iterator[AnalysisPool | None]:
     """A pool of up to ``workers - 1`` processes for :func:`analyse_all` (None when ``workers``
     <= 1).
 
-    One worker starts at once and imports SALib (about a second) while this process goes on;
+    One worker starts at once and imports SALib and loads the compiled delta pass (about a
+    second) while this process goes on;
     more start only when there are analyses for them (a process pool of ``forkserver`` workers
     starts them on demand). On leaving, the pool is shut down, or stopped at once after an error.
     Like any process pool (:func:`sim.experiments.executors.process_pool`), a script that uses
@@ -82,7 +83,7 @@ def analysis_pool(workers: int) -> Iterator[AnalysisPool | None]:
 
     executor = process_pool(workers - 1)
     try:
-        executor.submit(_import_salib)
+        executor.submit(_warm_up)
         yield AnalysisPool(executor, workers - 1)
     except BaseException:
         stop_pool(executor)
@@ -90,8 +91,12 @@ def analysis_pool(workers: int) -> Iterator[AnalysisPool | None]:
     executor.shutdown()
 
 
-def _import_salib() -> None:
-    from SALib.analyze import delta, morris, sobol  # noqa: F401
+def _warm_up() -> None:
+    from SALib.analyze import morris, sobol  # noqa: F401
+
+    from analysis import delta_index
+
+    delta_index.warm_up()
 
 
 def analyse_all(jobs: list[Job], pool: AnalysisPool | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Global sensitivity indices of a sweep folder's outcomes, with SALib.
+"""Global sensitivity indices of a sweep folder's outcomes.
 
 The method follows the sweep's design (:data:`METHOD_OF`):
 
@@ -7,9 +7,9 @@ The method follows the sweep's design (:data:`METHOD_OF`):
 - ``morris`` (trajectories): ``SALib.analyze.morris`` ``mu_star`` (mean absolute elementary effect,
   per unit of the parameter's range as a share of that range, i.e. in outcome units), its bootstrap
   interval ``mu_star_conf``, and ``sigma`` (spread of the effects: interactions or non-linearity).
-- ``lhs``, ``random`` and ``grid`` (any sample): ``SALib.analyze.delta``, Borgonovo's
-  moment-independent ``delta`` and a first-order ``S1`` estimated from the same points, bootstrap
-  intervals.
+- ``lhs``, ``random`` and ``grid`` (any sample): Borgonovo's moment-independent ``delta`` and a
+  first-order ``S1`` estimated from the same points, bootstrap intervals (SALib's estimator,
+  vectorised: :mod:`analysis.delta_index`).
 
 The outcome of a sample is the mean over its replicates (:func:`analysis.sweeps.sample_means`).
 Every interval is 90% (``conf_level=0.9``); ``conf`` is its half-width. Bootstrap draws are seeded
@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.delta_index import MIN_SAMPLES
 from analysis.intervals import LEVEL
 from analysis.salib_runs import AnalysisPool, Job, analyse_all
 from analysis.sweeps import Sweep, SweepError, sample_means
@@ -39,7 +40,7 @@ METHOD_OF = {
 DESCRIPTION = {
     "sobol": "Sobol indices (SALib sobol.analyze, Saltelli design): S1 first-order, ST total",
     "morris": "Morris elementary effects (SALib morris.analyze): mu* mean absolute effect, sigma",
-    "delta": "Borgonovo delta and first-order S1 (SALib delta.analyze; valid for any sample)",
+    "delta": "Borgonovo delta and first-order S1 (Plischke et al. 2013; valid for any sample)",
 }
 INDICES = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma"), "delta": ("delta", "S1")}
 """Indices reported per method."""
@@ -47,9 +48,7 @@ RANK_BY = {"sobol": "ST", "morris": "mu_star", "delta": "delta"}
 COLUMNS = ["outcome", "vendor", "method", "parameter", "index", "value", "conf", "low", "high"]
 NUM_RESAMPLES = 200
 DELTA_RESAMPLES = 100
-"""SALib's default; delta's bootstrap is far slower than Sobol's or Morris's."""
-MIN_SAMPLES = 64
-"""Fewest samples of an lhs, random or grid sweep for which delta indices are worth reading."""
+"""Bootstrap resamples of delta indices (SALib's default)."""
 
 
 def _seed(sweep: Sweep) -> int:

@@ -65,6 +65,12 @@ class _Lazy:
         return self._compiled(*args)
 
 
+def compiled(python: Callable[..., Any]) -> Callable[..., Any]:
+    """``python`` compiled by numba on its first call and cached next to its module (for compiled
+    loops outside the model, e.g. :mod:`analysis.delta_index`)."""
+    return _Lazy(python)
+
+
 # ----------------------------------------------------------------------------- the passes
 @_Lazy
 def vendor_cumulative(vendor, weights, vendors):  # pragma: no cover - compiled
@@ -225,6 +231,7 @@ def vendor_totals(
 
 __all__ = [
     "COMPILED_FROM",
+    "compiled",
     "compiled_for",
     "link_demand",
     "line_profit",
