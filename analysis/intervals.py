@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 LEVEL = 0.90
 """Confidence level of every interval in ``analysis/``."""
@@ -47,7 +47,9 @@ class Interval:
 
 
 def _t(df: float, level: float) -> float:
-    return float(stats.t.ppf(0.5 + level / 2, df))
+    """Student's t quantile: ``scipy.special.stdtrit``, the very function ``scipy.stats.t.ppf``
+    calls (importing ``scipy.stats`` takes 0.8 s, ``scipy.special`` a fraction of it)."""
+    return float(special.stdtrit(df, 0.5 + level / 2))
 
 
 def _clean(values: np.ndarray | list[float]) -> np.ndarray:

@@ -17,9 +17,18 @@ import numpy as np
 from sim.behaviours.discovery import load_plugin_files, loaded_plugin_files
 from sim.experiments.manifest import RunRecord
 from sim.experiments.run_rows import PreparedRun, prepare_run
-from sim.model.channel_model import simulate
 from sim.model.metrics import METRICS, RUN_COLUMNS, RunOutput
 from sim.scenario.schema import ScenarioConfig
+
+
+def simulate(
+    config: ScenarioConfig, seed: np.random.SeedSequence | int, **options: object
+) -> RunOutput:
+    """:func:`sim.model.channel_model.simulate`, imported with the first run: the model imports
+    Mesa (about a second), which a process that only closes or checks folders never needs."""
+    from sim.model.channel_model import simulate as run
+
+    return run(config, seed, **options)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from sim.model import campaigns, commitment, kernels, partnerships, recurring, tiers
+from sim.model import kernels
 from sim.scenario.schema import MAX_TIERS
 
 if TYPE_CHECKING:
@@ -241,6 +241,10 @@ def _vendor_totals(model: ChannelModel) -> tuple[np.ndarray, ...]:
 
 def record_step(model: ChannelModel) -> None:
     """Phase 9: the per-vendor metrics of docs/model.md §4.11 for this step."""
+    # The model's modules (they import Mesa) load with the first run, not with this module,
+    # which result folders and analyses import for the metric names alone.
+    from sim.model import campaigns, commitment, partnerships, recurring, tiers
+
     ps, ledger, n = model.partners, model.ledger, model.n_vendors
     v, active = ps.vendor, ps.active
     effort, links, trust_sum, cap_sum, recent = _vendor_totals(model)
