@@ -162,3 +162,70 @@ def test_saved_parts_lists_part_files_only(fake_output, tmp_path: Path) -> None:
     expected = min(first, second, key=lambda p: p.name)
     assert journal.saved_parts(tmp_path) == {3: expected}
     assert not leftover.exists()
+
+
+def _two_runs(folder: Path, fake_output) -> list[RunRecord]:
+    """A folder of two saved runs that was never closed (as a kill while saving leaves it)."""
+    from sim.experiments.writer import ResultWriter
+
+    plan = [RunRecord("base", r, 7, (r,)) for r in (0, 1)]
+    writer = ResultWriter(folder, "hand", list(plan), "name: hand\n", vendors=["a"])
+    for r in (0, 1):
+        writer.add(RunRecord("base", r, 7, (r,), "ok"), fake_output(mean_trust=[0.1 * r, 0.5, 0.7]))
+    return plan
+
+
+def _resume_writer(folder: Path, plan: list[RunRecord]):
+    from sim.experiments.writer import ResultWriter
+
+    previous = json.loads((folder / "manifest.json").read_text())
+    return ResultWriter(
+        folder, "hand", list(plan), "", vendors=["a"], resume=True, previous=previous
+    )
+
+
+@pytest.mark.parametrize("keep_bytes", [journal.KEEP_BYTES, 0], ids=["parts kept", "read again"])
+def test_a_resumed_folder_closes_the_same_from_the_parts_it_checked(
+    keep_bytes: int, fake_output, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing from the parts read while resuming, or reading them again, gives the same files as
+    a folder closed in one go."""
+    from sim.experiments.writer import ResultWriter
+
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    plan = _two_runs(whole, fake_output)
+    ResultWriter.close(_resume_writer(whole, plan))  # a reference: closed by a plain resume
+    folder = tmp_path / "resumed"
+    folder.mkdir()
+    _two_runs(folder, fake_output)
+    monkeypatch.setattr(journal, "KEEP_BYTES", keep_bytes)
+    writer = _resume_writer(folder, plan)
+    assert len(writer._checked) == (2 if keep_bytes else 0)
+    assert writer.close() == "complete"
+    for name in FILES:
+        assert (folder / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_a_part_damaged_before_the_close_leaves_the_folder_incomplete(
+    fake_output, tmp_path: Path
+) -> None:
+    """A run whose part is gone or damaged when the folder closes is not in its files and is
+    recorded as not run (the folder stays incomplete, its journal kept for --resume), never
+    counted as a finished run whose rows are missing."""
+    from sim.experiments.writer import ResultWriter
+
+    plan = [RunRecord("base", r, 7, (r,)) for r in (0, 1)]
+    writer = ResultWriter(tmp_path, "hand", list(plan), "name: hand\n", vendors=["a"])
+    for r in (0, 1):
+        writer.add(RunRecord("base", r, 7, (r,), "ok"), fake_output())
+    part = next((tmp_path / ".parts").glob("0000001-*.json"))
+    part.write_bytes(part.read_bytes()[:-2])
+    assert writer.close() == "incomplete"
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete"
+    assert [r["status"] for r in manifest["runs"]] == ["ok", "not-run"]
+    assert manifest["counts"]["ok"] == 1 and manifest["counts"]["not-run"] == 1
+    rows = (tmp_path / "runs.csv").read_text().splitlines()[1:]
+    assert rows and all(line.startswith("base,0,") for line in rows)
+    assert (tmp_path / ".parts").is_dir()

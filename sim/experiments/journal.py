@@ -19,11 +19,13 @@ trusted. Journals of older versions (``*.pkl`` parts) are refused, never opened
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,6 +138,57 @@ def read_part_rows(path: Path, index: int, planned: RunRecord) -> SavedPayload |
         path.unlink(missing_ok=True)  # not trusted: the run is done again
         return None
     return payload
+
+
+KEEP_BYTES = 256 * 2**20
+"""Most bytes of parts :func:`check_parts` keeps, checked, for the close that follows."""
+
+
+def check_parts(
+    folder: Path, plan: list[RunRecord], keep_bytes: int | None = None
+) -> dict[int, tuple[Path, SavedPayload]]:
+    """Read and check every part of ``folder``'s journal (:func:`read_part_rows`: untrusted ones
+    are removed) and put each trusted part's record into ``plan``.
+
+    Returns the trusted parts as read, ``index -> (path, payload)``, when together they are at
+    most ``keep_bytes`` of files (default :data:`KEEP_BYTES`; else an empty dict): a resumed
+    folder closes from them instead of reading and checking every part a second time.
+    """
+    keep_bytes = KEEP_BYTES if keep_bytes is None else keep_bytes
+    kept: dict[int, tuple[Path, SavedPayload]] = {}
+    size = 0
+    with collector_paused():
+        for i, path in saved_parts(folder).items():
+            payload = read_part_rows(path, i, plan[i]) if i < len(plan) else None
+            if payload is None:
+                continue
+            plan[i] = payload[0]
+            if size <= keep_bytes:
+                with contextlib.suppress(OSError):
+                    size += path.stat().st_size
+                kept[i] = (path, payload)
+                if size > keep_bytes:
+                    kept.clear()  # too many to hold: the close reads them again
+    return kept
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while the parts of a folder are read one after another.
+
+    Each part parsed makes hundreds of lists and dicts, freed by reference counting as soon as
+    the next part is read (they hold no cycles); yet their count sets off the collector, whose
+    full passes walk every object of the process (the plan's records, the modules, pandas): a
+    third of the time of reading 10,000 parts (docs/performance.md). Collection resumes, as it
+    was, on leaving.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def remove_journal(folder: Path) -> None:
@@ -263,6 +316,8 @@ class Table:
         lengths = {len(values) for values in data}
         if len(lengths) > 1:
             raise ValueError("columns of different lengths")
+        if _all_plain(dtypes, data) and all(type(name) is str for name in columns):
+            return cls(dict(zip(columns, zip(dtypes, data, strict=True), strict=True)))
         table, plain = {}, True
         for name, dtype, values in zip(columns, dtypes, data, strict=True):
             if not _plain(values, dtype):
@@ -290,6 +345,18 @@ class Table:
 
 
 _PLAIN_TYPES = {"float64": {float}, "int64": {int}, "bool": {bool}, "object": {str}, "str": {str}}
+
+
+def _all_plain(dtypes: list[str], data: list[Any]) -> bool:
+    """:func:`_plain` of every column, checked per dtype over all its columns at once (a part's
+    table has dozens of columns of a few values each: one check per column cost more than
+    parsing them)."""
+    if any(type(values) is not list for values in data):
+        return False
+    groups: dict[str, list[Any]] = {}
+    for dtype, values in zip(dtypes, data, strict=True):
+        groups.setdefault(dtype, []).extend(values)
+    return all(_plain(values, dtype) for dtype, values in groups.items())
 
 
 def _plain(values: Any, dtype: str) -> bool:

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,7 @@ class ResultWriter:
             **self.info.pop("checksums", {}),
         }
         self.plot_files: list[str] | None = None
+        self._checked: dict[int, tuple[Path, journal.SavedPayload]] = {}
         self.run_status: FolderStatus = "incomplete"
         if self.resume:
             previous = self.previous or {}
@@ -195,12 +197,9 @@ class ResultWriter:
             self.resumes = [*previous.get("resumed", []), {"at": timestamp(), "command_line": None}]
             self.resumes[-1]["command_line"] = self.command_line
             self.command_line = previous.get("command_line", self.command_line)
-            for i, path in journal.saved_parts(self.folder).items():
-                payload = (
-                    journal.read_part_rows(path, i, self.plan[i]) if i < len(self.plan) else None
-                )
-                if payload is not None:
-                    self.plan[i] = payload[0]
+            self._checked = journal.check_parts(self.folder, self.plan)
+            if any(record.status == "not-run" for record in self.plan):
+                self._checked = {}  # runs come first: the parts are not held while they go
         else:
             self.started = timestamp()
         try:  # nothing has run yet: a failure here is a problem with the folder (exit 2)
@@ -255,12 +254,22 @@ class ResultWriter:
             self._writing(self.folder / TIMESERIES_FILE),
             atomic_open(self.folder / TIMESERIES_FILE) as ts_handle,
             atomic_open(self.folder / RUNS_FILE) as runs_handle,
+            journal.collector_paused(),
         ):
             ts_handle.write(",".join(TIMESERIES_COLUMNS) + "\n")
             runs_handle.write(",".join(RUNS_COLUMNS) + "\n")
             for i in range(len(self.plan)):
-                payload = journal.read_part_rows(saved[i], i, self.plan[i]) if i in saved else None
-                if payload is None:
+                checked = self._checked.pop(i, None)
+                if checked is not None and os.fspath(saved.get(i, "")) == os.fspath(checked[0]):
+                    payload: journal.SavedPayload | None = checked[1]  # read and checked on resume
+                else:
+                    payload = (
+                        journal.read_part_rows(saved[i], i, self.plan[i]) if i in saved else None
+                    )
+                if payload is None:  # no trusted part (gone, or damaged since): not in the files
+                    self.plan[i] = replace(
+                        self.plan[i], status="not-run", error=None, traceback=None, seconds=None
+                    )
                     continue
                 record, rows = payload
                 self.plan[i] = record
