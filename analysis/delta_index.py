@@ -66,7 +66,8 @@ def analyze(
     seed: int | None = None,
 ) -> dict[str, Any]:
     """Delta and S1 of every parameter: ``{"delta", "delta_conf", "S1", "S1_conf", "names"}``
-    (arrays in the order of ``problem["names"]``), all NaN below :data:`MIN_SAMPLES` samples.
+    (arrays in the order of ``problem["names"]``), all NaN below :data:`MIN_SAMPLES` samples and
+    NaN for an input that never varies.
 
     For each parameter in turn the generator draws the delta bootstrap (``num_resamples`` rows of
     ``N`` indices) and then the S1 bootstrap (as many), so the numbers depend on ``seed`` only.
@@ -76,7 +77,9 @@ def analyze(
     names = list(problem["names"])
     result = {key: np.full(d, math.nan) for key in ("delta", "delta_conf", "S1", "S1_conf")}
     result["names"] = names
-    if n < MIN_SAMPLES or n != Y.size:
+    if n != Y.size:
+        raise ValueError(f"{n} input rows but {Y.size} outcomes")
+    if n < MIN_SAMPLES:
         return result
     rng = np.random.default_rng(seed)
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)
@@ -85,6 +88,8 @@ def analyze(
     step = (hi - lo) / (GRID_POINTS - 1)
     for i in range(d):
         x = X[:, i]
+        if np.ptp(x) == 0.0:
+            continue  # an input that never varies: no classes to compare (NaN, as SALib)
         whole = np.arange(n)[None, :]
         d_hat = _deltas(Y, x, whole, bounds, lo, step)[0]
         boot = _deltas(Y, x, rng.integers(n, size=(num_resamples, n)), bounds, lo, step)

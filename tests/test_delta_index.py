@@ -89,3 +89,12 @@ def test_too_few_samples_give_nan_indices() -> None:
     X = np.linspace(0, 1, delta_index.MIN_SAMPLES - 1)[:, None]
     result = delta_index.analyze({"num_vars": 1, "names": ["p"]}, X, X[:, 0], seed=1)
     assert all(math.isnan(result[key][0]) for key in ("delta", "delta_conf", "S1", "S1_conf"))
+
+
+def test_an_input_that_never_varies_gets_nan_and_mismatched_arrays_are_refused() -> None:
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.random(200), np.full(200, 0.5)])
+    result = delta_index.analyze({"num_vars": 2, "names": ["p", "c"]}, X, X[:, 0], seed=1)
+    assert result["delta"][0] > 0.5 and math.isnan(result["delta"][1])
+    with pytest.raises(ValueError, match="200 input rows but 199 outcomes"):
+        delta_index.analyze({"num_vars": 2, "names": ["p", "c"]}, X, X[:199, 0], seed=1)
