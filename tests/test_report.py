@@ -85,7 +85,7 @@ def report(tiny_results: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
 
 @pytest.fixture
 def fast_delta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fewer bootstrap resamples for SALib's delta (slow); the estimates themselves are unchanged."""
+    """Fewer bootstrap resamples for the delta indices; the estimates themselves are unchanged."""
     monkeypatch.setattr("analysis.sensitivity.DELTA_RESAMPLES", 20)
 
 

@@ -47,7 +47,7 @@ def ishigami(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def fast_delta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fewer bootstrap resamples for SALib's delta (slow); the estimates themselves are unchanged."""
+    """Fewer bootstrap resamples for the delta indices; the estimates themselves are unchanged."""
     monkeypatch.setattr("analysis.sensitivity.DELTA_RESAMPLES", 20)
 
 
