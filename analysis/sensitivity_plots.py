@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from analysis.sweeps import OUTCOMES, Sweep, sample_means, short_name
 from analysis.tradeoff import resolve_parameter, tradeoff_figure
 from sim.experiments.folder_layout import atomic_open, inner_folder
 
+TITLE_WIDTH = 40
+"""Characters per line of a panel's title: a long outcome name wraps instead of running past its
+panel (parameter names take much of a panel's width)."""
 INDEX_LABEL = {
     "S1": "S1 (first-order)",
     "ST": "ST (total)",
@@ -62,8 +66,8 @@ def sensitivity_figure(table: pd.DataFrame, title: str) -> Figure:
             ax.set_yticks(y, [short_name(p) for p in order])
             ax.axvline(0, color="#3b3b3b", lw=0.8)
             ax.grid(axis="y", visible=False)
-            ax.set_title(f"{vendor}: {OUTCOMES.get(outcome, outcome)}", fontweight="bold",
-                         fontsize=12)  # fmt: skip
+            heading = textwrap.fill(f"{vendor}: {OUTCOMES.get(outcome, outcome)}", TITLE_WIDTH)
+            ax.set_title(heading, fontweight="bold", fontsize=12)
             if method != "morris":
                 ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
             else:
