@@ -86,11 +86,11 @@ def analyze(
     bounds = classes(n)
     lo, hi = float(Y.min()), float(Y.max())
     step = (hi - lo) / (GRID_POINTS - 1)
+    whole = np.arange(n)[None, :]  # the samples themselves, as one "resample"
     for i in range(d):
         x = X[:, i]
         if np.ptp(x) == 0.0:
             continue  # an input that never varies: no classes to compare (NaN, as SALib)
-        whole = np.arange(n)[None, :]
         d_hat = _deltas(Y, x, whole, bounds, lo, step)[0]
         boot = _deltas(Y, x, rng.integers(n, size=(num_resamples, n)), bounds, lo, step)
         corrected = 2.0 * d_hat - boot

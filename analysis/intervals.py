@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -46,10 +47,15 @@ class Interval:
     method: str = "t"
 
 
+def t_quantile(df: Any, level: float = LEVEL) -> Any:
+    """The two-sided ``level`` quantile of Student's t with ``df`` degrees of freedom (a number
+    or an array): ``scipy.special.stdtrit``, the very function ``scipy.stats.t.ppf`` calls
+    (importing ``scipy.stats`` takes 0.8 s, ``scipy.special`` a fraction of it)."""
+    return special.stdtrit(df, 0.5 + level / 2)
+
+
 def _t(df: float, level: float) -> float:
-    """Student's t quantile: ``scipy.special.stdtrit``, the very function ``scipy.stats.t.ppf``
-    calls (importing ``scipy.stats`` takes 0.8 s, ``scipy.special`` a fraction of it)."""
-    return float(special.stdtrit(df, 0.5 + level / 2))
+    return float(t_quantile(df, level))
 
 
 def _clean(values: np.ndarray | list[float]) -> np.ndarray:
@@ -105,4 +111,4 @@ def welch_interval(
     return Interval(diff, diff - half, diff + half, n, method="Welch t")
 
 
-__all__ = ["LEVEL", "Interval", "mean_interval", "paired_interval", "welch_interval"]
+__all__ = ["LEVEL", "Interval", "mean_interval", "paired_interval", "t_quantile", "welch_interval"]

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.compare import Comparison
-from analysis.intervals import LEVEL
+from analysis.intervals import t_quantile
 from analysis.metric_catalog import metric_info
 
 SMOOTHING = {"quarter": 3, "month": 1}
@@ -94,7 +93,7 @@ def _paired_rows(diff: np.ndarray) -> pd.DataFrame:
     n = np.sum(~np.isnan(diff), axis=1)
     mean = np.nanmean(diff, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + LEVEL / 2, n - 1) * np.nanstd(diff, axis=1, ddof=1) / np.sqrt(n)
+        half = t_quantile(n - 1) * np.nanstd(diff, axis=1, ddof=1) / np.sqrt(n)
     return pd.DataFrame(
         {"mean": mean, "low": mean - half, "high": mean + half, "method": "paired t"}
     )
@@ -107,7 +106,7 @@ def _welch_rows(a: np.ndarray, b: np.ndarray) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         va, vb = np.nanvar(a, axis=1, ddof=1) / na, np.nanvar(b, axis=1, ddof=1) / nb
         df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-        half = stats.t.ppf(0.5 + LEVEL / 2, df) * np.sqrt(va + vb)
+        half = t_quantile(df) * np.sqrt(va + vb)
     half = np.where((va + vb) == 0, 0.0, half)
     return pd.DataFrame(
         {"mean": mean, "low": mean - half, "high": mean + half, "method": "Welch t"}

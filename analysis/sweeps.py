@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from analysis.intervals import LEVEL
+from analysis.intervals import t_quantile
 from analysis.levers import focus_vendor
 from analysis.metric_catalog import (
     DERIVED,
@@ -169,9 +168,7 @@ def sample_means(sweep: Sweep, outcomes: Sequence[str]) -> pd.DataFrame:
     grouped = long.groupby(["sample", "vendor", "outcome"], sort=False)["value"]
     table = grouped.agg(["mean", "std", "count"]).reset_index()
     with np.errstate(invalid="ignore", divide="ignore"):
-        # scipy.stats.t.ppf's own function (analysis.intervals._t): no scipy.stats import
-        t = special.stdtrit(table["count"].to_numpy(float) - 1, 0.5 + LEVEL / 2)
-        half = t * table["std"]
+        half = t_quantile(table["count"].to_numpy(float) - 1) * table["std"]
         half = half / np.sqrt(table["count"])
     table["low"], table["high"] = table["mean"] - half, table["mean"] + half
     order = {name: i for i, name in enumerate(sweep.samples["sample"])}
