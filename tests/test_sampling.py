@@ -111,7 +111,8 @@ def _full_selection(seed: int, weights: np.ndarray, size: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "n, size", [(10, 3), (5_000, 1), (5_000, 40), (50_000, 700), (4_000, 4_000)]
+    "n, size",
+    [(10, 3), (2_047, 2), (2_048, 2), (5_000, 1), (5_000, 40), (50_000, 700), (4_000, 4_000)],
 )
 def test_weighted_sample_screened_picks_what_a_full_selection_picks(n, size):
     rng = np.random.default_rng(n + size)

@@ -188,7 +188,8 @@ def _assign_direct(
     rep = np.concatenate(
         [shuffled[take], sampling.uniform_members(model.rng, groups, extra_vendor)]
     )
-    work = np.r_[np.ones(int(take.sum()), bool), np.zeros(len(extra_vendor), bool)]
+    work = np.zeros(len(rep), bool)  # the slots' deals are worked, the extra ones passed on
+    work[: len(rep) - len(extra_vendor)] = True
     np.add.at(model.reps.open_deals, rep[work], 1)
     return vendor.astype(np.int64), rep.astype(np.int64), work
 

@@ -149,7 +149,9 @@ def end_lines(model: ChannelModel, exits: np.ndarray) -> None:
         cooloff = model.config.partners.resign_cooloff_months
         model.drops.add(rows, vendor, model.month, model.month - cooloff - 1.0)
         ps.active = ps.active & ~exits
-        firms = rows[np.r_[True, rows[1:] != rows[:-1]]]  # (rows ascend) their attention to
+        first = np.ones(len(rows), bool)
+        first[1:] = rows[1:] != rows[:-1]
+        firms = rows[first]  # (rows ascend) their attention to
         # the lines that end moves to the outside option
         shares = ps.shares[firms]
         ended = exits[firms]
