@@ -267,6 +267,10 @@ def test_favourable_sign_follows_direction(path: str) -> None:
         (6.0, 12.0, +1, 0.5),  # the expiry rate halves
         (0.0, 24.0, -1, 0.5),  # 1/24 against the 12-month reference rate
         (3.0, 3.0, 0, 0.0),
+        # a subnormal window: 1 / 5e-324 overflows, and the size was inf / inf = NaN
+        (0.0, 5e-324, -1, 1.0),
+        (5e-324, 1e-310, 0, 0.0),  # both lapse within any step: the same protection
+        (5e-324, 6.0, +1, 1.0),
     ],
 )
 def test_a_registration_window_is_sized_and_signed_on_its_expiry_rate(
@@ -276,6 +280,21 @@ def test_a_registration_window_is_sized_and_signed_on_its_expiry_rate(
     moved = change("program.registration_window_months", old, new)
     assert moved.favourable == favourable
     assert moved.relative_size == pytest.approx(size)
+
+
+def test_a_subnormal_registration_window_leaves_trust_finite() -> None:
+    """Found by the engines' property test: a ramp to a window of 5e-324 months made the
+    surprise NaN, so trust and then attention turned NaN and the Poisson draw of demand failed."""
+    window = {
+        "at_month": 0.0,
+        "vendor": "acme",
+        "set": {"program.registration_window_months": 5e-324},
+        "ramp_months": 0.5,
+    }
+    model = ChannelModel(config(window, months=3), 0)
+    model.run()
+    assert np.isfinite(model.partners.trust).all()
+    assert np.isfinite(model.partners.shares).all()
 
 
 def test_every_event_key_has_a_direction() -> None:

@@ -171,8 +171,13 @@ the expiry rate ``1 / value`` (0 for never), so a window of 6 months where there
 of protection as large as from 6 months to none is a gain, and 6 -> 12 months half of it."""
 
 
+SHORTEST_EXPIRY_MONTHS = 1e-9
+"""An expiry sooner than this is sized as this one (every such window lapses within any step):
+``1 / value`` of a subnormal window overflows to infinity, and infinity over infinity is NaN."""
+
+
 def _expiry_rate(value: float) -> float:
-    return 1.0 / value if value > 0 else 0.0
+    return 1.0 / max(value, SHORTEST_EXPIRY_MONTHS) if value > 0 else 0.0
 
 
 STEP_KEYS = frozenset({"program.rebate_period_months", "program.tier_review_months"})
