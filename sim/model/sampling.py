@@ -81,11 +81,12 @@ def weighted_sample(rng: np.random.Generator, weights: np.ndarray, size: int) ->
     ``rng.choice(..., replace=False, p=w / w.sum())``, in order of their keys (the order in which
     successive draws would pick them).
 
-    When few are drawn from many (and there are at least ``SCREEN_FROM``), a bound on the ``size`` smallest keys is read off every
-    ``SCREEN_STRIDE``-th one (a rank with room to spare), and only the keys that can be under it
-    are computed: ``E = -log(1 - u) >= u``, so ``E / w <= bound`` needs ``u <= bound * w``, a test
-    without a logarithm. If fewer than ``size`` keys are under the bound, all keys are computed.
-    Either way the same positions (for distinct keys) from the same draws.
+    When few are drawn from many (at least ``SCREEN_FROM``), a bound on the ``size`` smallest
+    keys is read off every ``SCREEN_STRIDE``-th one (a rank with room to spare), and only the
+    keys that can be under it are computed: ``E = -log(1 - u) >= u``, so ``E / w <= bound``
+    needs ``u <= bound * w``, a test without a logarithm. If fewer than ``size`` keys are under
+    the bound, all keys are computed. Either way the same positions (for distinct keys) from the
+    same draws.
     """
     uniforms = rng.random(len(weights))
     first, keys = _smallest_keys(uniforms, weights, size)
